@@ -1,0 +1,77 @@
+"""Settings from the environment and `.env`, validated once in `main`, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.errors import ConfigError
+
+# Values that people leave in .env when they copy .env.example; they are never real tokens.
+_PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "<token>", "xxx", "todo"}
+
+
+class Settings(BaseSettings):
+    """Everything nqbot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    database_url: str = "sqlite:///./data/nqbot.db"
+    nqbot_timezone: str = "Asia/Ho_Chi_Minh"
+    nqbot_language: Literal["vi", "en"] = "vi"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("nqbot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.nqbot_timezone)
+
+    def require_telegram_token(self) -> str:
+        """Return the Telegram token, or fail with one clear line when it is missing or a placeholder."""
+        return _require(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN")
+
+    def require_zalo_token(self) -> str:
+        """Return the Zalo token, or fail with one clear line when it is missing or a placeholder."""
+        return _require(self.zalo_bot_token, "ZALO_BOT_TOKEN")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file when DATABASE_URL is SQLite on disk, else None."""
+        from storage.database import sqlite_file
+
+        return sqlite_file(self.database_url)
+
+
+def _require(secret: SecretStr | None, name: str) -> str:
+    value = secret.get_secret_value().strip() if secret else ""
+    if value.lower() in _PLACEHOLDERS:
+        raise ConfigError(f"{name} is not set: put the bot's token in .env (see .env.example)")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read and validate settings; a bad value becomes one ConfigError line naming the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise ConfigError(f"{field}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""nqbot's storage: the SQLModel tables, the campaign file format, and the queries on them."""

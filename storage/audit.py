@@ -1,0 +1,30 @@
+"""The audit trail: one row for each change a person or the operator makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import AuditEvent
+
+
+def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    **detail: Any,
+) -> None:
+    """Add an audit row to the session's transaction (it lands or not with the change it describes)."""
+    session.add(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            detail=detail,
+        )
+    )

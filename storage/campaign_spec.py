@@ -1,0 +1,342 @@
+"""The campaign file: one YAML file per campaign, validated whole before anything is stored.
+
+A mistake gives one CampaignFileError naming the file, the field (`questionnaire[4] (sessions).min`)
+and what is wrong. The questionnaire's expressions are checked here too, so the engine can trust them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from storage.errors import CampaignFileError
+from storage.expressions import ExpressionError, parse
+
+IDENTIFIER = r"^[a-z][a-z0-9_]{0,47}$"
+# Values an expression may read besides earlier answers; the engine supplies them.
+CONTEXT_NAMES = frozenset(
+    {"today", "report_deadline", "board_deadline", "closes_on", "resolution_date", "register_members"}
+)
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _vietnamese_date(value: Any) -> Any:
+    """Accept 20/09/2022 as well as YAML's 2022-09-20."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value.strip()):
+        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
+    return value
+
+
+def _clock(value: Any) -> Any:
+    """Accept "08:00"; YAML 1.1 reads an unquoted 08:00 as the number of minutes, 480."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_vietnamese_date)]
+Clock = Annotated[time, BeforeValidator(_clock)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalText(_Strict):
+    """A text in Vietnamese and, optionally, English (Vietnamese stands in when English is missing)."""
+
+    vi: str = Field(min_length=1)
+    en: str | None = None
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" and self.en else self.vi
+
+
+class Choice(_Strict):
+    id: str = Field(pattern=IDENTIFIER)
+    vi: str = Field(min_length=1)
+    en: str | None = None
+
+    def label(self, language: str) -> str:
+        return self.en if language == "en" and self.en else self.vi
+
+
+class QuestionType(StrEnum):
+    single_choice = "single_choice"
+    multi_choice = "multi_choice"
+    integer = "integer"
+    date = "date"
+    date_list = "date_list"
+    text = "text"
+    yes_no = "yes_no"
+
+
+class Check(_Strict):
+    """A soft rule: when `if` holds, the reporter is shown `text` and asked to confirm the answer."""
+
+    if_: str = Field(alias="if")
+    text: LocalText
+
+
+# Which optional settings each question type takes.
+_SETTINGS_BY_TYPE: dict[str, set[QuestionType]] = {
+    "choices": {QuestionType.single_choice, QuestionType.multi_choice},
+    "min": {QuestionType.integer},
+    "max": {QuestionType.integer},
+    "not_before": {QuestionType.date, QuestionType.date_list},
+    "not_after": {QuestionType.date, QuestionType.date_list},
+    "max_dates": {QuestionType.date_list},
+    "max_length": {QuestionType.text},
+    "pattern": {QuestionType.text},
+    "pattern_hint": {QuestionType.text},
+    "min_choices": {QuestionType.multi_choice},
+}
+
+
+class Question(_Strict):
+    """One question of the questionnaire."""
+
+    id: str = Field(pattern=IDENTIFIER)
+    type: QuestionType
+    text: LocalText
+    hint: LocalText | None = None
+    optional: bool = False
+    when: str | None = None  # ask only when this holds
+    choices: list[Choice] = Field(default_factory=list)
+    min: int | str | None = None  # a number or an expression
+    max: int | str | None = None
+    not_before: Day | str | None = None  # a date or an expression (today, resolution_date, …)
+    not_after: Day | str | None = None
+    max_dates: int = Field(default=10, ge=1, le=50)
+    max_length: int | None = Field(default=None, ge=1, le=4000)
+    pattern: str | None = None
+    pattern_hint: LocalText | None = None
+    min_choices: int = Field(default=1, ge=0)
+    prefill: str | None = None  # an expression whose value is offered as the answer
+    warn: list[Check] = Field(default_factory=list)
+    show: LocalText | None = None  # shown after the answer; {expression} placeholders
+
+    @model_validator(mode="after")
+    def _settings_fit_the_type(self) -> Question:
+        for setting, types in _SETTINGS_BY_TYPE.items():
+            if setting in self.model_fields_set and self.type not in types:
+                allowed = " and ".join(sorted(t.value for t in types))
+                raise ValueError(f"'{setting}' is only for {allowed} questions, not {self.type.value}")
+        if self.type in _SETTINGS_BY_TYPE["choices"]:
+            if len(self.choices) < 2:
+                raise ValueError("a choice question needs at least two choices")
+            ids = [c.id for c in self.choices]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"choice ids repeat: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression ({exc})") from None
+        return self
+
+    def expressions(self) -> list[tuple[str, str]]:
+        """(setting, source) of every expression this question holds, placeholders included."""
+        found: list[tuple[str, str]] = []
+        if self.when:
+            found.append(("when", self.when))
+        if self.prefill:
+            found.append(("prefill", self.prefill))
+        for setting in ("min", "max", "not_before", "not_after"):
+            value = getattr(self, setting)
+            if isinstance(value, str):
+                found.append((setting, value))
+        for i, check in enumerate(self.warn):
+            found.append((f"warn[{i}].if", check.if_))
+            found.extend((f"warn[{i}].text", source) for source in placeholders(check.text))
+        if self.show:
+            found.extend(("show", source) for source in placeholders(self.show))
+        return found
+
+
+def placeholders(text: LocalText) -> list[str]:
+    """The {expression} placeholders of a text, in both languages."""
+    return [m.group(1) for t in (text.vi, text.en or "") for m in _PLACEHOLDER.finditer(t)]
+
+
+class Reference(_Strict):
+    """A party document: number and symbol, date, issuer."""
+
+    number: str = Field(min_length=1)  # "15-NQ/TW"
+    date: Day
+    issuer: str = Field(min_length=1)
+    subject: str | None = None
+
+
+class QuietHours(_Strict):
+    start: Clock = time(21, 0)
+    end: Clock = time(7, 0)
+
+
+class Reminders(_Strict):
+    """The reminder ladder: days before the units' deadline, then every N days while overdue."""
+
+    days_before: list[Annotated[int, Field(ge=0, le=60)]] = Field(default_factory=lambda: [7, 3, 1, 0])
+    at: Clock = time(8, 0)
+    overdue_every_days: int = Field(default=1, ge=0)  # 0: no reminders after the deadline
+    quiet_hours: QuietHours = QuietHours()
+    digest_at: Clock | None = time(17, 0)
+
+    @model_validator(mode="after")
+    def _distinct_days(self) -> Reminders:
+        if len(set(self.days_before)) != len(self.days_before):
+            raise ValueError("days_before lists a day twice")
+        return self
+
+
+class Signer(_Strict):
+    on_behalf: str = Field(min_length=1)  # "T/M BAN THƯỜNG VỤ"
+    position: str = Field(min_length=1)  # "PHÓ BÍ THƯ"
+    name: str = Field(min_length=1)
+
+
+class ReportSettings(_Strict):
+    """Everything the compiled report prints that is not a figure: bodies, symbol, place, signer."""
+
+    superior_body: str = Field(min_length=1)
+    issuing_body: str = Field(min_length=1)
+    issuing_sub_body: str | None = None
+    doc_symbol: str = Field(min_length=1)  # "-BC/BTGĐUK" → "Số   -BC/BTGĐUK"
+    place: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    signer: Signer
+    recipients: list[str] = Field(min_length=1)
+
+
+class CampaignSpec(_Strict):
+    """A whole campaign file."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    title: str = Field(min_length=1)
+    resolution: Reference
+    issuer: str = Field(min_length=1)
+    basis: Reference | None = None  # the superior's plan this campaign carries out
+    report_deadline: Day
+    board_deadline: Day
+    closes_on: Day
+    tasks: list[str] = Field(default_factory=list)
+    reminders: Reminders = Reminders()
+    questionnaire: list[Question] = Field(min_length=1)
+    report: ReportSettings
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> CampaignSpec:
+        if self.report_deadline < self.resolution.date:
+            raise ValueError("report_deadline is before the resolution's date")
+        if self.board_deadline < self.report_deadline:
+            raise ValueError("board_deadline is before report_deadline")
+        if self.closes_on < self.report_deadline:
+            raise ValueError("closes_on is before report_deadline")
+        return self
+
+    def question(self, question_id: str) -> Question:
+        return next(q for q in self.questionnaire if q.id == question_id)
+
+    def questionnaire_json(self) -> list[dict[str, Any]]:
+        return [q.model_dump(mode="json", by_alias=True, exclude_defaults=True) for q in self.questionnaire]
+
+    def questionnaire_fingerprint(self) -> str:
+        canonical = json.dumps(self.questionnaire_json(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_questionnaire(questions: list[Question]) -> list[tuple[str, str]]:
+    """(field, problem) for repeated ids and for expressions that cannot be read or name unknown values.
+
+    An expression may name the context values, an earlier question, and (in warn and show) the
+    question itself: the engine evaluates them with the answers given so far.
+    """
+    problems: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, question in enumerate(questions):
+        where = f"questionnaire[{i}] ({question.id})"
+        if question.id in seen:
+            problems.append((f"{where}.id", f"the id {question.id!r} is used by an earlier question"))
+        for setting, source in question.expressions():
+            own = setting.startswith(("warn", "show"))
+            known = seen | CONTEXT_NAMES | ({question.id} if own else set())
+            try:
+                parse(source, known.__contains__)
+            except ExpressionError as exc:
+                problems.append((f"{where}.{setting}", str(exc)))
+        seen.add(question.id)
+    return problems
+
+
+def parse_campaign(data: Any, source: str) -> CampaignSpec:
+    """Validate the parsed YAML of a campaign file; `source` names the file in errors."""
+    if not isinstance(data, dict):
+        raise CampaignFileError(f"{source}: the file must be a mapping of campaign fields, not {type(data).__name__}")
+    try:
+        spec = CampaignSpec.model_validate(data)
+    except ValidationError as exc:
+        raise CampaignFileError(_describe(source, exc, data)) from None
+    problems = check_questionnaire(spec.questionnaire)
+    if problems:
+        field, problem = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise CampaignFileError(f"{source}: {field}: {problem}{more}")
+    return spec
+
+
+def load_campaign_file(path: str | Path) -> CampaignSpec:
+    """Read and validate one campaign file, or raise one CampaignFileError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CampaignFileError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CampaignFileError(f"{path}: cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise CampaignFileError(f"{path}: {at}{problem}") from None
+    return parse_campaign(data, str(path))
+
+
+def _describe(source: str, exc: ValidationError, data: dict[str, Any]) -> str:
+    """The first validation error as 'FILE: field: what is wrong (and N more)'."""
+    error = exc.errors()[0]
+    field = _field_path(error["loc"], data)
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "is not a field of a campaign file (misspelt?)"
+    elif error["type"] == "missing":
+        message = "is required but missing"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{source}: {field or 'campaign'}: {message}{more}"
+
+
+def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """questionnaire.4.min → questionnaire[4] (sessions).min; drops pydantic's union-branch names."""
+    parts: list[str] = []
+    node = data
+    for step in loc:
+        if isinstance(step, int):
+            label = f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                label += f" ({node['id']})"
+            parts.append(label)
+        elif isinstance(node, dict) or node is None:
+            node = node.get(step) if isinstance(node, dict) else None
+            parts.append(("." if parts else "") + step)
+        # Other string steps are pydantic's names for union branches ("int", "function-after[…]").
+    return "".join(parts)

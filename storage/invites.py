@@ -1,0 +1,92 @@
+"""Invites: random codes (128 bits), stored only as their SHA-256, with expiry, use limit and revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.models import Invite, Role, utcnow
+
+DEFAULT_TTL = timedelta(days=30)
+
+
+class InviteProblem(StrEnum):
+    unknown = "unknown"
+    expired = "expired"
+    revoked = "revoked"
+    used_up = "used_up"
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    invite: Invite
+    code: str  # shown once; only its hash is stored
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    role: Role,
+    unit_id: int | None = None,
+    ttl: timedelta = DEFAULT_TTL,
+    max_uses: int = 2,
+    actor: str = "cli",
+    now: datetime | None = None,
+) -> NewInvite:
+    """A new invite; reporters' invites need a unit, staff invites must not have one."""
+    if (role is Role.reporter) != (unit_id is not None):
+        raise ValueError("a reporter invite needs a unit; a staff or admin invite has none")
+    code = secrets.token_urlsafe(16)  # 128 random bits, safe in a t.me ?start= link
+    invite = Invite(
+        code_hash=hash_code(code),
+        role=role,
+        unit_id=unit_id,
+        expires_at=(now or utcnow()) + ttl,
+        max_uses=max_uses,
+        created_by=actor,
+    )
+    session.add(invite)
+    await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="invite.create",
+        entity="invite",
+        entity_id=invite.id,
+        role=role.value,
+        unit_id=unit_id,
+    )
+    return NewInvite(invite, code)
+
+
+async def find_invite(
+    session: AsyncSession, *, code: str, now: datetime | None = None
+) -> tuple[Invite | None, InviteProblem | None]:
+    """The invite behind `code` and why it cannot be used, if it cannot."""
+    invite = (await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))).first()
+    if invite is None:
+        return None, InviteProblem.unknown
+    if invite.revoked_at is not None:
+        return invite, InviteProblem.revoked
+    if invite.expires_at <= (now or utcnow()):
+        return invite, InviteProblem.expired
+    if invite.use_count >= invite.max_uses:
+        return invite, InviteProblem.used_up
+    return invite, None
+
+
+async def revoke_invite(session: AsyncSession, *, invite: Invite, actor: str) -> None:
+    invite.revoked_at = utcnow()
+    session.add(invite)
+    audit.record(session, actor=actor, action="invite.revoke", entity="invite", entity_id=invite.id)

@@ -1,0 +1,94 @@
+"""Submissions: one per unit and campaign; a shared draft, then submitted versions that are never overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.models import Submission, SubmissionStatus, SubmissionVersion, utcnow
+
+
+async def get_submission(session: AsyncSession, *, campaign_id: int, unit_id: int) -> Submission | None:
+    query = select(Submission).where(Submission.campaign_id == campaign_id, Submission.unit_id == unit_id)
+    return (await session.exec(query)).first()
+
+
+async def get_or_create_submission(
+    session: AsyncSession, *, campaign_id: int, unit_id: int, questionnaire_version: int
+) -> Submission:
+    submission = await get_submission(session, campaign_id=campaign_id, unit_id=unit_id)
+    if submission is None:
+        submission = Submission(
+            campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
+        )
+        session.add(submission)
+        await session.flush()
+    return submission
+
+
+def save_draft(
+    session: AsyncSession, *, submission: Submission, answers: dict[str, Any], person_id: int | None
+) -> None:
+    """Replace the draft's answers (a new dict, so the JSON column sees the change)."""
+    submission.draft_answers = dict(answers)
+    submission.updated_at = utcnow()
+    submission.updated_by = person_id
+    session.add(submission)
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    submission: Submission,
+    answers: dict[str, Any],
+    questionnaire_version: int,
+    person_id: int | None,
+    late: bool,
+) -> SubmissionVersion:
+    """Keep `answers` as the next submitted version; earlier versions stay as they were."""
+    now = utcnow()
+    submission.latest_version += 1
+    submission.status = SubmissionStatus.submitted
+    submission.first_submitted_at = submission.first_submitted_at or now
+    submission.draft_answers = dict(answers)
+    submission.draft_questionnaire_version = questionnaire_version
+    submission.updated_at = now
+    submission.updated_by = person_id
+    version = SubmissionVersion(
+        submission_id=_id(submission),
+        version=submission.latest_version,
+        answers=dict(answers),
+        questionnaire_version=questionnaire_version,
+        submitted_at=now,
+        submitted_by=person_id,
+        late=late,
+    )
+    session.add_all([submission, version])
+    audit.record(
+        session,
+        actor=f"person:{person_id}" if person_id else "cli",
+        action="submission.submit",
+        entity="submission",
+        entity_id=submission.id,
+        version=version.version,
+        late=late,
+    )
+    await session.flush()
+    return version
+
+
+async def list_versions(session: AsyncSession, *, submission_id: int) -> list[SubmissionVersion]:
+    query = (
+        select(SubmissionVersion)
+        .where(SubmissionVersion.submission_id == submission_id)
+        .order_by(col(SubmissionVersion.version))
+    )
+    return list((await session.exec(query)).all())
+
+
+def _id(submission: Submission) -> int:
+    assert submission.id is not None
+    return submission.id

@@ -1,0 +1,210 @@
+"""Units: read the register from CSV and import it in one transaction; look units up."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.errors import UnitImportError
+from storage.models import Invite, Person, Submission, Unit, UnitBase, UnitKind, utcnow
+
+COLUMNS = ("code", "name", "kind", "member_count", "parent")
+# How people write a unit's kind in a register, folded to lower case without diacritics.
+_KIND_WORDS = {
+    "grassroots_committee": UnitKind.grassroots_committee,
+    "dang bo co so": UnitKind.grassroots_committee,
+    "dang bo": UnitKind.grassroots_committee,
+    "dbcs": UnitKind.grassroots_committee,
+    "grassroots_cell": UnitKind.grassroots_cell,
+    "chi bo co so": UnitKind.grassroots_cell,
+    "chi bo": UnitKind.grassroots_cell,
+    "cbcs": UnitKind.grassroots_cell,
+}
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    line: int
+    unit: UnitBase
+    parent_code: str | None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    not_in_file: list[str] = field(default_factory=list)  # kept: units are never deleted by an import
+    pruned: list[str] = field(default_factory=list)
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese diacritics: "Đảng bộ" → "dang bo"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower().split())
+
+
+def read_units_csv(path: str | Path) -> list[UnitRow]:
+    """Parse and check every row; raise one UnitImportError listing each bad line, or return all rows."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UnitImportError(str(path), ["no such file"]) from None
+    except UnicodeDecodeError:
+        raise UnitImportError(str(path), ["the file is not UTF-8 text (save the sheet as CSV UTF-8)"]) from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in COLUMNS[:4] if c not in header]
+    if missing:
+        raise UnitImportError(
+            str(path), [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"]
+        )
+    reader.fieldnames = header
+    rows: list[UnitRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+        if not any(values.values()):
+            continue  # blank lines in a spreadsheet export
+        problem = _row_problem(values, seen, line)
+        if problem:
+            problems.append(f"line {line}: {problem}")
+            continue
+        try:
+            unit = UnitBase.model_validate(
+                {
+                    "code": values["code"],
+                    "name": values["name"],
+                    "kind": _KIND_WORDS[fold(values["kind"])],
+                    "member_count": int(values["member_count"]),
+                }
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            problems.append(f"line {line}: {first['loc'][0]}: {first['msg']}")
+            continue
+        seen[unit.code] = line
+        rows.append(UnitRow(line, unit, values.get("parent") or None))
+    problems.extend(
+        f"line {row.line}: a unit cannot be its own parent" for row in rows if row.parent_code == row.unit.code
+    )
+    if problems:
+        raise UnitImportError(str(path), sorted(problems, key=lambda p: int(p.split(":")[0].split()[1])))
+    return rows
+
+
+def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str | None:
+    for column in COLUMNS[:4]:
+        if not values.get(column):
+            return f"{column} is empty"
+    if values["code"] in seen:
+        return f"code {values['code']!r} is already on line {seen[values['code']]}"
+    if fold(values["kind"]) not in _KIND_WORDS:
+        return (
+            f"kind {values['kind']!r} is not 'grassroots_committee' (đảng bộ cơ sở) or 'grassroots_cell' (chi bộ cơ sở)"
+        )
+    count = values["member_count"].replace(".", "").replace(",", "")
+    if not count.isdigit():
+        return f"member_count {values['member_count']!r} is not a whole number"
+    values["member_count"] = count
+    return None
+
+
+async def import_units(
+    session: AsyncSession, *, rows: list[UnitRow], source: str, prune: bool = False, actor: str = "cli"
+) -> ImportResult:
+    """Create new units and update names, kinds, counts and parents of known ones, in the caller's transaction.
+
+    Units missing from the file are kept; with `prune`, those with no data (no people, invites or
+    reports) are deleted and the others are kept and listed.
+    """
+    result = ImportResult()
+    existing = {u.code: u for u in (await session.exec(select(Unit))).all()}
+    known = existing.keys() | {row.unit.code for row in rows}
+    orphans = [
+        f"line {row.line}: parent {row.parent_code!r} is not a unit of this file or the database"
+        for row in rows
+        if row.parent_code is not None and row.parent_code not in known
+    ]
+    if orphans:
+        raise UnitImportError(source, orphans)
+    by_code: dict[str, Unit] = {}
+    for row in rows:
+        unit = existing.get(row.unit.code)
+        if unit is None:
+            unit = Unit.model_validate(row.unit)
+            session.add(unit)
+            result.created += 1
+        elif (unit.name, unit.kind, unit.member_count) != (row.unit.name, row.unit.kind, row.unit.member_count):
+            unit.name, unit.kind, unit.member_count = row.unit.name, row.unit.kind, row.unit.member_count
+            unit.updated_at = utcnow()
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        by_code[row.unit.code] = unit
+    await session.flush()
+    for row in rows:
+        parent = (by_code.get(row.parent_code) or existing[row.parent_code]) if row.parent_code else None
+        parent_id = parent.id if parent else None
+        if by_code[row.unit.code].parent_id != parent_id:
+            by_code[row.unit.code].parent_id = parent_id
+    for code, unit in sorted(existing.items()):
+        if code in by_code:
+            continue
+        if prune and not await unit_has_data(session, unit_id=_id(unit)):
+            await session.delete(unit)
+            result.pruned.append(code)
+        else:
+            result.not_in_file.append(code)
+    audit.record(
+        session,
+        actor=actor,
+        action="units.import",
+        entity="unit",
+        created=result.created,
+        updated=result.updated,
+        pruned=result.pruned,
+    )
+    await session.flush()
+    return result
+
+
+async def unit_has_data(session: AsyncSession, *, unit_id: int) -> bool:
+    """Whether anything refers to the unit: people, invites, reports, child units."""
+    for model, column in (
+        (Person, Person.unit_id),
+        (Invite, Invite.unit_id),
+        (Submission, Submission.unit_id),
+        (Unit, Unit.parent_id),
+    ):
+        query = select(func.count()).select_from(model).where(column == unit_id)
+        if (await session.exec(query)).one():
+            return True
+    return False
+
+
+async def get_unit(session: AsyncSession, *, code: str) -> Unit | None:
+    return (await session.exec(select(Unit).where(Unit.code == code))).first()
+
+
+async def list_units(session: AsyncSession) -> list[Unit]:
+    return list((await session.exec(select(Unit).order_by(col(Unit.code)))).all())
+
+
+async def count_units(session: AsyncSession) -> int:
+    return int((await session.exec(select(func.count()).select_from(Unit))).one())
+
+
+def _id(unit: Unit) -> int:
+    assert unit.id is not None
+    return unit.id
