@@ -1,0 +1,226 @@
+"""The operator's command line: `nqbot --help`.
+
+Every command reads settings when it runs (never at import), does its work in one transaction, and
+reports a mistake as one line on stderr with exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from functools import update_wrapper
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.settings import Settings, load_settings
+from storage import backup as backup_db
+from storage import campaigns, migrate, units
+from storage.campaign_spec import load_campaign_file
+from storage.database import Database
+from storage.errors import NqbotError
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CAMPAIGN = PROJECT_ROOT / "campaigns" / "nq15-2022.yaml"
+SAMPLE_UNITS = PROJECT_ROOT / "examples" / "units-sample.csv"
+
+T = TypeVar("T")
+
+
+class Failure(click.ClickException):
+    """A one-line error; exit code 2 like click's own usage errors."""
+
+    exit_code = 2
+
+
+class NqbotGroup(click.Group):
+    """Turns nqbot's own errors and database errors into one line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NqbotError as exc:
+            raise Failure(str(exc)) from None
+        except SQLAlchemyError as exc:
+            # The driver's message can carry the URL; show only its kind and first line.
+            first = str(getattr(exc, "orig", exc)).splitlines()[0] if str(getattr(exc, "orig", exc)) else ""
+            raise Failure(f"database error ({type(exc).__name__}): {first}") from None
+        except OSError as exc:
+            raise Failure(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Run an async command body with its own event loop, settings and database."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return asyncio.run(func(*args, **kwargs))
+
+    return update_wrapper(wrapper, func)
+
+
+@click.group(cls=NqbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more (debug level).")
+def cli(verbose: bool) -> None:
+    """nqbot: collect every unit's report on a campaign, chase the late ones, compile the result."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def _open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+    database = Database(settings.database_url)
+    if upgrade:
+        await migrate.upgrade(database.engine)
+    return database
+
+
+@cli.command()
+@click.option("--sample-units", is_flag=True, help=f"Also import the sample units ({SAMPLE_UNITS.name}).")
+@run_async
+async def init(sample_units: bool) -> None:
+    """Create or upgrade the database and load the shipped campaign (NQ 15)."""
+    settings = load_settings()
+    database = await _open_database(settings)
+    try:
+        spec = load_campaign_file(SHIPPED_CAMPAIGN)
+        async with database.session() as session:
+            result = await campaigns.load_campaign(session, spec=spec, source_file=str(SHIPPED_CAMPAIGN))
+            click.echo(f"campaign {spec.code}: {'loaded' if result.created else 'up to date'}")
+            if sample_units:
+                rows = units.read_units_csv(SAMPLE_UNITS)
+                imported = await units.import_units(session, rows=rows, source=str(SAMPLE_UNITS))
+                click.echo(f"units: {imported.created} new, {imported.updated} updated, {imported.unchanged} unchanged")
+        click.echo(f"database ready at revision {migrate.head_revision()}")
+    finally:
+        await database.dispose()
+
+
+@cli.group()
+def campaign() -> None:
+    """Load and list campaigns."""
+
+
+@campaign.command("load")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@run_async
+async def campaign_load(file: Path) -> None:
+    """Validate a campaign file and store it (a changed questionnaire becomes a new version)."""
+    spec = load_campaign_file(file)  # before touching the database: a bad file changes nothing
+    database = await _open_database(load_settings())
+    try:
+        async with database.session() as session:
+            result = await campaigns.load_campaign(session, spec=spec, source_file=str(file))
+    finally:
+        await database.dispose()
+    if result.created:
+        click.echo(
+            f"campaign {spec.code} loaded: {len(spec.questionnaire)} questions, "
+            f"report deadline {spec.report_deadline:%d/%m/%Y}"
+        )
+    elif result.questionnaire_changed:
+        click.echo(
+            f"campaign {spec.code} updated: questionnaire version {result.questionnaire_version}; "
+            f"{result.answers_on_older_versions} stored report(s) keep their earlier version"
+        )
+    else:
+        click.echo(f"campaign {spec.code} updated (questionnaire unchanged)")
+
+
+@campaign.command("list")
+@run_async
+async def campaign_list() -> None:
+    """List the campaigns in the database."""
+    database = await _open_database(load_settings())
+    try:
+        async with database.session() as session:
+            for row in await campaigns.list_campaigns(session):
+                click.echo(
+                    f"{row.code}\t{row.title}\tdeadline {row.report_deadline:%d/%m/%Y}\tcloses {row.closes_on:%d/%m/%Y}"
+                )
+    finally:
+        await database.dispose()
+
+
+@cli.group("units")
+def units_group() -> None:
+    """Import the register of units."""
+
+
+@units_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="Delete units missing from the file that have no data.")
+@run_async
+async def units_import(file: Path, prune: bool) -> None:
+    """Import units from a CSV (code,name,kind,member_count,parent) in one transaction."""
+    rows = units.read_units_csv(file)
+    database = await _open_database(load_settings())
+    try:
+        async with database.session() as session:
+            result = await units.import_units(session, rows=rows, source=str(file), prune=prune)
+    finally:
+        await database.dispose()
+    click.echo(f"{file}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged")
+    if result.pruned:
+        click.echo(f"deleted (not in the file, no data): {', '.join(result.pruned)}")
+    if result.not_in_file:
+        click.echo(f"kept (not in the file): {', '.join(result.not_in_file)}")
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@run_async
+async def db_upgrade() -> None:
+    """Apply the schema migrations (creates the database when there is none)."""
+    database = await _open_database(load_settings())
+    try:
+        click.echo(f"database at revision {await migrate.current_revision(database.engine)}")
+    finally:
+        await database.dispose()
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Copy the SQLite database to FILE with SQLite's online backup (safe while the bot runs)."""
+    settings = load_settings()
+    source = settings.sqlite_path()
+    if source is None:
+        raise Failure("backup copies a SQLite file; for PostgreSQL use pg_dump")
+    pages = backup_db.backup_sqlite(source, file)
+    click.echo(f"backed up {source} to {file} ({pages} pages)")
+
+
+@cli.command()
+@run_async
+async def status() -> None:
+    """Show the campaigns, the units and how many have reported."""
+    from storage import reports
+
+    settings = load_settings()
+    database = await _open_database(settings)
+    try:
+        async with database.session() as session:
+            unit_count = await units.count_units(session)
+            click.echo(f"units: {unit_count}")
+            for row in await campaigns.list_campaigns(session):
+                progress = await reports.progress(session, campaign_id=row.id or 0)
+                click.echo(
+                    f"{row.code}: {progress.submitted}/{unit_count} reported ({progress.late} late), "
+                    f"{progress.drafts} draft(s); report deadline {row.report_deadline:%d/%m/%Y}, "
+                    f"closes {row.closes_on:%d/%m/%Y}"
+                )
+    finally:
+        await database.dispose()
+
+
+def main() -> None:
+    cli(prog_name="nqbot")

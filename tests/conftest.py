@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh in-memory database per test, the shipped campaign, the sample units."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel
+
+from storage import campaigns, units
+from storage.campaign_spec import CampaignSpec, load_campaign_file
+from storage.database import Database
+from storage.models import Campaign
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_CAMPAIGN = ROOT / "campaigns" / "nq15-2022.yaml"
+SAMPLE_UNITS = ROOT / "examples" / "units-sample.csv"
+
+
+@pytest.fixture
+async def database() -> AsyncIterator[Database]:
+    """An empty in-memory database with every table."""
+    db = Database("sqlite://")
+    async with db.engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def nq15() -> CampaignSpec:
+    return load_campaign_file(SHIPPED_CAMPAIGN)
+
+
+@pytest.fixture
+async def loaded(database: Database, nq15: CampaignSpec) -> Campaign:
+    """The database with the NQ 15 campaign and the sample units in it; returns the campaign."""
+    async with database.session() as session:
+        result = await campaigns.load_campaign(session, spec=nq15)
+        await units.import_units(session, rows=units.read_units_csv(SAMPLE_UNITS), source="sample")
+    return result.campaign

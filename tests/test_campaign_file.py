@@ -1,0 +1,171 @@
+"""Campaign files: the shipped one loads; each kind of mistake gets its own message naming the field."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from storage import campaigns
+from storage.campaign_spec import CampaignSpec, QuestionType, load_campaign_file
+from storage.database import Database
+from storage.errors import CampaignFileError
+from storage.models import Campaign, Submission, SubmissionVersion
+from tests.conftest import SHIPPED_CAMPAIGN
+
+
+def test_the_shipped_nq15_campaign_loads_with_the_plans_dates_and_tasks(nq15: CampaignSpec) -> None:
+    assert nq15.code == "nq15-2022"
+    assert (nq15.report_deadline.isoformat(), nq15.board_deadline.isoformat()) == ("2022-09-20", "2022-10-07")
+    assert nq15.resolution.number == "15-NQ/TW" and nq15.resolution.date.isoformat() == "2022-05-05"
+    assert len(nq15.tasks) == 8
+    assert nq15.reminders.days_before == [7, 3, 1, 0]
+    assert {q.type for q in nq15.questionnaire} == set(QuestionType)  # every question type is used
+    ids = [q.id for q in nq15.questionnaire]
+    for needed in ("held", "session_dates", "format", "sessions", "presenter", "members_total", "members_exempt",
+                   "members_attended", "key_officials", "absent_reasons", "makeup", "non_members", "essays",
+                   "action_plan", "dissemination"):
+        assert needed in ids
+    assert nq15.question("members_attended").max == "members_total - members_exempt"
+
+
+def _shipped() -> dict[str, Any]:
+    return yaml.safe_load(SHIPPED_CAMPAIGN.read_text(encoding="utf-8"))
+
+
+def _question(data: dict[str, Any], qid: str) -> dict[str, Any]:
+    return next(q for q in data["questionnaire"] if q["id"] == qid)
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = data
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return edit
+
+
+def _delete(key: str) -> Callable[[dict[str, Any]], None]:
+    return lambda data: data.pop(key)
+
+
+def _edit_question(qid: str, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda data: _question(data, qid).update(changes)
+
+
+MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("missing deadline", _delete("report_deadline"), "report_deadline: is required but missing"),
+    ("misspelt field", _set("report_dealine", "2022-09-20"), "report_dealine: is not a field of a campaign file"),
+    ("not a date", _set("report_deadline", "hôm qua"), "report_deadline: Input should be a valid date"),
+    ("deadlines out of order", _set("board_deadline", "01/09/2022"), "board_deadline is before report_deadline"),
+    ("unknown question type", _edit_question("sessions", type="number"),
+     "questionnaire[6] (sessions).type: Input should be 'single_choice'"),
+    ("expression names an unknown answer", _edit_question("members_attended", max="members_totl - members_exempt"),
+     "questionnaire[10] (members_attended).max: 'members_totl' is not an earlier question"),
+    ("condition on a later question", _edit_question("format", when="sessions > 1"),
+     "questionnaire[4] (format).when: 'sessions' is not an earlier question"),
+    ("repeated question id", _edit_question("presenter", id="sessions"),
+     "questionnaire[7] (sessions).id: the id 'sessions' is used by an earlier question"),
+    ("one choice only", _edit_question("format", choices=[{"id": "in_person", "vi": "Trực tiếp"}]),
+     "questionnaire[4] (format): a choice question needs at least two choices"),
+    ("setting that does not fit the type", _edit_question("presenter", min=1),
+     "questionnaire[7] (presenter): 'min' is only for integer questions, not text"),
+    ("bad regular expression", _edit_question("action_plan_number", pattern="([0-9"),
+     "(action_plan_number): pattern is not a valid regular expression"),
+    ("forbidden code in an expression", _edit_question("sessions", max="__import__('os').system('x')"),
+     "questionnaire[6] (sessions).max: \"__import__('os').system('x')\" calls a function other than abs"),
+    ("a time that is not a time", _set("reminders.at", "tám giờ"), "reminders.at: Input should be in a valid"),
+    ("bad campaign code", _set("code", "NQ 15!"), "code: String should match pattern"),
+]
+
+
+@pytest.mark.parametrize(("mistake", "edit", "message"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_mistake_gets_a_message_naming_file_field_and_problem(
+    tmp_path: Path, mistake: str, edit: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    data = copy.deepcopy(_shipped())
+    edit(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CampaignFileError) as caught:
+        load_campaign_file(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}: ")
+    assert message in text
+    assert "\n" not in text
+
+
+def test_the_mistake_messages_are_all_different(tmp_path: Path) -> None:
+    seen = set()
+    for i, (_, edit, _) in enumerate(MISTAKES):
+        data = copy.deepcopy(_shipped())
+        edit(data)
+        path = tmp_path / f"{i}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(CampaignFileError) as caught:
+            load_campaign_file(path)
+        seen.add(str(caught.value).split(": ", 1)[1])
+    assert len(seen) == len(MISTAKES)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("code: [unclosed", "line 1: "),
+        ("- just\n- a list\n", "must be a mapping of campaign fields, not list"),
+        (b"\xff\xfe not utf-8", "cannot read the file"),
+    ],
+)
+def test_files_that_are_not_campaigns_at_all(tmp_path: Path, content: str | bytes, message: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(CampaignFileError, match=message):
+        load_campaign_file(path)
+
+
+def test_a_missing_file_is_named() -> None:
+    with pytest.raises(CampaignFileError, match="nowhere.yaml: no such file"):
+        load_campaign_file("nowhere.yaml")
+
+
+async def test_reloading_an_edited_questionnaire_keeps_each_answer_under_its_version(
+    database: Database, loaded: Campaign, nq15: CampaignSpec, tmp_path: Path
+) -> None:
+    campaign_id = loaded.id or 0
+    async with database.session() as session:
+        sub = Submission(campaign_id=campaign_id, unit_id=1, draft_questionnaire_version=1)
+        session.add(sub)
+        await session.flush()
+        session.add(SubmissionVersion(submission_id=sub.id or 0, version=1, answers={"sessions": 2},
+                                      questionnaire_version=1))
+
+    same = await _reload(database, nq15)
+    assert (same.questionnaire_changed, same.questionnaire_version) == (False, 1)
+
+    data = copy.deepcopy(_shipped())
+    _question(data, "sessions")["text"]["vi"] = "Số hội nghị đã tổ chức?"
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    edited = await _reload(database, load_campaign_file(path))
+    assert (edited.questionnaire_changed, edited.questionnaire_version) == (True, 2)
+    assert edited.answers_on_older_versions == 2  # the submitted version and the draft
+
+    async with database.session() as session:
+        old = await campaigns.questionnaire_at(session, campaign_id=campaign_id, version=1)
+        new = await campaigns.questionnaire_at(session, campaign_id=campaign_id, version=2)
+        version = await session.get(SubmissionVersion, 1)
+    assert version is not None and version.questionnaire_version == 1
+    assert next(q for q in old if q.id == "sessions").text.vi == nq15.question("sessions").text.vi
+    assert next(q for q in new if q.id == "sessions").text.vi == "Số hội nghị đã tổ chức?"
+
+
+async def _reload(database: Database, spec: CampaignSpec) -> campaigns.LoadResult:
+    async with database.session() as session:
+        return await campaigns.load_campaign(session, spec=spec)

@@ -1,0 +1,108 @@
+"""The operator's CLI, run as a real process: init, load, import, backup; errors are one line and exit 2."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_UNITS
+
+
+def nqbot(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_"))}
+    environment |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'nqbot.db'}"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_help_lists_the_operators_commands(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("init", "campaign", "units", "db", "backup"):
+        assert command in result.stdout
+
+
+def test_init_loads_the_campaign_and_sample_units(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "init", "--sample-units")
+    assert result.returncode == 0, result.stderr
+    assert "campaign nq15-2022: loaded" in result.stdout
+    status = nqbot(tmp_path, "status")
+    assert "nq15-2022: 0/22 reported" in status.stdout
+    again = nqbot(tmp_path, "init")
+    assert "campaign nq15-2022: up to date" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("campaign", "load", "missing.yaml"), "Error: missing.yaml: no such file"),
+        (("units", "import", "missing.csv"), "Error: missing.csv: nothing imported, 1 bad row(s): no such file"),
+        (("campaign", "load", str(ROOT / "examples" / "units-sample.csv")), "must be a mapping of campaign fields"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    result = nqbot(tmp_path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_database_url_is_one_line_without_the_secret(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "db", "upgrade", env={"DATABASE_URL": "mysql://u:s3cret@host/db"})
+    assert result.returncode == 2
+    assert "unsupported database 'mysql'" in result.stderr and "s3cret" not in result.stderr
+
+
+def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
+    nqbot(tmp_path, "init")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,kind,member_count,parent\nX1,Chi bộ X,grassroots_cell,10,\nX2,Chi bộ Y,cell,10,\n",
+                   encoding="utf-8")
+    result = nqbot(tmp_path, "units", "import", str(bad))
+    assert result.returncode == 2 and "line 3: kind 'cell'" in result.stderr
+    assert "units: 0" in nqbot(tmp_path, "status").stdout
+    good = nqbot(tmp_path, "units", "import", str(SAMPLE_UNITS))
+    assert good.returncode == 0 and "22 new" in good.stdout
+
+
+def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) -> None:
+    assert nqbot(tmp_path, "init", "--sample-units").returncode == 0
+    live = tmp_path / "data" / "nqbot.db"
+    stop = threading.Event()
+    written = []
+
+    def keep_writing() -> None:  # another process's writes while the backup runs (WAL, busy timeout)
+        connection = sqlite3.connect(live, timeout=5)
+        i = 0
+        while not stop.is_set():
+            connection.execute("INSERT INTO auditevent (at, actor, action, entity, detail) "
+                               "VALUES (CURRENT_TIMESTAMP, 'test', 'write', 'x', '{}')")
+            connection.commit()
+            i += 1
+        written.append(i)
+        connection.close()
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = nqbot(tmp_path, "backup", "backups/copy.db")
+    finally:
+        stop.set()
+        writer.join()
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(tmp_path / "backups" / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT count(*) FROM unit").fetchone()[0] == 22
+    assert copy.execute("SELECT code FROM campaign").fetchall() == [("nq15-2022",)]
+    assert written and written[0] > 0
+
+
+def test_backup_of_postgres_says_to_use_pg_dump(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "backup", "x.db", env={"DATABASE_URL": "postgresql://u@localhost/nqbot"})
+    assert result.returncode == 2 and "pg_dump" in result.stderr
