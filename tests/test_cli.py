@@ -17,8 +17,9 @@ from tests.conftest import ROOT, SAMPLE_UNITS
 def nqbot(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_"))}
     environment |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'nqbot.db'}"} | (env or {})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help_lists_the_operators_commands(tmp_path: Path) -> None:
@@ -62,8 +63,9 @@ def test_a_bad_database_url_is_one_line_without_the_secret(tmp_path: Path) -> No
 def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
     nqbot(tmp_path, "init")
     bad = tmp_path / "bad.csv"
-    bad.write_text("code,name,kind,member_count,parent\nX1,Chi bộ X,grassroots_cell,10,\nX2,Chi bộ Y,cell,10,\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "code,name,kind,member_count,parent\nX1,Chi bộ X,grassroots_cell,10,\nX2,Chi bộ Y,cell,10,\n", encoding="utf-8"
+    )
     result = nqbot(tmp_path, "units", "import", str(bad))
     assert result.returncode == 2 and "line 3: kind 'cell'" in result.stderr
     assert "units: 0" in nqbot(tmp_path, "status").stdout
@@ -81,8 +83,10 @@ def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) ->
         connection = sqlite3.connect(live, timeout=5)
         i = 0
         while not stop.is_set():
-            connection.execute("INSERT INTO auditevent (at, actor, action, entity, detail) "
-                               "VALUES (CURRENT_TIMESTAMP, 'test', 'write', 'x', '{}')")
+            connection.execute(
+                "INSERT INTO auditevent (at, actor, action, entity, detail) "
+                "VALUES (CURRENT_TIMESTAMP, 'test', 'write', 'x', '{}')"
+            )
             connection.commit()
             i += 1
         written.append(i)

@@ -19,8 +19,10 @@ async def test_migrations_produce_the_models_schema(tmp_path: Path) -> None:
         await migrate.upgrade(database.engine)
         async with database.engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}),
-                                           SQLModel.metadata))
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), SQLModel.metadata
+                )
+            )
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert diff == []
         assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}

@@ -18,17 +18,31 @@ async def test_submitted_versions_are_kept_and_never_overwritten(database: Datab
     async with database.session() as session:
         unit = await units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None and loaded.id is not None
-        person = Person(channel=Channel.telegram, channel_user_id="42", chat_id="42", role=Role.reporter,
-                        unit_id=unit.id)
+        person = Person(
+            channel=Channel.telegram, channel_user_id="42", chat_id="42", role=Role.reporter, unit_id=unit.id
+        )
         session.add(person)
         await session.flush()
-        sub = await submissions.get_or_create_submission(session, campaign_id=loaded.id, unit_id=unit.id,
-                                                         questionnaire_version=1)
+        sub = await submissions.get_or_create_submission(
+            session, campaign_id=loaded.id, unit_id=unit.id, questionnaire_version=1
+        )
         submissions.save_draft(session, submission=sub, answers={"held": "self_organised"}, person_id=person.id)
-        await submissions.submit(session, submission=sub, answers={"held": "self_organised", "sessions": 1},
-                                 questionnaire_version=1, person_id=person.id, late=False)
-        await submissions.submit(session, submission=sub, answers={"held": "self_organised", "sessions": 2},
-                                 questionnaire_version=1, person_id=person.id, late=True)
+        await submissions.submit(
+            session,
+            submission=sub,
+            answers={"held": "self_organised", "sessions": 1},
+            questionnaire_version=1,
+            person_id=person.id,
+            late=False,
+        )
+        await submissions.submit(
+            session,
+            submission=sub,
+            answers={"held": "self_organised", "sessions": 2},
+            questionnaire_version=1,
+            person_id=person.id,
+            late=True,
+        )
         sub_id = sub.id
     async with database.session() as session:
         assert sub_id is not None
@@ -58,8 +72,7 @@ async def test_a_nudge_is_unique_per_campaign_unit_person_and_step(database: Dat
         session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7", due_at=due))
     with pytest.raises(IntegrityError):
         async with database.session() as session:
-            session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7",
-                              due_at=due))
+            session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7", due_at=due))
 
 
 async def test_times_are_stored_utc_and_read_back_aware(database: Database, loaded: Campaign) -> None:

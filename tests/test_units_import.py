@@ -35,12 +35,15 @@ def test_the_sample_register_reads_with_both_kinds_of_unit() -> None:
 
 
 def test_every_bad_row_is_named_with_its_line_and_nothing_is_read(tmp_path: Path) -> None:
-    path = _csv(tmp_path, "A1,Chi bộ A,chi bộ cơ sở,20,\n"      # line 2: fine (Vietnamese kind)
-                          "A2,,grassroots_cell,20,\n"           # line 3: no name
-                          "A3,Chi bộ C,tổ đảng,20,\n"           # line 4: unknown kind
-                          "A4,Chi bộ D,grassroots_cell,hai mươi,\n"  # line 5: not a number
-                          "A1,Chi bộ E,grassroots_cell,20,\n"   # line 6: repeated code
-                          "A6,Chi bộ F,grassroots_cell,20,A6\n")  # line 7: own parent
+    path = _csv(
+        tmp_path,
+        "A1,Chi bộ A,chi bộ cơ sở,20,\n"  # line 2: fine (Vietnamese kind)
+        "A2,,grassroots_cell,20,\n"  # line 3: no name
+        "A3,Chi bộ C,tổ đảng,20,\n"  # line 4: unknown kind
+        "A4,Chi bộ D,grassroots_cell,hai mươi,\n"  # line 5: not a number
+        "A1,Chi bộ E,grassroots_cell,20,\n"  # line 6: repeated code
+        "A6,Chi bộ F,grassroots_cell,20,A6\n",
+    )  # line 7: own parent
     with pytest.raises(UnitImportError) as caught:
         units.read_units_csv(path)
     problems = caught.value.problems
@@ -68,8 +71,10 @@ async def test_an_unknown_parent_imports_nothing(database: Database, tmp_path: P
 
 
 async def test_reimport_updates_names_and_counts_and_keeps_units_with_data(database: Database, tmp_path: Path) -> None:
-    first = _csv(tmp_path, "A1,Chi bộ A,grassroots_cell,20,\nA2,Đảng bộ B,grassroots_committee,1.234,\n"
-                           "A3,Chi bộ C,grassroots_cell,9,A2\n")
+    first = _csv(
+        tmp_path,
+        "A1,Chi bộ A,grassroots_cell,20,\nA2,Đảng bộ B,grassroots_committee,1.234,\nA3,Chi bộ C,grassroots_cell,9,A2\n",
+    )
     result = await _import(database, first)
     assert (result.created, result.updated) == (3, 0)
     async with database.session() as session:
@@ -77,8 +82,9 @@ async def test_reimport_updates_names_and_counts_and_keeps_units_with_data(datab
         a2 = await units.get_unit(session, code="A2")
         a3 = await units.get_unit(session, code="A3")
         assert a1 and a2 and a3 and a2.member_count == 1234 and a3.parent_id == a2.id
-        session.add(Person(channel=Channel.telegram, channel_user_id="1", chat_id="1", role=Role.reporter,
-                           unit_id=a1.id))
+        session.add(
+            Person(channel=Channel.telegram, channel_user_id="1", chat_id="1", role=Role.reporter, unit_id=a1.id)
+        )
 
     second = _csv(tmp_path, "A2,Đảng bộ B (mới),grassroots_committee,1300,\n", name="again.csv")
     result = await _import(database, second, prune=True)
