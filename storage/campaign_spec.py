@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from storage.errors import CampaignFileError
 from storage.expressions import ExpressionError, parse
 
-IDENTIFIER = r"^[a-z][a-z0-9_]{0,47}$"
+IDENTIFIER = r"^[a-z][a-z0-9_]{0,23}$"  # short: question and choice ids travel in 64-byte button data
 # Values an expression may read besides earlier answers; the engine supplies them.
 CONTEXT_NAMES = frozenset(
     {"today", "report_deadline", "board_deadline", "closes_on", "resolution_date", "register_members"}
@@ -107,6 +107,7 @@ class Question(_Strict):
     id: str = Field(pattern=IDENTIFIER)
     type: QuestionType
     text: LocalText
+    label: LocalText | None = None  # a short name for summaries and table headers; the text when missing
     hint: LocalText | None = None
     optional: bool = False
     when: str | None = None  # ask only when this holds
@@ -126,8 +127,10 @@ class Question(_Strict):
 
     @model_validator(mode="after")
     def _settings_fit_the_type(self) -> Question:
+        fields = type(self).model_fields
         for setting, types in _SETTINGS_BY_TYPE.items():
-            if setting in self.model_fields_set and self.type not in types:
+            is_set = getattr(self, setting) != fields[setting].get_default(call_default_factory=True)
+            if is_set and self.type not in types:
                 allowed = " and ".join(sorted(t.value for t in types))
                 raise ValueError(f"'{setting}' is only for {allowed} questions, not {self.type.value}")
         if self.type in _SETTINGS_BY_TYPE["choices"]:
@@ -142,6 +145,13 @@ class Question(_Strict):
             except re.error as exc:
                 raise ValueError(f"pattern is not a valid regular expression ({exc})") from None
         return self
+
+    def short(self, language: str) -> str:
+        return (self.label or self.text).get(language)
+
+    def choice_label(self, choice_id: str, language: str) -> str:
+        """The label of a choice, or the id itself for a choice this questionnaire no longer has."""
+        return next((c.label(language) for c in self.choices if c.id == choice_id), choice_id)
 
     def expressions(self) -> list[tuple[str, str]]:
         """(setting, source) of every expression this question holds, placeholders included."""

@@ -77,13 +77,18 @@ async def find_invite(
     invite = (await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))).first()
     if invite is None:
         return None, InviteProblem.unknown
+    return invite, invite_problem(invite, now=now)
+
+
+def invite_problem(invite: Invite, *, now: datetime | None = None) -> InviteProblem | None:
+    """Why `invite` cannot be used now, or None when it can."""
     if invite.revoked_at is not None:
-        return invite, InviteProblem.revoked
+        return InviteProblem.revoked
     if invite.expires_at <= (now or utcnow()):
-        return invite, InviteProblem.expired
+        return InviteProblem.expired
     if invite.use_count >= invite.max_uses:
-        return invite, InviteProblem.used_up
-    return invite, None
+        return InviteProblem.used_up
+    return None
 
 
 async def revoke_invite(session: AsyncSession, *, invite: Invite, actor: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
@@ -43,6 +43,26 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None else None
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A StrEnum stored as its plain string value (portable, no database enum type); read back as the member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def _at(**kwargs: Any) -> Any:
@@ -83,6 +103,17 @@ class NudgeStatus(StrEnum):
     failed = "failed"
 
 
+class ConversationMode(StrEnum):
+    idle = "idle"
+    confirm_join = "confirm_join"  # an invite code was given; waiting for "this is my unit"
+    pick_campaign = "pick_campaign"  # several campaigns are open
+    answering = "answering"  # walking the questionnaire
+    confirm_warning = "confirm_warning"  # an answer tripped a soft check; keep it or type again
+    summary = "summary"  # every answer shown; submit or change one
+    pick_edit = "pick_edit"  # which question to change
+    editing = "editing"  # changing one answer, then back to the summary
+
+
 class Campaign(SQLModel, table=True):
     """One resolution's study-and-report campaign, loaded from its YAML file."""
 
@@ -115,7 +146,7 @@ class QuestionnaireVersion(SQLModel, table=True):
 class UnitBase(SQLModel):
     code: str = Field(sa_type=String(32), min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=300)
-    kind: UnitKind = Field(sa_type=String(32))
+    kind: UnitKind = Field(sa_type=EnumText(UnitKind, 32))
     member_count: int = Field(ge=0)
 
 
@@ -135,13 +166,13 @@ class Person(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    channel: Channel = Field(sa_type=String(16))
+    channel: Channel = Field(sa_type=EnumText(Channel, 16))
     channel_user_id: str = Field(sa_type=String(64))
     chat_id: str = Field(sa_type=String(64))
     display_name: str = ""
-    role: Role = Field(sa_type=String(16))
+    role: Role = Field(sa_type=EnumText(Role, 16))
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
-    state: PersonState = Field(default=PersonState.active, sa_type=String(16))
+    state: PersonState = Field(default=PersonState.active, sa_type=EnumText(PersonState, 16))
     created_at: datetime = _at(default_factory=utcnow)
     updated_at: datetime = _at(default_factory=utcnow)
 
@@ -151,7 +182,7 @@ class Invite(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code_hash: str = Field(sa_type=String(64), unique=True, index=True)
-    role: Role = Field(sa_type=String(16))
+    role: Role = Field(sa_type=EnumText(Role, 16))
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     expires_at: datetime = _at()
     max_uses: int = 1
@@ -169,7 +200,7 @@ class Submission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    status: SubmissionStatus = Field(default=SubmissionStatus.draft, sa_type=String(16))
+    status: SubmissionStatus = Field(default=SubmissionStatus.draft, sa_type=EnumText(SubmissionStatus, 16))
     draft_answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     draft_questionnaire_version: int = 1
     latest_version: int = 0  # 0 until first submitted
@@ -203,7 +234,7 @@ class Nudge(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     step: str = Field(sa_type=String(64))
-    status: NudgeStatus = Field(default=NudgeStatus.pending, sa_type=String(16), index=True)
+    status: NudgeStatus = Field(default=NudgeStatus.pending, sa_type=EnumText(NudgeStatus, 16), index=True)
     due_at: datetime = _at()
     attempts: int = 0
     last_error: str | None = None
@@ -221,3 +252,25 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(sa_type=String(32))
     entity_id: str | None = Field(default=None, sa_type=String(64))
     detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class Conversation(SQLModel, table=True):
+    """Where one chat is in its dialogue with the bot, so a restart resumes at the same step.
+
+    Keyed by the chat's identity, not the person, because someone who has not joined yet (and is
+    typing invite codes) has a conversation too. Answers themselves live in the unit's Submission.
+    """
+
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=EnumText(Channel, 16))
+    channel_user_id: str = Field(sa_type=String(64))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    mode: ConversationMode = Field(default=ConversationMode.idle, sa_type=EnumText(ConversationMode, 24))
+    question_id: str | None = Field(default=None, sa_type=String(48))  # the question last asked
+    pending: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # a value awaiting confirmation, …
+    failed_codes: int = 0  # wrong invite codes in the current window (slows down guessing)
+    failed_since: datetime | None = _at(default=None)
+    updated_at: datetime = _at(default_factory=utcnow)

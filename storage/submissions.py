@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -30,11 +31,16 @@ async def get_or_create_submission(
 
 
 def save_draft(
-    session: AsyncSession, *, submission: Submission, answers: dict[str, Any], person_id: int | None
+    session: AsyncSession,
+    *,
+    submission: Submission,
+    answers: dict[str, Any],
+    person_id: int | None,
+    now: datetime | None = None,
 ) -> None:
     """Replace the draft's answers (a new dict, so the JSON column sees the change)."""
     submission.draft_answers = dict(answers)
-    submission.updated_at = utcnow()
+    submission.updated_at = now or utcnow()
     submission.updated_by = person_id
     session.add(submission)
 
@@ -47,9 +53,10 @@ async def submit(
     questionnaire_version: int,
     person_id: int | None,
     late: bool,
+    now: datetime | None = None,
 ) -> SubmissionVersion:
     """Keep `answers` as the next submitted version; earlier versions stay as they were."""
-    now = utcnow()
+    now = now or utcnow()
     submission.latest_version += 1
     submission.status = SubmissionStatus.submitted
     submission.first_submitted_at = submission.first_submitted_at or now

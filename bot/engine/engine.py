@@ -1,0 +1,810 @@
+"""The conversation engine: one inbound event in, what to say out.
+
+Usage:
+    engine = Engine(database, clock=clock, timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
+    outcome = await engine.handle(Inbound(Channel.telegram, "42", "42", text="/baocao"))
+
+Each event is one database transaction: the conversation's step, the unit's draft and any submitted
+version are written together, so stopping the process at any moment loses nothing and a restart resumes
+at the same question. No Telegram or Zalo types here; channels render the Replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import formatting, parsing
+from bot.engine import questionnaire as qn
+from bot.engine.messages import Button, Inbound, Outcome, Reply
+from bot.texts import say
+from storage import campaigns, invites, people, submissions
+from storage.campaign_spec import CampaignSpec, Question, QuestionType
+from storage.database import Database
+from storage.invites import InviteProblem
+from storage.models import (
+    Campaign,
+    Conversation,
+    ConversationMode,
+    Invite,
+    Person,
+    PersonState,
+    Role,
+    Submission,
+    SubmissionStatus,
+    Unit,
+)
+from storage.units import fold
+
+logger = logging.getLogger(__name__)
+
+Mode = ConversationMode
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+WRONG_CODES_ALLOWED = 5  # then the chat waits out the window before codes are checked again
+WRONG_CODES_WINDOW = timedelta(minutes=15)
+COMMANDS = {
+    "start": "start",
+    "baocao": "report",
+    "report": "report",
+    "xem": "view",
+    "view": "view",
+    "sua": "edit",
+    "edit": "edit",
+    "huy": "cancel",
+    "cancel": "cancel",
+    "trogiup": "help",
+    "help": "help",
+}
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Turns inbound events into replies, keeping every state in the database."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = system_clock,
+        timezone: ZoneInfo = VIETNAM,
+        language: str = "vi",
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.timezone = timezone
+        self.language = language
+        self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
+
+    async def handle(self, event: Inbound) -> Outcome:
+        """Answer one event in one transaction."""
+        async with self.database.session() as session:
+            return await _Turn(self, session, event).run()
+
+    def spec(self, campaign: Campaign) -> CampaignSpec:
+        """The campaign's parsed file, cached until the campaign is reloaded."""
+        key = (campaign.id or 0, campaign.updated_at)
+        if key not in self._specs:
+            self._specs[key] = campaigns.spec_of(campaign)
+        return self._specs[key]
+
+
+class _Turn:
+    """One event's handling: the person, their conversation, and (when reporting) the unit's draft."""
+
+    def __init__(self, engine: Engine, session: AsyncSession, event: Inbound) -> None:
+        self.engine = engine
+        self.session = session
+        self.event = event
+        self.lang = engine.language
+        self.now = engine.clock()
+        self.today = self.now.astimezone(engine.timezone).date()
+        self.person: Person | None = None
+        self.conversation: Conversation
+        self._report: _Report | None = None
+
+    def t(self, key: str, **params: Any) -> str:
+        return say(key, self.lang, **params)
+
+    def reply(self, key: str, **params: Any) -> Outcome:
+        return Outcome([Reply(self.t(key, **params))])
+
+    # --- dispatch ---
+
+    async def run(self) -> Outcome:
+        event = self.event
+        if not event.private:
+            return self.reply("chat.private_only")
+        self.conversation = await people.conversation_of(self.session, channel=event.channel, user_id=event.user_id)
+        person = await people.find_person(self.session, channel=event.channel, user_id=event.user_id)
+        if person is not None and person.state is not PersonState.revoked:
+            self.person = person
+            if person.state is PersonState.unreachable or person.chat_id != event.chat_id:
+                person.state, person.chat_id = PersonState.active, event.chat_id  # they wrote: reachable again
+                self.session.add(person)
+        if event.button is not None:
+            outcome = await self.on_button(event.button)
+        elif (event.text or "").strip().startswith("/"):
+            command, _, argument = (event.text or "").strip()[1:].partition(" ")
+            outcome = await self.on_command(command.split("@")[0].lower(), argument.strip())
+        else:
+            outcome = await self.on_text((event.text or "").strip())
+        self.conversation.updated_at = self.now
+        self.session.add(self.conversation)
+        return outcome
+
+    async def on_command(self, command: str, argument: str) -> Outcome:
+        action = COMMANDS.get(command)
+        if action == "start":
+            return await self.join(argument) if argument else self.greet()
+        if action == "help":
+            return Outcome([Reply(self.help_text())])
+        if action == "cancel":
+            return self.cancel()
+        if action is None:
+            return Outcome([Reply(self.t("command.unknown", command=command[:32]) + "\n\n" + self.help_text())])
+        if not self.is_reporter():
+            return self.not_a_reporter()
+        if action == "report":
+            return await self.open_report()
+        if action == "view":
+            return await self.view()
+        return await self.amend()
+
+    async def on_text(self, text: str) -> Outcome:
+        mode = self.conversation.mode
+        if mode is Mode.confirm_join:
+            try:
+                return await self.confirm_join(parsing.parse_yes_no(text))
+            except parsing.ParseError:
+                return Outcome([self.join_question()])
+        if self.person is None:
+            if CODE_SHAPE.match(text):
+                return await self.join(text)
+            return self.greet()
+        if not self.is_reporter():
+            return Outcome([Reply(self.help_text())])
+        if not text:
+            return Outcome([Reply(self.t("input.type_text"))])
+        if mode is Mode.pick_campaign:
+            return await self.pick_campaign_text(text)
+        if mode in (Mode.answering, Mode.editing):
+            return await self.answer_text(text)
+        if mode is Mode.confirm_warning:
+            return await self.warning_text(text)
+        if mode is Mode.summary:
+            return await self.summary_text(text)
+        if mode is Mode.pick_edit:
+            return await self.pick_edit_text(text)
+        return self.reply("idle.hint")
+
+    async def on_button(self, data: str) -> Outcome:
+        kind, _, rest = data.partition(":")
+        if kind == "join" and self.conversation.mode is Mode.confirm_join:
+            return await self.confirm_join(rest == "yes")
+        if not self.is_reporter():
+            return self.stale() if self.person is None or kind != "join" else self.not_a_reporter()
+        if kind == "report":
+            return await self.open_report()
+        if kind == "camp" and self.conversation.mode is Mode.pick_campaign:
+            return await self.choose_campaign(int(rest) if rest.isdigit() else 0)
+        report = await self.report()
+        if report is None:
+            return self.stale()
+        mode, asked = self.conversation.mode, self.conversation.question_id
+        qid, _, value = rest.partition(":")
+        if kind in ("ans", "skip", "tog", "done") and mode in (Mode.answering, Mode.editing) and qid == asked:
+            question = report.question(qid)
+            if question is None:
+                return self.stale()
+            if kind == "skip" and question.optional:
+                return await self.store(question, None, pressed=self.t("answer.skipped"))
+            if kind == "tog" and question.type is QuestionType.multi_choice:
+                return self.toggle(question, value)
+            if kind == "done" and question.type is QuestionType.multi_choice:
+                return await self.accept(question, list(self.conversation.pending.get("selected", [])), pressed=True)
+            if kind == "ans":
+                return await self.answer_button(question, value)
+        if kind == "warn" and mode is Mode.confirm_warning:
+            return await self.resolve_warning(keep=rest == "keep")
+        if kind == "submit" and mode is Mode.summary:
+            return await self.submit()
+        if kind == "edit" and mode in (Mode.summary, Mode.pick_edit):
+            return await self.pick_edit_prompt()
+        if kind == "editq" and mode in (Mode.summary, Mode.pick_edit):
+            question = report.question(rest)
+            return await self.start_editing(question) if question else self.stale()
+        return self.stale()
+
+    # --- who is this ---
+
+    def is_reporter(self) -> bool:
+        return self.person is not None and self.person.role is Role.reporter and self.person.unit_id is not None
+
+    def greet(self) -> Outcome:
+        if self.person is None:
+            return self.reply("start.stranger")
+        return Outcome([Reply(self.help_text())])
+
+    def help_text(self) -> str:
+        if self.person is None:
+            return self.t("help.stranger")
+        if self.person.role is Role.reporter:
+            return self.t("help.reporter")
+        return self.t("help.staff")
+
+    def not_a_reporter(self) -> Outcome:
+        return self.reply("reporter.only" if self.person else "start.stranger")
+
+    def stale(self) -> Outcome:
+        outcome = Outcome(notice=self.t("button.stale"))
+        outcome.replies.append(Reply(self.t("button.stale_hint")))
+        return outcome
+
+    def cancel(self) -> Outcome:
+        busy = self.conversation.mode not in (Mode.idle,)
+        self.conversation.mode, self.conversation.pending = Mode.idle, {}
+        if not busy:
+            return self.reply("cancel.nothing")
+        return self.reply("cancel.done" if self.is_reporter() else "cancel.nothing")
+
+    # --- enrolment ---
+
+    async def join(self, code: str) -> Outcome:
+        conversation = self.conversation
+        if conversation.failed_since and self.now - conversation.failed_since > WRONG_CODES_WINDOW:
+            conversation.failed_codes, conversation.failed_since = 0, None
+        if conversation.failed_codes >= WRONG_CODES_ALLOWED and conversation.failed_since:
+            wait = WRONG_CODES_WINDOW - (self.now - conversation.failed_since)
+            return self.reply("join.slow_down", minutes=max(1, int(wait.total_seconds() // 60) + 1))
+        invite, problem = await invites.find_invite(self.session, code=code.strip(), now=self.now)
+        if invite is None or problem is not None:
+            if problem is InviteProblem.unknown:
+                conversation.failed_codes += 1
+                conversation.failed_since = conversation.failed_since or self.now
+            return self.reply(f"join.{problem.value if problem else 'unknown'}")
+        if self.person is not None and self.person.role is not Role.reporter and invite.role is Role.reporter:
+            return self.reply("join.staff_cannot_report")
+        conversation.mode, conversation.pending = Mode.confirm_join, {"invite_id": invite.id}
+        return Outcome([await self.join_question_for(invite)])
+
+    async def join_question_for(self, invite: Invite) -> Reply:
+        if invite.role is Role.reporter and invite.unit_id is not None:
+            unit = await self.session.get(Unit, invite.unit_id)
+            text = self.t("join.confirm_unit", unit=unit.name if unit else "?")
+            if self.person is not None and self.person.unit_id not in (None, invite.unit_id):
+                current = await self.session.get(Unit, self.person.unit_id)
+                text += "\n" + self.t("join.switch_note", unit=current.name if current else "?")
+        else:
+            text = self.t("join.confirm_staff")
+        buttons = ((Button(self.t("button.join_yes"), "join:yes"), Button(self.t("button.join_no"), "join:no")),)
+        return Reply(text, buttons=buttons)
+
+    def join_question(self) -> Reply:
+        return Reply(
+            self.t("join.yes_or_no"),
+            buttons=((Button(self.t("button.join_yes"), "join:yes"), Button(self.t("button.join_no"), "join:no")),),
+        )
+
+    async def confirm_join(self, yes: bool) -> Outcome:
+        invite_id = self.conversation.pending.get("invite_id")
+        self.conversation.mode, self.conversation.pending = Mode.idle, {}
+        invite = await self.session.get(Invite, invite_id) if invite_id else None
+        if not yes or invite is None:
+            return self.reply("join.declined")
+        problem = invites.invite_problem(invite, now=self.now)
+        if problem is not None:
+            return self.reply(f"join.{problem.value}")
+        event = self.event
+        self.person = await people.enrol(
+            self.session,
+            invite=invite,
+            channel=event.channel,
+            user_id=event.user_id,
+            chat_id=event.chat_id,
+            display_name=event.display_name,
+        )
+        self.conversation.person_id = self.person.id
+        self.conversation.failed_codes, self.conversation.failed_since = 0, None
+        self._report = None
+        if invite.role is not Role.reporter:
+            return self.reply("join.welcome_staff")
+        unit = await self.session.get(Unit, invite.unit_id or 0)
+        outcome = self.reply("join.welcome_reporter", unit=unit.name if unit else "?")
+        follow = await self.open_report()
+        outcome.replies.extend(follow.replies)
+        return outcome
+
+    # --- the report ---
+
+    async def report(self) -> _Report | None:
+        """The unit's report in the chat's campaign (loaded once per turn), or None when there is none."""
+        if self._report is None and self.person is not None and self.person.unit_id is not None:
+            campaign = await self.current_campaign()
+            if campaign is not None:
+                self._report = await _Report.load(self, campaign, self.person.unit_id)
+        return self._report
+
+    async def current_campaign(self) -> Campaign | None:
+        """The open campaign this chat works on; with none open, the last one closed (to view or refuse)."""
+        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        chosen = next((c for c in open_now if c.id == self.conversation.campaign_id), None)
+        if chosen is None and len(open_now) == 1:
+            chosen = open_now[0]
+        if chosen is None and not open_now:
+            closed = sorted(await campaigns.list_campaigns(self.session), key=lambda c: c.closes_on)
+            chosen = closed[-1] if closed else None
+        if chosen is not None:
+            self.conversation.campaign_id = chosen.id
+        return chosen
+
+    async def open_report(self) -> Outcome:
+        """Start or resume the unit's report (/baocao)."""
+        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        if len(open_now) > 1 and self.conversation.campaign_id not in {c.id for c in open_now}:
+            return self.pick_campaign_prompt(open_now)
+        report = await self.report()
+        if report is None:
+            return self.reply("campaign.none")
+        if report.closed:
+            return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
+        submission = report.submission
+        if submission.status is SubmissionStatus.submitted and await report.draft_is_latest():
+            return self.reply("report.already_submitted", version=submission.latest_version)
+        outcome = Outcome()
+        if not submission.draft_answers:
+            outcome.replies.append(Reply(report.intro()))
+        else:
+            outcome.replies.append(Reply(self.t("report.resume")))
+        if report.dropped:
+            outcome.replies.append(Reply(self.t("report.questionnaire_changed", count=len(report.dropped))))
+        follow = await self.proceed(report)
+        outcome.replies.extend(follow.replies)
+        return outcome
+
+    def pick_campaign_prompt(self, open_now: list[Campaign]) -> Outcome:
+        self.conversation.mode = Mode.pick_campaign
+        choices = tuple(Button(c.title, f"camp:{c.id}") for c in open_now)
+        return Outcome([Reply(self.t("campaign.pick"), choices=choices)])
+
+    async def pick_campaign_text(self, text: str) -> Outcome:
+        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        try:
+            chosen = parsing.match_choice(text, [(str(c.id), c.title) for c in open_now])
+        except parsing.ParseError as exc:
+            return Outcome([Reply(self.t(exc.key, **exc.params)), *self.pick_campaign_prompt(open_now).replies])
+        return await self.choose_campaign(int(chosen))
+
+    async def choose_campaign(self, campaign_id: int) -> Outcome:
+        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        if campaign_id not in {c.id for c in open_now}:
+            return self.stale()
+        self.conversation.campaign_id, self.conversation.mode = campaign_id, Mode.idle
+        self._report = None
+        return await self.open_report()
+
+    async def proceed(self, report: _Report, before: list[str] | None = None) -> Outcome:
+        """Ask the next unanswered question, or show the summary when none is left."""
+        notes = list(before or [])
+        for broken, problem in report.walk.broken(self.lang):
+            notes.append(self.t("report.reask", number=report.walk.number(broken.id), problem=problem))
+            report.answers.pop(broken.id, None)
+        report.save()
+        question = report.walk.next_question()
+        replies = [Reply("\n".join(notes))] if notes else []
+        if question is None:
+            replies.append(self.summary(report))
+        else:
+            replies.append(self.ask(report, question))
+        return Outcome(replies)
+
+    def ask(self, report: _Report, question: Question, current: bool = False) -> Reply:
+        """The question as a message with its buttons; remembers it as the question asked."""
+        self.conversation.question_id = question.id
+        if self.conversation.mode is not Mode.editing:
+            self.conversation.mode = Mode.answering
+        values = report.walk.values()
+        lines = [self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))]
+        if question.hint:
+            lines.append(question.hint.get(self.lang))
+        lines.append(self.t(f"question.hint.{question.type.value}"))
+        if current and question.id in report.answers:
+            lines.append(
+                self.t("question.current", answer=qn.display(question, report.answers[question.id], self.lang))
+            )
+        choices: tuple[Button, ...] = ()
+        buttons: list[tuple[Button, ...]] = []
+        if question.type is QuestionType.single_choice:
+            choices = tuple(Button(c.label(self.lang), f"ans:{question.id}:{c.id}") for c in question.choices)
+        elif question.type is QuestionType.multi_choice:
+            selected = (
+                set(self.conversation.pending.get("selected", []))
+                if self.conversation.pending.get("question") == question.id
+                else set()
+            )
+            self.conversation.pending = {"question": question.id, "selected": sorted(selected)}
+            choices = tuple(
+                Button(("✅ " if c.id in selected else "") + c.label(self.lang), f"tog:{question.id}:{c.id}")
+                for c in question.choices
+            )
+            buttons.append((Button(self.t("button.done"), f"done:{question.id}"),))
+        elif question.type is QuestionType.yes_no:
+            buttons.append(
+                (
+                    Button(self.t("answer.yes"), f"ans:{question.id}:yes"),
+                    Button(self.t("answer.no"), f"ans:{question.id}:no"),
+                )
+            )
+        proposed = qn.prefill(question, values)
+        if proposed is not None and question.id not in report.answers:
+            lines.append(self.t("question.prefill", value=formatting.value(proposed)))
+            buttons.append((Button(formatting.value(proposed), f"ans:{question.id}:{proposed}"),))
+        if question.optional:
+            lines.append(self.t("question.optional"))
+            buttons.append((Button(self.t("button.skip"), f"skip:{question.id}"),))
+        return Reply("\n".join(lines), choices=choices, buttons=tuple(buttons))
+
+    async def answer_text(self, text: str) -> Outcome:
+        report = await self.report()
+        if report is None:
+            return self.reply("campaign.none")
+        question = report.question(self.conversation.question_id or "")
+        if question is None or (self.conversation.mode is Mode.answering and question.id in report.answers):
+            # Another reporter of the unit answered this meanwhile (they share the draft), or the
+            # questionnaire changed: move on to what is open now.
+            return await self.proceed(report, [self.t("report.answered_elsewhere")] if question else None)
+        if question.optional and fold(text) in SKIP_WORDS:
+            return await self.store(question, None)
+        try:
+            value = qn.read(question, text, self.today, self.lang)
+        except qn.AnswerError as exc:
+            return Outcome([Reply(str(exc)), self.ask(report, question)])
+        return await self.accept(question, value)
+
+    async def answer_button(self, question: Question, value: str) -> Outcome:
+        if question.type is QuestionType.yes_no:
+            return await self.accept(question, value == "yes", pressed=True)
+        if question.type is QuestionType.single_choice and value in {c.id for c in question.choices}:
+            return await self.accept(question, value, pressed=True)
+        if question.type is QuestionType.integer and value.isdigit():
+            return await self.accept(question, int(value), pressed=True)
+        return self.stale()
+
+    def toggle(self, question: Question, choice_id: str) -> Outcome:
+        pending = self.conversation.pending
+        selected = set(pending.get("selected", [])) if pending.get("question") == question.id else set()
+        if choice_id in {c.id for c in question.choices}:
+            selected ^= {choice_id}
+        self.conversation.pending = {"question": question.id, "selected": sorted(selected)}
+        assert self._report is not None
+        return Outcome(edit=self.ask(self._report, question), notice=self.t("button.toggled"))
+
+    async def accept(self, question: Question, value: Any, pressed: bool = False) -> Outcome:
+        """Check an answer against the rules and soft checks, then store it or ask again."""
+        report = await self.report()
+        assert report is not None
+        values = {**report.walk.values(), question.id: value}
+        problem = qn.rule_problem(question, value, values, report.walk, self.lang)
+        if problem is not None:
+            return Outcome([Reply(problem), self.ask(report, question)], notice=problem[:190] if pressed else None)
+        warned = qn.warnings(question, values, self.lang)
+        if warned:
+            self.conversation.pending = {
+                "question": question.id,
+                "value": qn.encode(question, value),
+                "return": self.conversation.mode.value,
+            }
+            self.conversation.mode = Mode.confirm_warning
+            text = "\n".join(
+                [*warned, self.t("warning.confirm", answer=qn.display(question, qn.encode(question, value), self.lang))]
+            )
+            buttons = ((Button(self.t("button.keep"), "warn:keep"), Button(self.t("button.retype"), "warn:retype")),)
+            return Outcome(
+                [Reply(text, buttons=buttons)], edit=self.answered(report, question, value) if pressed else None
+            )
+        return await self.store(
+            question, value, pressed=qn.display(question, qn.encode(question, value), self.lang) if pressed else None
+        )
+
+    def answered(self, report: _Report, question: Question, value: Any) -> Reply:
+        """The question's message once answered by a button: its text and the choice, no buttons."""
+        heading = self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))
+        return Reply(f"{heading}\n➜ {qn.display(question, qn.encode(question, value), self.lang)}")
+
+    async def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
+        report = await self.report()
+        assert report is not None
+        heading_edit = None
+        if pressed is not None:
+            heading = self.t(
+                "question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang)
+            )
+            heading_edit = Reply(f"{heading}\n➜ {pressed}")
+        report.answers[question.id] = qn.encode(question, value)
+        self.conversation.pending = {}
+        notes = []
+        line = qn.shown(question, report.walk.values(), self.lang)
+        if line:
+            notes.append(line)
+        outcome = await self.proceed(report, notes)
+        outcome.edit = heading_edit
+        return outcome
+
+    async def warning_text(self, text: str) -> Outcome:
+        try:
+            keep = parsing.parse_yes_no(text)
+        except parsing.ParseError:
+            report = await self.report()
+            pending = self.conversation.pending
+            question = report.question(pending.get("question", "")) if report else None
+            if question is None or report is None:
+                return self.stale()
+            self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
+            return await self.answer_text(text)  # a fresh answer instead of yes/no
+        return await self.resolve_warning(keep)
+
+    async def resolve_warning(self, keep: bool) -> Outcome:
+        report = await self.report()
+        pending = self.conversation.pending
+        question = report.question(pending.get("question", "")) if report else None
+        if report is None or question is None:
+            return self.stale()
+        self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
+        if keep:
+            return await self.store(question, qn.decode(question, pending.get("value")))
+        self.conversation.pending = {}
+        return Outcome([self.ask(report, question)])
+
+    def summary(self, report: _Report) -> Reply:
+        self.conversation.mode, self.conversation.question_id = Mode.summary, None
+        lines = [self.t("summary.heading", unit=report.unit.name), ""]
+        lines += report.lines(report.walk.final())
+        lines += ["", self.t("summary.footer")]
+        buttons = ((Button(self.t("button.submit"), "submit"), Button(self.t("button.edit"), "edit")),)
+        return Reply("\n".join(lines), buttons=buttons)
+
+    async def summary_text(self, text: str) -> Outcome:
+        words = fold(text)
+        if words in {"gui", "nop", "gui bao cao", "send", "submit"}:
+            return await self.submit()
+        match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d+)", words)
+        if match:
+            return await self.edit_number(int(match.group(1)))
+        if words in {"sua", "edit", "change"}:
+            return await self.pick_edit_prompt()
+        report = await self.report()
+        assert report is not None
+        return Outcome([Reply(self.t("summary.unclear")), self.summary(report)])
+
+    async def pick_edit_prompt(self) -> Outcome:
+        report = await self.report()
+        assert report is not None
+        self.conversation.mode = Mode.pick_edit
+        applicable = [q for q in report.walk.applicable() if q.id in report.answers]
+        numbers = [Button(str(report.walk.number(q.id)), f"editq:{q.id}") for q in applicable]
+        rows = tuple(tuple(numbers[i : i + 6]) for i in range(0, len(numbers), 6))
+        return Outcome([Reply(self.t("edit.which", count=len(report.walk.applicable())), buttons=rows)])
+
+    async def pick_edit_text(self, text: str) -> Outcome:
+        words = fold(text)
+        match = re.fullmatch(r"(?:sua|edit)?(?: cau)? *(\d+)", words)
+        if match:
+            return await self.edit_number(int(match.group(1)))
+        if words in {"gui", "nop", "send", "submit"}:
+            return await self.submit()
+        return await self.pick_edit_prompt()
+
+    async def edit_number(self, number: int) -> Outcome:
+        report = await self.report()
+        assert report is not None
+        applicable = report.walk.applicable()
+        if not 1 <= number <= len(applicable):
+            return Outcome([Reply(self.t("edit.no_such", number=number, count=len(applicable)))])
+        return await self.start_editing(applicable[number - 1])
+
+    async def start_editing(self, question: Question | None) -> Outcome:
+        report = await self.report()
+        if report is None or question is None:
+            return self.stale()
+        if report.closed:
+            return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
+        self.conversation.mode, self.conversation.pending = Mode.editing, {}
+        return Outcome([self.ask(report, question, current=True)])
+
+    async def submit(self) -> Outcome:
+        report = await self.report()
+        assert report is not None
+        if report.closed:
+            return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
+        if report.walk.next_question() is not None or report.walk.broken(self.lang):
+            return await self.proceed(report)
+        late = self.today > report.campaign.report_deadline
+        version = await submissions.submit(
+            self.session,
+            submission=report.submission,
+            answers=report.walk.final(),
+            questionnaire_version=report.campaign.questionnaire_version,
+            person_id=self.person.id if self.person else None,
+            late=late,
+            now=self.now,
+        )
+        self.conversation.mode, self.conversation.question_id, self.conversation.pending = Mode.idle, None, {}
+        local = version.submitted_at.astimezone(self.engine.timezone)
+        text = self.t("submit.done", version=version.version, at=formatting.moment(local), unit=report.unit.name)
+        if late:
+            text += "\n" + self.t("submit.late", deadline=formatting.day(report.campaign.report_deadline))
+        return Outcome([Reply(text)], notice=self.t("submit.notice"))
+
+    async def view(self) -> Outcome:
+        report = await self.report()
+        if report is None:
+            return self.reply("campaign.none")
+        latest = await report.latest()
+        if latest is None:
+            return self.reply("view.nothing")
+        questions = await campaigns.questionnaire_at(
+            self.session, campaign_id=report.campaign.id or 0, version=latest.questionnaire_version
+        )
+        local = latest.submitted_at.astimezone(self.engine.timezone)
+        lines = [
+            self.t("view.heading", unit=report.unit.name, version=latest.version, at=formatting.moment(local)),
+            *([self.t("view.late")] if latest.late else []),
+            "",
+        ]
+        lines += report.lines(latest.answers, questions)
+        if not report.closed:
+            lines += ["", self.t("view.footer")]
+        return Outcome([Reply("\n".join(lines))])
+
+    async def amend(self) -> Outcome:
+        """/sua: pick an answer of the submitted report to change; submitting makes a new version."""
+        report = await self.report()
+        if report is None:
+            return self.reply("campaign.none")
+        if report.closed:
+            return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
+        if report.submission.status is not SubmissionStatus.submitted:
+            return self.reply("edit.not_submitted")
+        summary = self.summary(report)
+        prompt = await self.pick_edit_prompt()
+        return Outcome([summary, *prompt.replies])
+
+
+class _Report:
+    """A unit's report in one campaign during one turn: the draft answers and the walk over them."""
+
+    def __init__(
+        self,
+        turn: _Turn,
+        campaign: Campaign,
+        spec: CampaignSpec,
+        unit: Unit,
+        submission: Submission,
+        dropped: list[str],
+    ) -> None:
+        self.turn = turn
+        self.campaign = campaign
+        self.spec = spec
+        self.unit = unit
+        self.submission = submission
+        self.dropped = dropped
+        self.answers: dict[str, Any] = dict(submission.draft_answers)
+        self.closed = turn.today > campaign.closes_on
+        context = {
+            "today": turn.today,
+            "report_deadline": campaign.report_deadline,
+            "board_deadline": campaign.board_deadline,
+            "closes_on": campaign.closes_on,
+            "resolution_date": spec.resolution.date,
+            "register_members": unit.member_count,
+        }
+        self.walk = qn.Walk(spec.questionnaire, self.answers, context)
+        self._by_id = {q.id: q for q in spec.questionnaire}
+
+    @classmethod
+    async def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> _Report:
+        session = turn.session
+        unit = await session.get(Unit, unit_id)
+        assert unit is not None and campaign.id is not None
+        spec = turn.engine.spec(campaign)
+        submission = await submissions.get_or_create_submission(
+            session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
+        )
+        dropped: list[str] = []
+        if submission.draft_questionnaire_version != campaign.questionnaire_version:
+            dropped = await cls._carry_over(session, campaign, spec, submission)
+        return cls(turn, campaign, spec, unit, submission, dropped)
+
+    @staticmethod
+    async def _carry_over(
+        session: AsyncSession, campaign: Campaign, spec: CampaignSpec, submission: Submission
+    ) -> list[str]:
+        """Move a draft to the campaign's new questionnaire: answers to questions that kept their id, type and
+        choices stay; the others are asked again. Submitted versions keep their own questionnaire version."""
+        old = {
+            q.id: q
+            for q in await campaigns.questionnaire_at(
+                session, campaign_id=campaign.id or 0, version=submission.draft_questionnaire_version
+            )
+        }
+        kept, dropped = {}, []
+        for qid, raw in submission.draft_answers.items():
+            new = next((q for q in spec.questionnaire if q.id == qid), None)
+            before = old.get(qid)
+            same = (
+                new is not None
+                and before is not None
+                and new.type == before.type
+                and ({c.id for c in before.choices} <= {c.id for c in new.choices})
+            )
+            if same:
+                kept[qid] = raw
+            else:
+                dropped.append(qid)
+        submission.draft_answers = kept
+        submission.draft_questionnaire_version = campaign.questionnaire_version
+        session.add(submission)
+        return dropped
+
+    def question(self, question_id: str) -> Question | None:
+        return self._by_id.get(question_id)
+
+    def save(self) -> None:
+        person = self.turn.person
+        if self.answers != self.submission.draft_answers:
+            submissions.save_draft(
+                self.turn.session,
+                submission=self.submission,
+                answers=self.answers,
+                person_id=person.id if person else None,
+                now=self.turn.now,
+            )
+
+    async def latest(self) -> Any:
+        if self.submission.latest_version == 0 or self.submission.id is None:
+            return None
+        return (await submissions.list_versions(self.turn.session, submission_id=self.submission.id))[-1]
+
+    async def draft_is_latest(self) -> bool:
+        latest = await self.latest()
+        return latest is not None and latest.answers == self.answers
+
+    def intro(self) -> str:
+        days = (self.campaign.report_deadline - self.turn.today).days
+        when = (
+            say("deadline.days_left", self.turn.lang, days=days)
+            if days > 0
+            else (
+                say("deadline.today", self.turn.lang)
+                if days == 0
+                else say("deadline.days_late", self.turn.lang, days=-days)
+            )
+        )
+        return say(
+            "report.intro",
+            self.turn.lang,
+            title=self.campaign.title,
+            unit=self.unit.name,
+            deadline=formatting.day(self.campaign.report_deadline),
+            when=when,
+        )
+
+    def lines(self, answers: dict[str, Any], questions: list[Question] | None = None) -> list[str]:
+        """One line a question: "3. Hình thức: Trực tiếp"; numbered as the summary numbers them."""
+        questions = questions or self.spec.questionnaire
+        by_id = {q.id: q for q in questions}
+        shown = [by_id[qid] for qid in [q.id for q in questions] if qid in answers]
+        return [
+            f"{i}. {q.short(self.turn.lang)}: {qn.display(q, answers[q.id], self.turn.lang)}"
+            for i, q in enumerate(shown, start=1)
+        ]

@@ -1,0 +1,58 @@
+"""What flows in and out of the engine: plain data, no Telegram or Zalo types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from storage.models import Channel
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: typed text (commands included) or pressed a button."""
+
+    channel: Channel
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    button: str | None = None  # the data of a pressed button
+    display_name: str = ""
+    private: bool = True  # a one-to-one chat; the bot works only there
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # comes back as Inbound.button when pressed
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send.
+
+    `choices` are a question's options: shown as buttons, one a row, or by a channel without buttons as
+    numbered lines (typing the number answers). `buttons` are actions (rows of buttons) whose typed
+    alternative the text already names ("gõ “gửi”"), so a channel without buttons may leave them out.
+    """
+
+    text: str
+    choices: tuple[Button, ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+
+
+@dataclass
+class Outcome:
+    """What to do for one inbound event: messages to send, and for a button press, how to update the
+    message that carried the button (`edit`) and the short notice that acknowledges the press."""
+
+    replies: list[Reply] = field(default_factory=list)
+    edit: Reply | None = None
+    notice: str | None = None

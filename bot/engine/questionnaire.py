@@ -1,0 +1,227 @@
+"""Walking a questionnaire over a set of answers: which question is next, reading and checking one answer.
+
+Pure functions over the campaign's questions and the answers so far; no database, no channel. Answers
+are stored as JSON (dates as ISO strings); `decode` turns them into Python values for expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from bot import formatting, parsing
+from bot.texts import say
+from storage.campaign_spec import Question, QuestionType
+from storage.expressions import Expression, parse
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+_DATES = (QuestionType.date, QuestionType.date_list)
+_CHOICES = (QuestionType.single_choice, QuestionType.multi_choice)
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be taken; the message is ready to show."""
+
+
+@lru_cache(maxsize=4096)
+def expression(source: str) -> Expression:
+    """Parse once; names were checked when the campaign file loaded."""
+    return parse(source, lambda _name: True)
+
+
+def decode(question: Question, raw: Any) -> Any:
+    """A stored JSON answer as a Python value (ISO strings → dates)."""
+    if raw is None:
+        return None
+    if question.type is QuestionType.date:
+        return date.fromisoformat(raw)
+    if question.type is QuestionType.date_list:
+        return [date.fromisoformat(d) for d in raw]
+    return raw
+
+
+def encode(question: Question, value: Any) -> Any:
+    """A Python answer as JSON."""
+    if value is None:
+        return None
+    if question.type is QuestionType.date:
+        return value.isoformat()
+    if question.type is QuestionType.date_list:
+        return [d.isoformat() for d in value]
+    return value
+
+
+@dataclass
+class Walk:
+    """The questionnaire over the current answers and the context values (today, register_members, …)."""
+
+    questions: list[Question]
+    answers: dict[str, Any]  # JSON form, as stored in the draft
+    context: Mapping[str, Any]
+
+    def values(self) -> dict[str, Any]:
+        by_id = {q.id: q for q in self.questions}
+        decoded = {k: decode(by_id[k], v) for k, v in self.answers.items() if k in by_id}
+        return {**self.context, **decoded}
+
+    def applicable(self) -> list[Question]:
+        """The questions to ask, in order, given the answers so far."""
+        values = self.values()
+        return [q for q in self.questions if q.when is None or expression(q.when).evaluate(values) is True]
+
+    def next_question(self) -> Question | None:
+        return next((q for q in self.applicable() if q.id not in self.answers), None)
+
+    def number(self, question_id: str) -> int:
+        """1-based number of a question among those that apply (what "sửa câu N" refers to)."""
+        ids = [q.id for q in self.applicable()]
+        return ids.index(question_id) + 1 if question_id in ids else len(ids) + 1
+
+    def final(self) -> dict[str, Any]:
+        """The answers to submit: those of applicable questions only."""
+        return {q.id: self.answers[q.id] for q in self.applicable() if q.id in self.answers}
+
+    def broken(self, language: str) -> list[tuple[Question, str]]:
+        """Answered questions whose answer no longer meets a rule (an earlier answer changed)."""
+        values = self.values()
+        found = []
+        for question in self.applicable():
+            if question.id in self.answers and self.answers[question.id] is not None:
+                problem = rule_problem(question, values[question.id], values, self, language)
+                if problem:
+                    found.append((question, problem))
+        return found
+
+
+def read(question: Question, text: str, today: date, language: str) -> Any:
+    """Parse typed text as an answer to `question` (types only; rules come after)."""
+    try:
+        match question.type:
+            case QuestionType.integer:
+                return parsing.parse_integer(text)
+            case QuestionType.date:
+                return parsing.parse_date(text, today)
+            case QuestionType.date_list:
+                return parsing.parse_date_list(text, today, question.max_dates)
+            case QuestionType.yes_no:
+                return parsing.parse_yes_no(text)
+            case QuestionType.single_choice:
+                return parsing.match_choice(text, choice_pairs(question, language))
+            case QuestionType.multi_choice:
+                return parsing.match_choices(text, choice_pairs(question, language))
+            case QuestionType.text:
+                return parsing.clean_text(text)
+    except parsing.ParseError as exc:
+        raise AnswerError(say(exc.key, language, **exc.params)) from None
+
+
+def choice_pairs(question: Question, language: str) -> list[tuple[str, str]]:
+    return [(c.id, c.label(language)) for c in question.choices]
+
+
+def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk: Walk, language: str) -> str | None:
+    """What is wrong with `value` under the question's hard rules, or None."""
+    if value is None:
+        return None
+    if question.type is QuestionType.integer:
+        low, high = _bound(question.min, values), _bound(question.max, values)
+        if low is not None and value < low:
+            return say("rule.min", language, min=formatting.number(low), why=_why(question.min, walk, language))
+        if high is not None and value > high:
+            return say("rule.max", language, max=formatting.number(high), why=_why(question.max, walk, language))
+    if question.type in _DATES:
+        days = value if isinstance(value, list) else [value]
+        first, last = _bound(question.not_before, values), _bound(question.not_after, values)
+        if first is not None and min(days) < first:
+            return say(
+                "rule.not_before", language, date=formatting.day(first), why=_why(question.not_before, walk, language)
+            )
+        if last is not None and max(days) > last:
+            return say(
+                "rule.not_after", language, date=formatting.day(last), why=_why(question.not_after, walk, language)
+            )
+    if question.type is QuestionType.text:
+        limit = question.max_length or 1000
+        if len(value) > limit:
+            return say("rule.max_length", language, length=formatting.number(len(value)), max=formatting.number(limit))
+        if question.pattern and not re.fullmatch(question.pattern, value):
+            hint = question.pattern_hint.get(language) if question.pattern_hint else question.pattern
+            return say("rule.pattern", language, hint=hint)
+    if question.type is QuestionType.multi_choice and len(value) < question.min_choices:
+        return say("rule.min_choices", language, min=question.min_choices)
+    return None
+
+
+def warnings(question: Question, values: Mapping[str, Any], language: str) -> list[str]:
+    """The soft checks that hold for the answer just given (each needs the reporter's confirmation)."""
+    return [
+        render(check.text.get(language), values)
+        for check in question.warn
+        if expression(check.if_).evaluate(values) is True
+    ]
+
+
+def shown(question: Question, values: Mapping[str, Any], language: str) -> str | None:
+    """The computed line shown after an answer ("Tỷ lệ tham gia: 38/40, đạt 95,00%")."""
+    return render(question.show.get(language), values) if question.show else None
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """Fill {expression} placeholders, each value written the Vietnamese way."""
+    return _PLACEHOLDER.sub(lambda m: formatting.value(expression(m.group(1)).evaluate(values)), template)
+
+
+def prefill(question: Question, values: Mapping[str, Any]) -> Any:
+    return expression(question.prefill).evaluate(values) if question.prefill else None
+
+
+def display(question: Question, raw: Any, language: str, limit: int = 300) -> str:
+    """A stored answer written for a reader; long texts are cut at `limit` characters."""
+    if raw is None:
+        return say("answer.skipped", language)
+    value = decode(question, raw)
+    if question.type is QuestionType.single_choice:
+        return question.choice_label(value, language)
+    if question.type is QuestionType.multi_choice:
+        return ", ".join(question.choice_label(v, language) for v in value)
+    if question.type is QuestionType.yes_no:
+        return say("answer.yes" if value else "answer.no", language)
+    text = formatting.value(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bound(setting: int | str | date | None, values: Mapping[str, Any]) -> Any:
+    if setting is None or isinstance(setting, int | date):
+        return setting
+    return expression(setting).evaluate(values)
+
+
+def _why(setting: int | str | date | None, walk: Walk, language: str) -> str:
+    """Where a bound comes from, in the reporter's words: "câu 8 − câu 9", "hôm nay"."""
+    if not isinstance(setting, str):
+        return ""
+    ids = {q.id: walk.number(q.id) for q in walk.questions}
+
+    def name(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in ids:
+            return say("rule.question_ref", language, number=ids[word])
+        key = f"context.{word}"
+        return say(key, language) if key in _CONTEXT_KEYS else word
+
+    described = re.sub(r"[a-z_][a-z0-9_]*", name, setting).replace(" - ", " − ")
+    return say("rule.because", language, source=described)
+
+
+_CONTEXT_KEYS = {
+    "context.today",
+    "context.report_deadline",
+    "context.resolution_date",
+    "context.register_members",
+    "context.board_deadline",
+    "context.closes_on",
+}

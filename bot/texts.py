@@ -1,0 +1,292 @@
+"""Every text the bot says, keyed by name: Vietnamese first, English second.
+
+`say("key", language, **params)` formats one. Reporters are addressed as "đồng chí", never "bạn".
+Campaign texts (questions, choices) come from the campaign file, in the same two languages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- input that cannot be read (bot/parsing.py) ---
+    "parse.integer.not_number": (
+        "Đồng chí vui lòng nhập một số nguyên, ví dụ 38.",
+        "Please type a whole number, e.g. 38.",
+    ),
+    "parse.integer.negative": ("Số không được âm.", "The number cannot be negative."),
+    "parse.integer.too_large": ("Số {text} quá lớn.", "{text} is too large."),
+    "parse.date.not_date": (
+        "Chưa đọc được ngày. Đồng chí nhập theo dạng ngày/tháng/năm, ví dụ 20/9/2022, hoặc “hôm nay”, “hôm qua”.",
+        "I could not read a date. Please type day/month/year, e.g. 20/9/2022, or “today”, “yesterday”.",
+    ),
+    "parse.date.invalid_day": (
+        "Ngày {text} không có trên lịch. Đồng chí kiểm tra lại.",
+        "{text} is not a real date. Please check it.",
+    ),
+    "parse.date_list.empty": (
+        "Đồng chí nhập ít nhất một ngày, ví dụ 15/9 hoặc 15/9, 16/9.",
+        "Please type at least one date, e.g. 15/9 or 15/9, 16/9.",
+    ),
+    "parse.date_list.too_many": ("Nhiều nhất {max} ngày.", "At most {max} dates."),
+    "parse.yes_no.unclear": ("Đồng chí trả lời “có” hoặc “không”.", "Please answer “yes” or “no”."),
+    "parse.choice.unknown": (
+        "Chưa rõ lựa chọn “{text}”. Đồng chí bấm nút hoặc gõ số thứ tự (1–{count}).",
+        "“{text}” is not one of the choices. Press a button or type its number (1–{count}).",
+    ),
+    "parse.choice.ambiguous": (
+        "“{text}” khớp với nhiều lựa chọn ({matches}). Đồng chí gõ số thứ tự cho rõ.",
+        "“{text}” matches several choices ({matches}). Please type the number.",
+    ),
+    "parse.choice.out_of_range": (
+        "Chỉ có các lựa chọn từ 1 đến {count}.",
+        "The choices are numbered 1 to {count}.",
+    ),
+    "parse.text.empty": ("Đồng chí vui lòng nhập câu trả lời.", "Please type an answer."),
+    # --- rules of the questionnaire (bot/engine/questionnaire.py) ---
+    "rule.min": ("Số này phải từ {min} trở lên{why}.", "The number must be at least {min}{why}."),
+    "rule.max": ("Số này không được lớn hơn {max}{why}.", "The number cannot be more than {max}{why}."),
+    "rule.not_before": ("Ngày không được trước {date}{why}.", "The date cannot be before {date}{why}."),
+    "rule.not_after": ("Ngày không được sau {date}{why}.", "The date cannot be after {date}{why}."),
+    "rule.because": (" ({source})", " ({source})"),
+    "rule.question_ref": ("câu {number}", "question {number}"),
+    "rule.max_length": (
+        "Câu trả lời dài {length} ký tự; tối đa {max} ký tự. Đồng chí viết gọn lại.",
+        "The answer is {length} characters long; at most {max}. Please shorten it.",
+    ),
+    "rule.pattern": ("Chưa đúng dạng. Đồng chí nhập {hint}.", "Not in the expected form. Please type {hint}."),
+    "rule.min_choices": ("Đồng chí chọn ít nhất {min} mục.", "Please choose at least {min}."),
+    "context.today": ("hôm nay", "today"),
+    "context.report_deadline": ("hạn báo cáo", "the report deadline"),
+    "context.board_deadline": ("hạn của Ban", "the board's deadline"),
+    "context.closes_on": ("ngày kết thúc đợt", "the closing date"),
+    "context.resolution_date": ("ngày ban hành Nghị quyết", "the resolution's date"),
+    "context.register_members": ("số đảng viên theo sổ", "members in the register"),
+    # --- who is this, help ---
+    "chat.private_only": (
+        "Đồng chí vui lòng nhắn riêng cho bot (không dùng trong nhóm) để báo cáo.",
+        "Please write to the bot in a private chat, not in a group.",
+    ),
+    "start.stranger": (
+        "Xin chào đồng chí. Đây là bot nhận báo cáo kết quả học tập, quán triệt Nghị quyết của Ban Tuyên giáo.\n"
+        "Để tham gia, đồng chí mở đường link mời hoặc gõ mã mời mà Ban đã gửi cho đơn vị.",
+        "Hello. This bot collects the units' reports on studying the resolution for the propaganda board.\n"
+        "To join, open the invite link or type the invite code the board sent your unit.",
+    ),
+    "help.stranger": (
+        "Đồng chí chưa tham gia. Mở đường link mời hoặc gõ mã mời của đơn vị để bắt đầu.",
+        "You have not joined yet. Open your unit's invite link or type its invite code.",
+    ),
+    "help.reporter": (
+        "Các lệnh của đồng chí:\n"
+        "/baocao – làm hoặc tiếp tục báo cáo của đơn vị\n"
+        "/xem – xem báo cáo đã gửi\n"
+        "/sua – sửa một câu của báo cáo đã gửi\n"
+        "/huy – tạm dừng (câu trả lời vẫn được lưu)\n"
+        "/trogiup – hướng dẫn này",
+        "Your commands:\n"
+        "/report – start or continue your unit's report\n"
+        "/view – see the submitted report\n"
+        "/edit – change an answer of the submitted report\n"
+        "/cancel – pause (your answers are kept)\n"
+        "/help – this help",
+    ),
+    "help.staff": (
+        "Đồng chí là cán bộ của Ban. Gõ /trogiup để xem các lệnh.",
+        "You are board staff. Type /help for the commands.",
+    ),
+    "reporter.only": (
+        "Lệnh này dành cho người báo cáo của đơn vị.",
+        "This command is for a unit's reporter.",
+    ),
+    "command.unknown": ("Bot chưa hiểu lệnh /{command}.", "I don't know the command /{command}."),
+    "input.type_text": ("Đồng chí vui lòng gõ câu trả lời bằng chữ.", "Please type your answer as text."),
+    "input.unsupported": (
+        "Bot chỉ đọc được tin nhắn chữ. Đồng chí vui lòng gõ câu trả lời.",
+        "I can only read text messages. Please type your answer.",
+    ),
+    "idle.hint": (
+        "Đồng chí gõ /baocao để làm báo cáo, /xem để xem báo cáo đã gửi, /trogiup để xem hướng dẫn.",
+        "Type /report to work on the report, /view to see what was sent, /help for help.",
+    ),
+    "button.stale": ("Nút này đã cũ.", "This button is out of date."),
+    "button.stale_hint": (
+        "Nút đó thuộc một câu hỏi đã qua. Đồng chí gõ /baocao để tiếp tục từ câu đang làm.",
+        "That button belongs to an earlier step. Type /report to continue where you are.",
+    ),
+    "button.toggled": ("Đã chọn", "Selected"),
+    "cancel.done": (
+        "Đã tạm dừng. Các câu trả lời đã được lưu; đồng chí gõ /baocao để tiếp tục.",
+        "Paused. Your answers are kept; type /report to continue.",
+    ),
+    "cancel.nothing": ("Không có việc gì đang làm dở.", "Nothing is in progress."),
+    # --- enrolment ---
+    "join.unknown": (
+        "Mã mời không đúng. Đồng chí kiểm tra lại mã (phân biệt chữ hoa, chữ thường) hoặc liên hệ Ban Tuyên giáo.",
+        "That invite code is not valid. Check it (capitals matter) or contact the propaganda board.",
+    ),
+    "join.expired": (
+        "Mã mời đã hết hạn. Đồng chí đề nghị Ban Tuyên giáo gửi mã mới.",
+        "This invite has expired. Please ask the propaganda board for a new one.",
+    ),
+    "join.revoked": (
+        "Mã mời đã bị thu hồi. Đồng chí liên hệ Ban Tuyên giáo.",
+        "This invite was revoked. Please contact the propaganda board.",
+    ),
+    "join.used_up": (
+        "Mã mời đã được dùng hết số lần cho phép. Đồng chí đề nghị Ban Tuyên giáo gửi mã mới.",
+        "This invite has been used up. Please ask the propaganda board for a new one.",
+    ),
+    "join.slow_down": (
+        "Đồng chí đã nhập sai mã nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+        "Too many wrong codes. Please try again in {minutes} minutes.",
+    ),
+    "join.staff_cannot_report": (
+        "Tài khoản này là của cán bộ Ban; đồng chí dùng một tài khoản khác để báo cáo cho đơn vị.",
+        "This account belongs to board staff; use another account to report for a unit.",
+    ),
+    "join.confirm_unit": (
+        "Mã mời dành cho đơn vị: {unit}.\nĐồng chí xác nhận là người báo cáo của đơn vị này?",
+        "This invite is for: {unit}.\nDo you confirm you report for this unit?",
+    ),
+    "join.switch_note": (
+        "(Đồng chí đang báo cáo cho {unit}; xác nhận sẽ chuyển sang đơn vị mới.)",
+        "(You currently report for {unit}; confirming moves you to the new unit.)",
+    ),
+    "join.confirm_staff": (
+        "Mã mời dành cho cán bộ Ban Tuyên giáo. Đồng chí xác nhận tham gia?",
+        "This invite is for the propaganda board's staff. Do you confirm?",
+    ),
+    "join.yes_or_no": ("Đồng chí bấm “Xác nhận” hoặc “Không phải”.", "Please press “Confirm” or “Not me”."),
+    "join.declined": (
+        "Đã hủy. Nếu mã mời không đúng đơn vị, đồng chí liên hệ Ban Tuyên giáo.",
+        "Cancelled. If the invite is for the wrong unit, contact the propaganda board.",
+    ),
+    "join.welcome_reporter": (
+        "Đồng chí đã là người báo cáo của {unit}. Trân trọng cảm ơn đồng chí.",
+        "You now report for {unit}. Thank you.",
+    ),
+    "join.welcome_staff": (
+        "Đồng chí đã được thêm là cán bộ của Ban. Gõ /trogiup để xem các lệnh.",
+        "You are now board staff. Type /help for the commands.",
+    ),
+    "button.join_yes": ("Xác nhận", "Confirm"),
+    "button.join_no": ("Không phải", "Not me"),
+    # --- the report ---
+    "campaign.none": ("Hiện chưa có đợt báo cáo nào đang mở.", "No reporting campaign is open now."),
+    "campaign.pick": ("Đồng chí báo cáo cho đợt nào?", "Which campaign are you reporting on?"),
+    "deadline.days_left": ("còn {days} ngày", "{days} days left"),
+    "deadline.today": ("hạn là hôm nay", "due today"),
+    "deadline.days_late": ("đã quá hạn {days} ngày", "{days} days overdue"),
+    "report.intro": (
+        "Báo cáo: {title}\nĐơn vị: {unit}\nHạn báo cáo: {deadline} ({when}).\n"
+        "Đồng chí trả lời lần lượt từng câu; có thể gõ /huy để tạm dừng, câu trả lời vẫn được lưu.",
+        "Report: {title}\nUnit: {unit}\nDeadline: {deadline} ({when}).\n"
+        "Answer the questions one by one; type /cancel to pause, your answers are kept.",
+    ),
+    "report.resume": ("Tiếp tục báo cáo đang làm dở:", "Continuing your report:"),
+    "report.closed": (
+        "Đợt báo cáo đã kết thúc ngày {closes_on}; bot không nhận thay đổi nữa. "
+        "Nếu cần điều chỉnh, đồng chí liên hệ Ban Tuyên giáo. Gõ /xem để xem báo cáo đã gửi.",
+        "The campaign closed on {closes_on}; changes are no longer accepted. "
+        "Contact the propaganda board if something must be corrected. Type /view to see the report.",
+    ),
+    "report.already_submitted": (
+        "Đơn vị đã gửi báo cáo (lần {version}). Gõ /xem để xem, /sua để sửa một câu.",
+        "Your unit has submitted its report (version {version}). Type /view to see it, /edit to change an answer.",
+    ),
+    "report.questionnaire_changed": (
+        "Bộ câu hỏi vừa được cập nhật; {count} câu cần trả lời lại.",
+        "The questionnaire was updated; {count} question(s) need answering again.",
+    ),
+    "report.reask": ("Câu {number} cần trả lời lại: {problem}", "Question {number} needs a new answer: {problem}"),
+    "report.answered_elsewhere": (
+        "Câu này vừa được người báo cáo khác của đơn vị trả lời. Tiếp tục:",
+        "Another reporter of your unit has just answered this. Continuing:",
+    ),
+    "question.heading": ("Câu {number}. {text}", "Question {number}. {text}"),
+    "question.hint.integer": ("(gõ một số, ví dụ 38)", "(type a number, e.g. 38)"),
+    "question.hint.date": ("(gõ ngày, ví dụ 20/9/2022 hoặc “hôm nay”)", "(type a date, e.g. 20/9/2022 or “today”)"),
+    "question.hint.date_list": (
+        "(gõ một hoặc nhiều ngày, ví dụ 15/9, 16/9)",
+        "(type one or more dates, e.g. 15/9, 16/9)",
+    ),
+    "question.hint.text": ("(gõ câu trả lời)", "(type your answer)"),
+    "question.hint.single_choice": (
+        "(bấm một lựa chọn hoặc gõ số thứ tự)",
+        "(press a choice or type its number)",
+    ),
+    "question.hint.multi_choice": (
+        "(chọn một hoặc nhiều rồi bấm “Xong”, hoặc gõ các số, ví dụ 1, 3)",
+        "(choose one or more then press “Done”, or type the numbers, e.g. 1, 3)",
+    ),
+    "question.hint.yes_no": ("(có / không)", "(yes / no)"),
+    "question.current": ("Câu trả lời hiện tại: {answer}", "Current answer: {answer}"),
+    "question.prefill": (
+        "Theo sổ đơn vị: {value}. Bấm nút nếu đúng, hoặc gõ số khác.",
+        "The unit register says {value}. Press it if right, or type another number.",
+    ),
+    "question.optional": ("Có thể bỏ qua câu này.", "You may skip this question."),
+    "answer.yes": ("Có", "Yes"),
+    "answer.no": ("Không", "No"),
+    "answer.skipped": ("(bỏ qua)", "(skipped)"),
+    "button.done": ("Xong", "Done"),
+    "button.skip": ("Bỏ qua", "Skip"),
+    "button.keep": ("Đúng, giữ nguyên", "Correct, keep it"),
+    "button.retype": ("Nhập lại", "Type again"),
+    "button.submit": ("Gửi báo cáo", "Submit"),
+    "button.edit": ("Sửa một câu", "Change an answer"),
+    "warning.confirm": (
+        "Đồng chí xác nhận giữ câu trả lời “{answer}”? (có / không, hoặc gõ lại câu trả lời)",
+        "Keep the answer “{answer}”? (yes / no, or type a new answer)",
+    ),
+    "summary.heading": ("Báo cáo của {unit}:", "Report of {unit}:"),
+    "summary.footer": (
+        "Đồng chí kiểm tra lại. Gõ “gửi” để gửi báo cáo, hoặc “sửa câu N” để sửa một câu.",
+        "Please check. Type “send” to submit, or “edit N” to change an answer.",
+    ),
+    "summary.unclear": (
+        "Bot chưa hiểu. Đồng chí gõ “gửi” hoặc “sửa câu N” (N là số câu).",
+        "I didn't understand. Type “send” or “edit N” (N is the question number).",
+    ),
+    "edit.which": (
+        "Đồng chí muốn sửa câu nào? Bấm số hoặc gõ số câu (1–{count}).",
+        "Which answer do you want to change? Press or type its number (1–{count}).",
+    ),
+    "edit.no_such": (
+        "Không có câu {number}; các câu từ 1 đến {count}.",
+        "There is no question {number}; 1 to {count}.",
+    ),
+    "edit.not_submitted": (
+        "Đơn vị chưa gửi báo cáo. Gõ /baocao để làm báo cáo.",
+        "Your unit has not submitted a report yet. Type /report to start.",
+    ),
+    "submit.done": (
+        "Đã gửi báo cáo của {unit} (lần {version}) lúc {at}. Trân trọng cảm ơn đồng chí.\n"
+        "Gõ /xem để xem lại, /sua nếu cần sửa.",
+        "The report of {unit} was submitted (version {version}) at {at}. Thank you.\n"
+        "Type /view to see it, /edit to change it.",
+    ),
+    "submit.late": (
+        "Báo cáo gửi sau hạn {deadline} nên được ghi nhận là gửi muộn.",
+        "It was submitted after the deadline {deadline}, so it is marked late.",
+    ),
+    "submit.notice": ("Đã gửi", "Submitted"),
+    "view.nothing": (
+        "Đơn vị chưa gửi báo cáo. Gõ /baocao để làm báo cáo.",
+        "Your unit has not submitted a report. Type /report to start.",
+    ),
+    "view.heading": (
+        "Báo cáo của {unit} (lần {version}, gửi lúc {at}):",
+        "Report of {unit} (version {version}, submitted {at}):",
+    ),
+    "view.late": ("(gửi sau hạn)", "(submitted late)"),
+    "view.footer": ("Gõ /sua để sửa một câu.", "Type /edit to change an answer."),
+}
+
+
+def say(key: str, language: str = "vi", /, **params: Any) -> str:
+    """The text `key` in `language` (Vietnamese when English is missing), with `params` filled in."""
+    vi, en = TEXTS[key]
+    template = en if language == "en" and en else vi
+    return template.format(**params) if params else template

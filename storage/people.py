@@ -1,0 +1,69 @@
+"""People and their conversations: who is behind a chat, and where that chat is in its dialogue."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import audit
+from storage.models import Channel, Conversation, Invite, Person, PersonState, Role, utcnow
+
+
+async def find_person(session: AsyncSession, *, channel: Channel, user_id: str) -> Person | None:
+    query = select(Person).where(Person.channel == channel, Person.channel_user_id == user_id)
+    return (await session.exec(query)).first()
+
+
+async def conversation_of(session: AsyncSession, *, channel: Channel, user_id: str) -> Conversation:
+    """The chat's conversation row, created on first contact."""
+    query = select(Conversation).where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
+    conversation = (await session.exec(query)).first()
+    if conversation is None:
+        conversation = Conversation(channel=channel, channel_user_id=user_id)
+        session.add(conversation)
+    return conversation
+
+
+async def enrol(
+    session: AsyncSession,
+    *,
+    invite: Invite,
+    channel: Channel,
+    user_id: str,
+    chat_id: str,
+    display_name: str,
+) -> Person:
+    """Bind the chat to the invite's unit (reporter) or to the board (staff, admin), and spend one use."""
+    person = await find_person(session, channel=channel, user_id=user_id)
+    if person is None:
+        person = Person(channel=channel, channel_user_id=user_id, chat_id=chat_id, role=invite.role)
+    previous_unit = person.unit_id
+    person.chat_id = chat_id
+    person.display_name = display_name[:200]
+    person.role = invite.role
+    person.unit_id = invite.unit_id if invite.role is Role.reporter else None
+    person.state = PersonState.active
+    person.updated_at = utcnow()
+    invite.use_count += 1
+    session.add_all([person, invite])
+    await session.flush()
+    audit.record(
+        session,
+        actor=f"person:{person.id}",
+        action="person.enrol",
+        entity="person",
+        entity_id=person.id,
+        role=invite.role.value,
+        unit_id=invite.unit_id,
+        previous_unit_id=previous_unit,
+        invite_id=invite.id,
+    )
+    return person
+
+
+async def unit_reporters(session: AsyncSession, *, unit_id: int) -> list[Person]:
+    """The unit's active or unreachable reporters (revoked ones are unbound)."""
+    query = select(Person).where(
+        Person.unit_id == unit_id, Person.role == Role.reporter, Person.state != PersonState.revoked
+    )
+    return list((await session.exec(query)).all())

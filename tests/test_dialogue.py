@@ -1,0 +1,351 @@
+"""The reporter's dialogue, end to end on the engine: enrol, answer, check, summary, submit, amend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.engine import Engine
+from storage import submissions, units
+from storage.database import Database
+from storage.models import Campaign
+from tests.dialogue import Clock, Dialogue, answer_all, enrol, invite_code
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
+    return Engine(database, clock=clock)
+
+
+async def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
+    """The unit's draft and its submitted versions' answers."""
+    async with database.session() as session:
+        unit = await units.get_unit(session, code=unit_code)
+        assert unit and unit.id and campaign.id
+        sub = await submissions.get_submission(session, campaign_id=campaign.id, unit_id=unit.id)
+        if sub is None or sub.id is None:
+            return {}, []
+        versions = await submissions.list_versions(session, submission_id=sub.id)
+        return sub.draft_answers, [v.answers for v in versions]
+
+
+async def test_an_invite_names_the_unit_and_binds_the_reporter_after_confirming(
+    engine: Engine, database: Database
+) -> None:
+    dialogue = Dialogue(engine)
+    code = await invite_code(database, "CB-SNV")
+    reply = await dialogue.say(f"/start {code}")
+    assert "Chi bộ Sở Nội vụ" in reply and "xác nhận" in reply
+    assert dialogue.buttons() == ["join:yes", "join:no"]
+    reply = await dialogue.press("join:yes")
+    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Nội vụ" in reply
+    assert "Hạn báo cáo: 20/09/2022 (còn 5 ngày)" in reply
+    assert "Câu 1. Chi bộ/đảng bộ của đồng chí đã tổ chức" in reply
+    assert dialogue.buttons() == ["ans:held:self_organised", "ans:held:with_bloc", "ans:held:not_yet"]
+
+
+async def test_a_full_report_is_walked_checked_summarised_and_submitted(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue)
+    summary = dialogue.text
+    assert "Báo cáo của Chi bộ Sở Nội vụ:" in summary
+    for line in (
+        "2. Ngày học: 13/09/2022, 14/09/2022",
+        "3. Hình thức: Trực tuyến",
+        "4. Số điểm cầu: 2",
+        "9. Đảng viên tham gia: 26",
+        "11. Lý do vắng: Ốm đau, Đi công tác",
+        "12. Học bù: Có",
+        "17. Số, ký hiệu CTHĐ/KH: 05-KH/CB",
+        "21. Ưu điểm: Cán bộ, đảng viên tham gia đầy đủ.",
+        "22. Hạn chế, khó khăn: (bỏ qua)",
+        "23. Kiến nghị, đề xuất: (bỏ qua)",
+    ):
+        assert line in summary
+    assert "Ngày dự kiến" not in summary  # the "not yet held" branch was not taken
+    assert dialogue.buttons() == ["submit", "edit"]
+    reply = await dialogue.say("gửi")
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 15/09/2022" in reply
+    assert "muộn" not in reply
+    _, versions = await stored(database, loaded, "CB-SNV")
+    assert versions == [
+        {
+            "held": "self_organised",
+            "session_dates": ["2022-09-13", "2022-09-14"],
+            "format": "online",
+            "video_sites": 2,
+            "sessions": 2,
+            "presenter": "Đồng chí Nguyễn Văn An, Bí thư Chi bộ",
+            "members_total": 30,
+            "members_exempt": 2,
+            "members_attended": 26,
+            "key_officials": 5,
+            "absent_reasons": ["sick", "business"],
+            "makeup": True,
+            "makeup_date": "2022-09-15",
+            "non_members": 10,
+            "essays": 30,
+            "action_plan": "issued",
+            "action_plan_number": "05-KH/CB",
+            "action_plan_date": "2022-09-10",
+            "dissemination": ["website", "social_media"],
+            "dissemination_items": 4,
+            "strengths": "Cán bộ, đảng viên tham gia đầy đủ.",
+            "weaknesses": None,
+            "proposals": None,
+        }
+    ]
+
+
+async def test_attendance_is_shown_as_a_vietnamese_percentage(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("members_attended"))
+    reply = await dialogue.say("26")
+    assert "Tỷ lệ tham gia: 26/28, đạt 92,86%" in reply
+
+
+async def test_a_member_total_far_from_the_register_asks_for_confirmation(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("members_total"))
+    assert "Theo sổ đơn vị: 29" in dialogue.text and "ans:members_total:29" in dialogue.buttons()
+    reply = await dialogue.say("40")
+    assert "khác hơn 10% so với sổ đơn vị (29 đảng viên)" in reply
+    assert dialogue.buttons() == ["warn:keep", "warn:retype"]
+    reply = await dialogue.press("warn:retype")
+    assert "Câu 7. Tổng số đảng viên" in reply
+    reply = await dialogue.say("41")
+    assert "khác hơn 10%" in reply
+    reply = await dialogue.say("có")  # keep it
+    assert "Câu 8." in reply
+    draft, _ = await stored(database, loaded, "CB-SNV")
+    assert draft["members_total"] == 41
+
+
+async def test_a_rule_over_other_answers_refuses_and_asks_the_same_question(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("members_attended"))
+    reply = await dialogue.say("250")
+    assert "Số này không được lớn hơn 28 (câu 7 − câu 8)." in reply
+    assert "Câu 9. Số đảng viên tham gia học tập?" in reply
+    reply = await dialogue.say("ba mươi")
+    assert "Đồng chí vui lòng nhập một số nguyên" in reply and "Câu 9." in reply
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "message"),
+    [
+        ("session_dates", "1/5/2022", "Ngày không được trước 05/05/2022 (ngày ban hành Nghị quyết)."),
+        ("session_dates", "20/9/2022", "Ngày không được sau 15/09/2022 (hôm nay)."),
+        ("session_dates", "31/2", "Ngày 31/2 không có trên lịch"),
+        ("sessions", "0", "Số này phải từ 1 trở lên."),
+        ("presenter", "x" * 201, "Câu trả lời dài 201 ký tự; tối đa 200 ký tự."),
+        ("key_officials", "27", "Số này không được lớn hơn 26 (câu 9)."),
+        ("essays", "40", "Số này không được lớn hơn 36 (câu 9 + câu 14)."),
+        ("action_plan_number", "kế hoạch năm", "Chưa đúng dạng. Đồng chí nhập số và ký hiệu dạng 05-KH/CB."),
+        ("absent_reasons", "7", "Chỉ có các lựa chọn từ 1 đến 5."),
+        ("makeup", "để xem", "Đồng chí trả lời “có” hoặc “không”."),
+    ],
+)
+async def test_each_rule_has_its_own_message(
+    engine: Engine, database: Database, question: str, typed: str, message: str
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until(question))
+    before = dialogue.question.text
+    reply = await dialogue.say(typed)
+    assert message in reply
+    assert dialogue.question.text == before  # the same question again
+
+
+async def test_not_held_skips_to_the_action_plan(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await dialogue.press("ans:held:not_yet")
+    assert "Dự kiến tổ chức vào ngày nào?" in dialogue.text
+    reply = await dialogue.say("hôm qua")
+    assert "Ngày không được trước 15/09/2022 (hôm nay)." in reply
+    await dialogue.say("25/9")
+    await dialogue.say("Chờ hội nghị cấp Khối")
+    assert "Đã ban hành chương trình hành động" in dialogue.text
+    await dialogue.say("chưa ban hành")
+    await dialogue.say("5")  # dissemination: none → no count asked
+    assert "Ưu điểm" in dialogue.text
+
+
+async def test_nobody_absent_means_no_absence_questions(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("members_attended"))
+    reply = await dialogue.say("28")
+    assert "Câu 10. Trong đó, số cán bộ chủ chốt" in reply
+    await dialogue.say("5")
+    assert "Số quần chúng tham dự" in dialogue.text  # absent_reasons and makeup skipped
+
+
+async def test_multi_choice_by_buttons_toggles_then_done(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("absent_reasons"))
+    outcome_before = dialogue.question
+    await dialogue.press("tog:absent_reasons:sick")
+    assert dialogue.last.edit is not None and dialogue.last.edit.choices[0].label == "✅ Ốm đau"
+    await dialogue.press("tog:absent_reasons:study")
+    await dialogue.press("tog:absent_reasons:sick")  # unticked
+    reply = await dialogue.press("done:absent_reasons")
+    assert "Đã tổ chức học bù" in reply
+    assert dialogue.last.edit is not None and dialogue.last.edit.text.endswith("➜ Đi học")
+    assert outcome_before.choices[0].label == "Ốm đau"
+
+
+async def test_summary_change_one_answer_then_back_to_the_summary(engine: Engine, database: Database) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue)
+    reply = await dialogue.say("sửa câu 5")
+    assert "Câu 5. Số buổi" in reply and "Câu trả lời hiện tại: 2" in reply
+    reply = await dialogue.say("3")
+    assert "5. Số buổi: 3" in reply and dialogue.buttons() == ["submit", "edit"]
+    await dialogue.press("edit")
+    assert "editq:members_exempt" in dialogue.buttons()
+    reply = await dialogue.press("editq:members_exempt")
+    assert "Câu 8." in reply
+    reply = await dialogue.say("10")  # now attended (26) > 30 − 10: that answer must be given again
+    assert "Câu 9 cần trả lời lại: Số này không được lớn hơn 20" in reply
+    assert "Câu 9. Số đảng viên tham gia" in reply
+    await dialogue.say("20")
+    assert "Báo cáo của Chi bộ Sở Nội vụ:" in dialogue.text
+    assert "9. Đảng viên tham gia: 20" in dialogue.text
+    assert "Không có câu 99; các câu từ 1 đến 23." in await dialogue.say("sửa câu 99")
+
+
+async def test_stop_anywhere_and_resume_at_the_same_question_after_a_restart(
+    database: Database, loaded: Campaign, clock: Clock
+) -> None:
+    first = Dialogue(Engine(database, clock=clock))
+    await enrol(first, database, "CB-SNV")
+    await answer_all(first, _until("members_total"))
+    # A new engine on the same database: the process restarted.
+    again = Dialogue(Engine(database, clock=clock))
+    reply = await again.say("/baocao")
+    assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 7. Tổng số đảng viên" in reply
+    reply = await again.say("/huy")
+    assert "Đã tạm dừng" in reply
+    reply = await again.say("/baocao")
+    assert "Câu 7." in reply
+    draft, _ = await stored(database, loaded, "CB-SNV")
+    assert draft["presenter"] == "Đồng chí Nguyễn Văn An, Bí thư Chi bộ" and "members_total" not in draft
+
+
+async def test_two_reporters_of_a_unit_share_one_draft(engine: Engine, database: Database, loaded: Campaign) -> None:
+    secretary, deputy = Dialogue(engine, "1001"), Dialogue(engine, "1002")
+    await enrol(secretary, database, "CB-SNV")
+    await enrol(deputy, database, "CB-SNV")
+    await answer_all(secretary, _until("sessions"))
+    reply = await deputy.say("/baocao")
+    assert "Câu 5. Số buổi" in reply  # the deputy sees the secretary's answers
+    await deputy.say("3")
+    reply = await secretary.say("2")  # the secretary was still on question 5
+    assert "vừa được người báo cáo khác của đơn vị trả lời" in reply and "Câu 6." in reply
+    draft, _ = await stored(database, loaded, "CB-SNV")
+    assert draft["sessions"] == 3
+
+
+async def test_view_and_amend_after_submitting_keeps_every_version(
+    engine: Engine, database: Database, loaded: Campaign, clock: Clock
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    assert "Đơn vị chưa gửi báo cáo" in await dialogue.say("/xem")
+    await answer_all(dialogue)
+    await dialogue.say("gửi")
+    reply = await dialogue.say("/xem")
+    assert "Báo cáo của Chi bộ Sở Nội vụ (lần 1, gửi lúc 08:00 15/09/2022)" in reply and "5. Số buổi: 2" in reply
+    assert "Đơn vị đã gửi báo cáo (lần 1)" in await dialogue.say("/baocao")
+    clock.advance(days=1)
+    reply = await dialogue.say("/sua")
+    assert "Đồng chí muốn sửa câu nào?" in reply
+    await dialogue.say("5")
+    await dialogue.say("4")
+    reply = await dialogue.press("submit")
+    assert "(lần 2)" in reply
+    _, versions = await stored(database, loaded, "CB-SNV")
+    assert [v["sessions"] for v in versions] == [2, 4]
+    assert "(lần 2, gửi lúc 08:00 16/09/2022)" in await dialogue.say("/xem")
+
+
+async def test_a_report_after_the_deadline_is_accepted_and_marked_late(
+    engine: Engine, database: Database, loaded: Campaign, clock: Clock
+) -> None:
+    clock.now = datetime(2022, 9, 22, 3, tzinfo=UTC)
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    assert "đã quá hạn 2 ngày" in dialogue.text
+    await answer_all(dialogue)
+    reply = await dialogue.say("gửi")
+    assert "Báo cáo gửi sau hạn 20/09/2022 nên được ghi nhận là gửi muộn." in reply
+    assert "(gửi sau hạn)" in await dialogue.say("/xem")
+
+
+async def test_after_the_campaign_closes_changes_are_refused_politely(
+    engine: Engine, database: Database, loaded: Campaign, clock: Clock
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue)
+    await dialogue.say("gửi")
+    await dialogue.say("/sua")
+    clock.now = datetime(2022, 10, 6, 3, tzinfo=UTC)  # closes_on 05/10/2022
+    reply = await dialogue.say("5")
+    assert "Đợt báo cáo đã kết thúc ngày 05/10/2022" in reply
+    assert "Đợt báo cáo đã kết thúc ngày 05/10/2022" in await dialogue.say("/sua")
+    assert "Đợt báo cáo đã kết thúc" in await dialogue.say("/baocao")
+    assert "(lần 1," in await dialogue.say("/xem")  # still visible
+    _, versions = await stored(database, loaded, "CB-SNV")
+    assert len(versions) == 1
+
+
+def _until(question_id: str) -> list[tuple[str, str]]:
+    """The FULL_REPORT steps that come before `question_id` (answering the default path)."""
+    order = [
+        "held",
+        "session_dates",
+        "format",
+        "video_sites",
+        "sessions",
+        "presenter",
+        "members_total",
+        "members_exempt",
+        "members_attended",
+        "key_officials",
+        "absent_reasons",
+        "makeup",
+        "makeup_date",
+        "non_members",
+        "essays",
+        "action_plan",
+        "action_plan_number",
+        "action_plan_date",
+        "dissemination",
+        "dissemination_items",
+        "strengths",
+        "weaknesses",
+        "proposals",
+    ]
+    from tests.dialogue import FULL_REPORT
+
+    return FULL_REPORT[: order.index(question_id)]
