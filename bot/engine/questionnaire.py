@@ -63,15 +63,25 @@ class Walk:
     answers: dict[str, Any]  # JSON form, as stored in the draft
     context: Mapping[str, Any]
 
+    def _walk(self) -> tuple[list[Question], dict[str, Any]]:
+        """The applicable questions in order, and the values expressions may read: the context and the
+        answers of applicable questions only (an answer to a question that no longer applies is kept in
+        the draft but counts for nothing, so its own dependants drop out too)."""
+        values: dict[str, Any] = dict(self.context)
+        applicable = []
+        for question in self.questions:
+            if question.when is None or expression(question.when).evaluate(values) is True:
+                applicable.append(question)
+                if question.id in self.answers:
+                    values[question.id] = decode(question, self.answers[question.id])
+        return applicable, values
+
     def values(self) -> dict[str, Any]:
-        by_id = {q.id: q for q in self.questions}
-        decoded = {k: decode(by_id[k], v) for k, v in self.answers.items() if k in by_id}
-        return {**self.context, **decoded}
+        return self._walk()[1]
 
     def applicable(self) -> list[Question]:
         """The questions to ask, in order, given the answers so far."""
-        values = self.values()
-        return [q for q in self.questions if q.when is None or expression(q.when).evaluate(values) is True]
+        return self._walk()[0]
 
     def next_question(self) -> Question | None:
         return next((q for q in self.applicable() if q.id not in self.answers), None)
