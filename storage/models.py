@@ -274,3 +274,15 @@ class Conversation(SQLModel, table=True):
     failed_codes: int = 0  # wrong invite codes in the current window (slows down guessing)
     failed_since: datetime | None = _at(default=None)
     updated_at: datetime = _at(default_factory=utcnow)
+
+
+class InboundEvent(SQLModel, table=True):
+    """An update already handled, recorded in the same transaction as its effects: a redelivered update
+    (after a crash before the platform heard our acknowledgement) is recognised and not applied twice."""
+
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=EnumText(Channel, 16))
+    event_id: str = Field(sa_type=String(64))
+    received_at: datetime = _at(default_factory=utcnow, index=True)

@@ -350,3 +350,21 @@ def _until(question_id: str) -> list[tuple[str, str]]:
     from tests.dialogue import FULL_REPORT
 
     return FULL_REPORT[: order.index(question_id)]
+
+
+async def test_an_update_delivered_twice_is_applied_once(engine: Engine, database: Database, loaded: Campaign) -> None:
+    from bot.engine import Inbound
+    from storage.models import Channel
+
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    await answer_all(dialogue, _until("sessions"))
+    update = Inbound(Channel.telegram, "1001", "1001", text="2", event_id="777")
+    first = await engine.handle(update)
+    again = await engine.handle(update)
+    assert "Câu 6." in first.replies[-1].text
+    assert again.replies == []
+    reply = await dialogue.say("Đồng chí Lê Thị Bình")  # the dialogue goes on at question 6
+    assert "Câu 7." in reply
+    draft, _ = await stored(database, loaded, "CB-SNV")
+    assert draft["sessions"] == 2 and draft["presenter"] == "Đồng chí Lê Thị Bình"

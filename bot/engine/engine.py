@@ -24,7 +24,7 @@ from bot import formatting, parsing
 from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Inbound, Outcome, Reply
 from bot.texts import say
-from storage import campaigns, invites, people, submissions
+from storage import campaigns, inbound, invites, people, submissions
 from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
 from storage.invites import InviteProblem
@@ -123,6 +123,11 @@ class _Turn:
 
     async def run(self) -> Outcome:
         event = self.event
+        if event.event_id is not None and not await inbound.first_delivery(
+            self.session, channel=event.channel, event_id=event.event_id
+        ):
+            logger.info("update %s of %s already handled; not applied again", event.event_id, event.channel)
+            return Outcome()
         if not event.private:
             return self.reply("chat.private_only")
         self.conversation = await people.conversation_of(self.session, channel=event.channel, user_id=event.user_id)

@@ -18,6 +18,7 @@ class Inbound:
     button: str | None = None  # the data of a pressed button
     display_name: str = ""
     private: bool = True  # a one-to-one chat; the bot works only there
+    event_id: str | None = None  # the platform's id of the update: a redelivery of it is not applied twice
 
 
 @dataclass(frozen=True)
