@@ -222,5 +222,90 @@ async def status() -> None:
         await database.dispose()
 
 
+@cli.command()
+def run() -> None:
+    """Run the bot on Telegram (long polling) until stopped with Ctrl-C or SIGTERM."""
+    from bot.app import configure_logging, run_telegram
+
+    settings = load_settings()
+    settings.require_telegram_token()  # before logging starts: a missing token is one line, exit 2
+    configure_logging()
+    run_telegram(settings)
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Reuse data/demo.db from the last demo instead of starting afresh.")
+@run_async
+async def demo(keep: bool) -> None:
+    """Chat with the bot in this terminal as a unit's reporter (no token, no network)."""
+    from bot import demo as demo_setup
+    from bot import formatting
+    from bot.channels.terminal import TerminalChat
+    from bot.engine.engine import system_clock
+
+    settings = load_settings()
+    today = system_clock().astimezone(settings.timezone).date()
+    path = PROJECT_ROOT / "data" / "demo.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    prepared = await demo_setup.prepare(
+        path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today, language=settings.nqbot_language, keep=keep
+    )
+    click.echo(
+        f"nqbot demo: campaign “{prepared.spec.title}”, report deadline "
+        f"{formatting.day(prepared.spec.report_deadline)}; database {path}"
+    )
+    click.echo(f"Invite code for {prepared.unit_name}: {prepared.invite_code}")
+    click.echo(f"Type  /start {prepared.invite_code}  to join as its reporter. Ctrl-D ends the demo.\n")
+    chat = TerminalChat(prepared.engine)
+
+    async def read() -> str | None:
+        try:
+            return await asyncio.to_thread(input, "> ")
+        except EOFError:
+            return None
+
+    try:
+        await chat.run(read, click.echo)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        await prepared.database.dispose()
+    click.echo("\nDemo ended; run `nqbot demo --keep` to continue where you left off.")
+
+
+@cli.command()
+@click.argument("unit", required=False)
+@click.option("--all", "all_units", is_flag=True, help="An invite for every unit.")
+@click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write QR codes here.")
+@click.option("--days", default=30, show_default=True, help="Days until the invite expires.")
+@click.option("--uses", default=2, show_default=True, help="How many people may join with it (secretary, deputy).")
+@run_async
+async def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, uses: int) -> None:
+    """Print a unit's invite link (`nqbot invite DB-STC`) or every unit's (`--all`)."""
+    from bot import invite_links
+
+    if bool(unit) == all_units:
+        raise Failure("name one unit code, or use --all")
+    settings = load_settings()
+    database = await _open_database(settings)
+    try:
+        async with database.session() as session:
+            made = await invite_links.make_reporter_invites(session, unit_code=unit, ttl_days=days, max_uses=uses)
+        username = await invite_links.bot_username(settings)
+        for item in made:
+            link = invite_links.link(username, item.code)
+            click.echo(f"{item.unit_code}\t{item.unit_name}\t{link}")
+            if qr_dir is not None:
+                invite_links.write_qr(link, qr_dir / f"{item.unit_code}.png")
+        if username is None:
+            click.echo(
+                "(no bot username: set TELEGRAM_BOT_TOKEN to print t.me links; the codes above can be "
+                "typed after /start)",
+                err=True,
+            )
+    finally:
+        await database.dispose()
+
+
 def main() -> None:
     cli(prog_name="nqbot")

@@ -282,6 +282,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "view.late": ("(gửi sau hạn)", "(submitted late)"),
     "view.footer": ("Gõ /sua để sửa một câu.", "Type /edit to change an answer."),
+    # --- channels ---
+    "error.retry": (
+        "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",
+        "Sorry, something went wrong. Please send that again; your earlier answers are kept.",
+    ),
+    "menu.report": ("Làm hoặc tiếp tục báo cáo", "Start or continue the report"),
+    "menu.view": ("Xem báo cáo đã gửi", "See the submitted report"),
+    "menu.edit": ("Sửa báo cáo đã gửi", "Change the submitted report"),
+    "menu.cancel": ("Tạm dừng (vẫn lưu câu trả lời)", "Pause (answers are kept)"),
+    "menu.help": ("Hướng dẫn", "Help"),
 }
 
 

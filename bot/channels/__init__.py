@@ -1,0 +1,1 @@
+"""Channels translate between a chat platform and the engine's Inbound/Reply; they hold no logic."""

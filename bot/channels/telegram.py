@@ -1,0 +1,213 @@
+"""Telegram through python-telegram-bot: updates in, the engine's replies out.
+
+Usage:
+    application = build_application(settings, engine)
+    application.run_polling()
+
+Private chats only; choices become inline keyboards (each press is answered and the question edited to
+show the choice); the command menu is registered with setMyCommands. One error handler logs and tells
+the person to try again; the update's work was rolled back with its transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.engine import Engine, Inbound, Outcome, Reply
+from bot.texts import say
+from storage.models import Channel
+
+logger = logging.getLogger(__name__)
+
+# The reporter's menu: (Vietnamese command, English command, catalog key of its description).
+REPORTER_MENU = [
+    ("baocao", "report", "menu.report"),
+    ("xem", "view", "menu.view"),
+    ("sua", "edit", "menu.edit"),
+    ("huy", "cancel", "menu.cancel"),
+    ("trogiup", "help", "menu.help"),
+]
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Choices one a row, then the action buttons' rows."""
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data)] for b in reply.choices]
+    rows += [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Cut a long text at line breaks (or hard, for a single huge line) into pieces Telegram accepts."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not pieces:
+        pieces.append(current or "…")
+    return pieces
+
+
+class TelegramChannel:
+    """The handlers: each turns an update into an Inbound, asks the engine, and renders the Outcome."""
+
+    def __init__(self, engine: Engine, language: str) -> None:
+        self.engine = engine
+        self.language = language
+
+    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        # One group, first match wins: button presses, private text (commands too), other private
+        # messages (stickers, photos, voice…), then commands in groups.
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self.on_other))
+        application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self.on_group_command))
+        application.add_error_handler(self.on_error)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Passes typed text (commands included) to the engine and sends its replies."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        event = Inbound(
+            Channel.telegram,
+            str(user.id),
+            str(message.chat_id),
+            text=message.text,
+            display_name=user.full_name,
+            event_id=str(update.update_id),
+        )
+        await self.send(context, message.chat_id, await self.engine.handle(event))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Passes a pressed button to the engine, answers the press and edits the question to show it."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        chat = query.message.chat if query.message else None
+        if chat is None or chat.type != chat.PRIVATE:
+            await query.answer()
+            return
+        event = Inbound(
+            Channel.telegram,
+            str(user.id),
+            str(chat.id),
+            button=query.data or "",
+            display_name=user.full_name,
+            event_id=str(update.update_id),
+        )
+        outcome = await self.engine.handle(event)
+        await query.answer(outcome.notice[:200] if outcome.notice else None)
+        if outcome.edit is not None:
+            try:
+                await query.edit_message_text(
+                    outcome.edit.text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=keyboard(outcome.edit)
+                )
+            except BadRequest as exc:  # "message is not modified", or too old to edit: the replies still go
+                logger.info("could not edit message %s: %s", query.message and query.message.message_id, exc)
+        await self.send(context, chat.id, outcome)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Asks for text when someone sends a sticker, a photo, a voice note or anything else."""
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, say("input.unsupported", self.language))
+
+    async def on_group_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Says to write privately: reports never go through a group."""
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(say("chat.private_only", self.language))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Logs the error and tells the person to try again; polling goes on."""
+        logger.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(update.effective_chat.id, say("error.retry", self.language))
+            except TelegramError:
+                logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            pieces = split(reply.text)
+            for i, piece in enumerate(pieces):
+                markup = keyboard(reply) if i == len(pieces) - 1 else None
+                await context.bot.send_message(chat_id, piece, reply_markup=markup)
+            if reply.attachment is not None:
+                await context.bot.send_document(
+                    chat_id,
+                    reply.attachment.content,
+                    filename=reply.attachment.filename,
+                    caption=reply.attachment.caption or None,
+                )
+
+
+async def register_menu(application: Application[Any, Any, Any, Any, Any, Any], language: str) -> None:
+    """The reporters' command menu in private chats (staff get their own menu by chat)."""
+    commands = [BotCommand(vi if language == "vi" else en, say(key, language)) for vi, en, key in REPORTER_MENU]
+    await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+
+
+def build_application(
+    *,
+    token: str,
+    base_url: str,
+    engine: Engine,
+    language: str,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot application with nqbot's handlers, pointed at `base_url`."""
+    channel = TelegramChannel(engine, language)
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if on_start is not None:
+            await on_start()
+        await register_menu(application, language)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if on_stop is not None:
+            await on_stop()
+
+    base_url = base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
+        .concurrent_updates(False)  # one update at a time: a reporter's answers stay in order
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    channel.register(application)
+    return application

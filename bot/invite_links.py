@@ -1,0 +1,74 @@
+"""Invite links and QR codes for units: https://t.me/<bot>?start=<code>."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from storage import invites, units
+from storage.errors import ConfigError, NqbotError
+from storage.models import Role
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MadeInvite:
+    unit_code: str
+    unit_name: str
+    code: str
+
+
+async def make_reporter_invites(
+    session: AsyncSession, *, unit_code: str | None, ttl_days: int, max_uses: int, actor: str = "cli"
+) -> list[MadeInvite]:
+    """A new invite for one unit, or for every unit when `unit_code` is None."""
+    if unit_code is not None:
+        unit = await units.get_unit(session, code=unit_code)
+        if unit is None:
+            raise NqbotError(f"no unit with code {unit_code!r} (see `nqbot status` or the units CSV)")
+        targets = [unit]
+    else:
+        targets = await units.list_units(session)
+        if not targets:
+            raise NqbotError("there are no units yet: run `nqbot units import FILE.csv` first")
+    made = []
+    for unit in targets:
+        new = await invites.create_invite(
+            session, role=Role.reporter, unit_id=unit.id, ttl=timedelta(days=ttl_days), max_uses=max_uses, actor=actor
+        )
+        made.append(MadeInvite(unit.code, unit.name, new.code))
+    return made
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username from getMe, or None without a token or a reachable API."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        token = settings.require_telegram_token()
+    except ConfigError:
+        return None
+    try:
+        async with Bot(token, base_url=settings.telegram_api_base_url) as bot:
+            return bot.username
+    except TelegramError as exc:
+        logger.warning("could not ask Telegram for the bot's name: %s", type(exc).__name__)
+        return None
+
+
+def link(username: str | None, code: str) -> str:
+    return f"https://t.me/{username}?start={code}" if username else code
+
+
+def write_qr(text: str, path: Path) -> None:
+    import qrcode
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    qrcode.make(text).save(path)
