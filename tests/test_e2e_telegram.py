@@ -1,0 +1,198 @@
+"""End to end: the real `nqbot run` process over HTTP against a fake Telegram Bot API on 127.0.0.1.
+
+A reporter enrols through an invite and submits a full report; a second reporter is halfway through
+when the bot is killed with SIGKILL; after a restart they finish, and the database holds every answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot import demo
+from storage import invites, submissions, units
+from storage.database import Database
+from storage.models import Role
+from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
+from tests.dialogue import FULL_REPORT
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "123456:TEST-TOKEN"
+LAST_OF_A_TURN = re.compile(r"^(Câu \d+\.|Báo cáo của|Đã gửi báo cáo)", re.MULTILINE)
+
+
+def steps_for(today: date) -> list[tuple[str, str]]:
+    """FULL_REPORT with its dates moved next to `today` (the bot runs on the real clock)."""
+    moved = {
+        "13/9, 14/9": f"{today - timedelta(days=3):%d/%m/%Y}, {today - timedelta(days=2):%d/%m/%Y}",
+        "10/9/2022": f"{today - timedelta(days=5):%d/%m/%Y}",
+    }
+    return [(kind, moved.get(value, value)) for kind, value in FULL_REPORT]
+
+
+class Bot:
+    """The `nqbot run` process."""
+
+    def __init__(self, workdir: Path, server: FakeTelegram, database_url: str) -> None:
+        self.workdir = workdir
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_"))}
+        self.env |= {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "DATABASE_URL": database_url,
+        }
+        self.server = server
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        polls = self.server.calls.count("getUpdates")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.server.wait_until(
+            lambda: self.server.calls.count("getUpdates") > polls, timeout=30, description="the bot polls for updates"
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> str:
+        if self.process is None:
+            return ""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        output = self.process.stdout.read() if self.process.stdout else ""
+        self.process = None
+        return output
+
+
+class Reporter:
+    """A person in their private chat with the bot."""
+
+    def __init__(self, server: FakeTelegram, user_id: int) -> None:
+        self.server = server
+        self.user_id = user_id
+
+    def _turn(self, act: Any) -> str:
+        seen = self.server.sent_count(self.user_id)
+        act()
+
+        def done() -> bool:
+            return any(LAST_OF_A_TURN.search(m["text"] or "") for m in self.server.messages_since(self.user_id, seen))
+
+        self.server.wait_until(done, timeout=20, description=f"the bot answers user {self.user_id}")
+        return "\n".join(m["text"] or "" for m in self.server.messages_since(self.user_id, seen))
+
+    def say(self, text: str) -> str:
+        return self._turn(lambda: self.server.send_text(self.user_id, text))
+
+    def press(self, data: str) -> str:
+        message_id = next(
+            m["message_id"] for m in reversed(self.server.sent_messages(self.user_id)) if data in _button_data(m)
+        )
+        return self._turn(lambda: self.server.press_button(self.user_id, message_id, data))
+
+    def step(self, kind: str, value: str) -> str:
+        return self.press(value) if kind == "press" else self.say(value)
+
+    def join(self, code: str) -> str:
+        seen = self.server.sent_count(self.user_id)
+        self.server.send_text(self.user_id, f"/start {code}")
+        confirm = self.server.wait_for_message(self.user_id, seen, timeout=20)
+        assert "xác nhận" in confirm["text"]
+        return self.press("join:yes")
+
+
+def _button_data(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
+    workdir = tmp_path
+    today = date.today()  # the bot's clock is the real one; a day change mid-test would only shift dates
+    url = f"sqlite:///{workdir / 'nqbot.db'}"
+    codes = asyncio.run(_prepare(workdir / "nqbot.db", today))
+    steps = steps_for(today)
+    with FakeTelegram(token=TOKEN) as server:
+        bot = Bot(workdir, server, url)
+        bot.start()
+        try:
+            assert server.commands, "the command menu is registered"
+            secretary = Reporter(server, 5001)
+            reply = secretary.join(codes["CB-SNV"])
+            assert "Chi bộ Sở Nội vụ" in reply and "Câu 1." in reply
+            for kind, value in steps:
+                secretary.step(kind, value)
+            assert "Gửi báo cáo" in str(server.sent_messages(5001)[-1]["reply_markup"])
+            assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1)" in secretary.say("gửi")
+            edits = [e for e in server.edits if "➜" in (e.get("text") or "")]
+            assert edits, "questions answered by a button are edited to show the choice"
+
+            # A second unit's reporter; the bot is killed after question 9 was answered and stored.
+            deputy = Reporter(server, 5002)
+            deputy.join(codes["CB-SVH"])
+            for kind, value in steps[:9]:
+                deputy.step(kind, value)
+            bot.kill()
+            bot.start()
+            reply = deputy.say("/baocao")
+            assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 10." in reply
+            for kind, value in steps[9:]:
+                deputy.step(kind, value)
+            assert "Đã gửi báo cáo của Chi bộ Sở Văn hóa, Thể thao và Du lịch (lần 1)" in deputy.say("gửi")
+        finally:
+            output = bot.stop()
+        assert TOKEN not in output and TOKEN.split(":")[1] not in output  # never in the logs
+
+    answers = asyncio.run(_submitted(workdir / "nqbot.db"))
+    assert answers["CB-SNV"] == answers["CB-SVH"]  # the same answers, the second across a SIGKILL
+    assert answers["CB-SVH"]["members_attended"] == 26 and answers["CB-SVH"]["proposals"] is None
+    assert len(answers["CB-SVH"]) == 23
+
+
+async def _prepare(path: Path, today: date) -> dict[str, str]:
+    prepared = await demo.prepare(path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today)
+    try:
+        async with prepared.database.session() as session:
+            unit = await units.get_unit(session, code="CB-SVH")
+            assert unit is not None
+            second = await invites.create_invite(session, role=Role.reporter, unit_id=unit.id)
+        return {"CB-SNV": prepared.invite_code, "CB-SVH": second.code}
+    finally:
+        await prepared.database.dispose()
+
+
+async def _submitted(path: Path) -> dict[str, dict[str, Any]]:
+    database = Database(f"sqlite:///{path}")
+    found = {}
+    try:
+        async with database.session() as session:
+            for code in ("CB-SNV", "CB-SVH"):
+                unit = await units.get_unit(session, code=code)
+                assert unit is not None and unit.id is not None
+                sub = await submissions.get_submission(session, campaign_id=1, unit_id=unit.id)
+                assert sub is not None and sub.id is not None
+                [version] = await submissions.list_versions(session, submission_id=sub.id)
+                found[code] = version.answers
+    finally:
+        await database.dispose()
+    return found
