@@ -12,9 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## set up, create the database with the NQ 15 campaign and sample units, show the status
-	$(BIN)/nqbot init --sample-units
-	$(BIN)/nqbot status
+demo: $(STAMP)  ## set up and start the terminal demo: chat with the bot as a unit's reporter
+	$(BIN)/nqbot demo
 
 test: $(STAMP)  ## set up and run the tests, the linter and the type checker
 	$(BIN)/pytest

@@ -169,10 +169,10 @@ class _Turn:
     async def on_text(self, text: str) -> Outcome:
         mode = self.conversation.mode
         if mode is Mode.confirm_join:
-            try:
-                return await self.confirm_join(parsing.parse_yes_no(text))
-            except parsing.ParseError:
+            answer = self.typed_button(text, {"button.join_yes": True, "button.join_no": False})
+            if answer is None:
                 return Outcome([self.join_question()])
+            return await self.confirm_join(answer)
         if self.person is None:
             if CODE_SHAPE.match(text):
                 return await self.join(text)
@@ -230,6 +230,16 @@ class _Turn:
             question = report.question(rest)
             return await self.start_editing(question) if question else self.stale()
         return self.stale()
+
+    def typed_button(self, text: str, labels: dict[str, bool]) -> bool | None:
+        """A yes/no typed as a word or as one of the buttons' labels ("Xác nhận", "Nhập lại"); None if neither."""
+        for key, answer in labels.items():
+            if fold(text) == fold(self.t(key)):
+                return answer
+        try:
+            return parsing.parse_yes_no(text)
+        except parsing.ParseError:
+            return None
 
     # --- who is this ---
 
@@ -546,9 +556,8 @@ class _Turn:
         return outcome
 
     async def warning_text(self, text: str) -> Outcome:
-        try:
-            keep = parsing.parse_yes_no(text)
-        except parsing.ParseError:
+        keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
+        if keep is None:
             report = await self.report()
             pending = self.conversation.pending
             question = report.question(pending.get("question", "")) if report else None
