@@ -12,6 +12,7 @@ at the same question. No Telegram or Zalo types here; channels render the Replie
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -281,7 +282,7 @@ class _Turn:
             conversation.failed_codes, conversation.failed_since = 0, None
         if conversation.failed_codes >= WRONG_CODES_ALLOWED and conversation.failed_since:
             wait = WRONG_CODES_WINDOW - (self.now - conversation.failed_since)
-            return self.reply("join.slow_down", minutes=max(1, int(wait.total_seconds() // 60) + 1))
+            return self.reply("join.slow_down", minutes=max(1, math.ceil(wait.total_seconds() / 60)))
         invite, problem = await invites.find_invite(self.session, code=code.strip(), now=self.now)
         if invite is None or problem is not None:
             if problem is InviteProblem.unknown:
