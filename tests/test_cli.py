@@ -110,3 +110,26 @@ def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) ->
 def test_backup_of_postgres_says_to_use_pg_dump(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "backup", "x.db", env={"DATABASE_URL": "postgresql://u@localhost/nqbot"})
     assert result.returncode == 2 and "pg_dump" in result.stderr
+
+
+def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> None:
+    assert nqbot(tmp_path, "init", "--sample-units").returncode == 0
+    one = nqbot(tmp_path, "invite", "CB-SNV")
+    assert one.returncode == 0, one.stderr
+    code, name, link = one.stdout.strip().split("\t")
+    assert (code, name) == ("CB-SNV", "Chi bộ Sở Nội vụ") and len(link) >= 22
+    assert "set TELEGRAM_BOT_TOKEN" in one.stderr  # no token: codes, not t.me links
+    every = nqbot(tmp_path, "invite", "--all", "--qr", "qr")
+    assert every.returncode == 0 and len(every.stdout.strip().splitlines()) == 22
+    assert (tmp_path / "qr" / "DB-SYT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert nqbot(tmp_path, "invite", "NOPE").stderr.strip() == (
+        "Error: no unit with code 'NOPE' (see `nqbot status` or the units CSV)"
+    )
+
+
+def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "run", env={"TELEGRAM_BOT_TOKEN": "changeme"})
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == "Error: TELEGRAM_BOT_TOKEN is not set: put the bot's token in .env (see .env.example)"
+    )
