@@ -1,0 +1,213 @@
+"""How many report steps per second nqbot handles through its Telegram handlers, against a bare PTB echo bot.
+
+Usage:
+    .venv/bin/python bench/report_steps.py [--reporters 50] [--repeat 3]
+
+Each reporter has a unit of their own and, through the real python-telegram-bot handlers fed in process
+(``Application.process_update`` with the offline Bot API of tests/fakes/offline_telegram.py), enrols with
+``/start <code>``, confirms, answers the whole NQ 15 questionnaire (tests.dialogue.FULL_REPORT) and submits.
+Reporters take turns, one step each, as real chats interleave. One step is one update processed. The
+database is a SQLite file (made by the Alembic migrations) in a temporary folder, fresh for every run.
+
+The baseline, measured in the same process right after: an Application with a single MessageHandler that
+sends back the text it got, through the same offline Bot API, fed as many text updates. Every measurement
+is repeated and the medians are printed (shared machines are noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlmodel import func, select  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
+
+from bot.engine import Engine  # noqa: E402
+from storage import campaigns, migrate, units  # noqa: E402
+from storage.campaign_spec import load_campaign_file  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.models import SubmissionVersion, UnitBase, UnitKind  # noqa: E402
+from tests.dialogue import FULL_REPORT, Clock, invite_code  # noqa: E402
+from tests.fakes.offline_telegram import (  # noqa: E402
+    TOKEN,
+    AnyApplication,
+    OfflineRequest,
+    button_update,
+    offline_application,
+    text_update,
+)
+
+CAMPAIGN = ROOT / "campaigns" / "nq15-2022.yaml"
+GOAL_STEPS_PER_SECOND = 500
+FIRST_USER = 10_001
+# A step: ("say", text) or ("press", callback data), as in tests.dialogue.FULL_REPORT.
+Step = tuple[str, str]
+
+
+@dataclass
+class Run:
+    """One timed run: how many updates, how long in all, and each update's own time."""
+
+    steps: int
+    wall: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.steps / self.wall
+
+
+async def prepare(path: Path, reporters: int) -> tuple[Database, list[str]]:
+    """A migrated SQLite file with the NQ 15 campaign and one unit (and invite) a reporter; the invite codes."""
+    database = Database(f"sqlite:///{path}")
+    await migrate.upgrade(database.engine)
+    rows = [
+        units.UnitRow(
+            line=i + 2,
+            unit=UnitBase(
+                code=f"BENCH-{i:04}", name=f"Chi bộ thử nghiệm {i}", kind=UnitKind.grassroots_cell, member_count=29
+            ),
+            parent_code=None,
+        )
+        for i in range(reporters)
+    ]
+    async with database.session() as session:
+        await campaigns.load_campaign(session, spec=load_campaign_file(CAMPAIGN))
+        await units.import_units(session, rows=rows, source="bench")
+    codes = [await invite_code(database, row.unit.code) for row in rows]
+    return database, codes
+
+
+def script(code: str) -> list[Step]:
+    """Everything one reporter does, from the invite to the submitted report."""
+    return [("say", f"/start {code}"), ("press", "join:yes"), *FULL_REPORT, ("press", "submit")]
+
+
+async def run_nqbot(reporters: int) -> Run:
+    """Every reporter's whole report through nqbot's handlers on a fresh SQLite file; checks they were all stored."""
+    with tempfile.TemporaryDirectory(prefix="nqbot-bench-") as folder:
+        database, codes = await prepare(Path(folder) / "bench.sqlite3", reporters)
+        application, api = await offline_application(Engine(database, clock=Clock()))
+        scripts = [script(code) for code in codes]
+        latencies: list[float] = []
+        update_id = 0
+        gc.collect()
+        started = time.perf_counter()
+        for turn in range(len(scripts[0])):
+            for number, steps in enumerate(scripts):
+                kind, value = steps[turn]
+                user = FIRST_USER + number
+                update_id += 1
+                step_started = time.perf_counter()
+                if kind == "press":
+                    message = api.message_with_button(user, value)
+                    data = button_update(update_id, user, message["message_id"], value, message=message)
+                else:
+                    data = text_update(update_id, user, value)
+                await application.process_update(Update.de_json(data, application.bot))
+                latencies.append(time.perf_counter() - step_started)
+        wall = time.perf_counter() - started
+        await application.shutdown()
+        api.assert_no_unexpected()
+        async with database.session() as session:
+            stored = (await session.exec(select(func.count()).select_from(SubmissionVersion))).one()
+        await database.dispose()
+    if stored != reporters:
+        raise SystemExit(f"only {stored} of {reporters} reports were stored: the benchmark is not measuring reports")
+    return Run(update_id, wall, latencies)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_chat is not None and update.effective_message is not None:
+        await context.bot.send_message(update.effective_chat.id, update.effective_message.text or "")
+
+
+async def run_echo(reporters: int, steps: int) -> Run:
+    """A bare PTB application that echoes text, through the same offline Bot API, fed `steps` text updates."""
+    application: AnyApplication = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(OfflineRequest())
+        .get_updates_request(OfflineRequest())
+        .concurrent_updates(False)
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    await application.initialize()
+    texts = [value for _, value in script("x" * 24)]
+    latencies: list[float] = []
+    gc.collect()
+    started = time.perf_counter()
+    for update_id in range(1, steps + 1):
+        user = FIRST_USER + update_id % reporters
+        step_started = time.perf_counter()
+        data = text_update(update_id, user, texts[update_id % len(texts)])
+        await application.process_update(Update.de_json(data, application.bot))
+        latencies.append(time.perf_counter() - step_started)
+    wall = time.perf_counter() - started
+    await application.shutdown()
+    return Run(steps, wall, latencies)
+
+
+def median_of(runs: list[Run], measure: Callable[[Run], float]) -> float:
+    return statistics.median(measure(run) for run in runs)
+
+
+def describe(name: str, runs: list[Run]) -> list[str]:
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.2f} ms"
+
+    return [
+        f"{name}: {runs[0].steps} steps, {len(runs)} runs",
+        f"  wall time        median {median_of(runs, lambda r: r.wall):.3f} s"
+        f"   (runs: {', '.join(f'{r.wall:.3f}' for r in runs)})",
+        f"  steps/s          median {median_of(runs, lambda r: r.per_second):,.0f}"
+        f"   (runs: {', '.join(f'{r.per_second:,.0f}' for r in runs)})",
+        f"  per-step latency median {ms(median_of(runs, lambda r: statistics.median(r.latencies)))}"
+        f"   p90 {ms(median_of(runs, lambda r: statistics.quantiles(r.latencies, n=10)[-1]))}"
+        f"   max {ms(median_of(runs, lambda r: max(r.latencies)))}",
+    ]
+
+
+async def main(reporters: int, repeat: int) -> None:
+    nqbot = [await run_nqbot(reporters) for _ in range(repeat)]
+    steps = nqbot[0].steps
+    baseline = [await run_echo(reporters, steps) for _ in range(repeat)]
+    nqbot_rate = median_of(nqbot, lambda r: r.per_second)
+    echo_rate = median_of(baseline, lambda r: r.per_second)
+    lines = [
+        f"python {sys.version.split()[0]}, {reporters} reporters × {steps // reporters} steps "
+        f"(enrol, confirm, {len(FULL_REPORT)} answers, submit), SQLite file, medians of {repeat}",
+        *describe("nqbot report steps", nqbot),
+        *describe("bare PTB echo baseline", baseline),
+        f"ratio nqbot/echo: {nqbot_rate / echo_rate:.3f} (echo is {echo_rate / nqbot_rate:.1f}× faster)",
+        f"goal {GOAL_STEPS_PER_SECOND} steps/s: {'met' if nqbot_rate >= GOAL_STEPS_PER_SECOND else 'NOT met'}",
+    ]
+    print("\n".join(lines))
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--reporters", type=int, default=50, help="reporters, each in a unit of their own")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (medians are shown)")
+    args = parser.parse_args(argv)
+    if args.reporters < 1 or args.repeat < 1:
+        parser.error("--reporters and --repeat must be at least 1")
+    return args
+
+
+if __name__ == "__main__":
+    options = parse()
+    asyncio.run(main(options.reporters, options.repeat))
