@@ -72,7 +72,7 @@ class Run:
 async def prepare(path: Path, reporters: int) -> tuple[Database, list[str]]:
     """A migrated SQLite file with the NQ 15 campaign and one unit (and invite) a reporter; the invite codes."""
     database = Database(f"sqlite:///{path}")
-    await migrate.upgrade(database.engine)
+    migrate.upgrade(database.engine)
     rows = [
         units.UnitRow(
             line=i + 2,
@@ -83,10 +83,10 @@ async def prepare(path: Path, reporters: int) -> tuple[Database, list[str]]:
         )
         for i in range(reporters)
     ]
-    async with database.session() as session:
-        await campaigns.load_campaign(session, spec=load_campaign_file(CAMPAIGN))
-        await units.import_units(session, rows=rows, source="bench")
-    codes = [await invite_code(database, row.unit.code) for row in rows]
+    with database.session() as session:
+        campaigns.load_campaign(session, spec=load_campaign_file(CAMPAIGN))
+        units.import_units(session, rows=rows, source="bench")
+    codes = [invite_code(database, row.unit.code) for row in rows]
     return database, codes
 
 
@@ -121,9 +121,9 @@ async def run_nqbot(reporters: int) -> Run:
         wall = time.perf_counter() - started
         await application.shutdown()
         api.assert_no_unexpected()
-        async with database.session() as session:
-            stored = (await session.exec(select(func.count()).select_from(SubmissionVersion))).one()
-        await database.dispose()
+        with database.session() as session:
+            stored = (session.exec(select(func.count()).select_from(SubmissionVersion))).one()
+        database.dispose()
     if stored != reporters:
         raise SystemExit(f"only {stored} of {reporters} reports were stored: the benchmark is not measuring reports")
     return Run(update_id, wall, latencies)

@@ -5,6 +5,7 @@ The CLI only calls these; nothing here runs at import time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -38,8 +39,11 @@ def run_telegram(settings: Settings) -> None:
     engine = make_engine(settings, database)
 
     async def start() -> None:
-        await migrate.upgrade(database.engine)
+        await asyncio.to_thread(migrate.upgrade, database.engine)
         logger.info("database ready; polling Telegram")
+
+    async def stop() -> None:
+        await asyncio.to_thread(database.dispose)
 
     application = telegram.build_application(
         token=token,
@@ -47,6 +51,6 @@ def run_telegram(settings: Settings) -> None:
         engine=engine,
         language=settings.nqbot_language,
         on_start=start,
-        on_stop=database.dispose,
+        on_stop=stop,
     )
     application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -72,32 +72,31 @@ def cli(verbose: bool) -> None:
     )
 
 
-async def _open_database(settings: Settings, *, upgrade: bool = True) -> Database:
+def _open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     database = Database(settings.database_url)
     if upgrade:
-        await migrate.upgrade(database.engine)
+        migrate.upgrade(database.engine)
     return database
 
 
 @cli.command()
 @click.option("--sample-units", is_flag=True, help=f"Also import the sample units ({SAMPLE_UNITS.name}).")
-@run_async
-async def init(sample_units: bool) -> None:
+def init(sample_units: bool) -> None:
     """Create or upgrade the database and load the shipped campaign (NQ 15)."""
     settings = load_settings()
-    database = await _open_database(settings)
+    database = _open_database(settings)
     try:
         spec = load_campaign_file(SHIPPED_CAMPAIGN)
-        async with database.session() as session:
-            result = await campaigns.load_campaign(session, spec=spec, source_file=str(SHIPPED_CAMPAIGN))
+        with database.session() as session:
+            result = campaigns.load_campaign(session, spec=spec, source_file=str(SHIPPED_CAMPAIGN))
             click.echo(f"campaign {spec.code}: {'loaded' if result.created else 'up to date'}")
             if sample_units:
                 rows = units.read_units_csv(SAMPLE_UNITS)
-                imported = await units.import_units(session, rows=rows, source=str(SAMPLE_UNITS))
+                imported = units.import_units(session, rows=rows, source=str(SAMPLE_UNITS))
                 click.echo(f"units: {imported.created} new, {imported.updated} updated, {imported.unchanged} unchanged")
         click.echo(f"database ready at revision {migrate.head_revision()}")
     finally:
-        await database.dispose()
+        database.dispose()
 
 
 @cli.group()
@@ -107,16 +106,15 @@ def campaign() -> None:
 
 @campaign.command("load")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@run_async
-async def campaign_load(file: Path) -> None:
+def campaign_load(file: Path) -> None:
     """Validate a campaign file and store it (a changed questionnaire becomes a new version)."""
     spec = load_campaign_file(file)  # before touching the database: a bad file changes nothing
-    database = await _open_database(load_settings())
+    database = _open_database(load_settings())
     try:
-        async with database.session() as session:
-            result = await campaigns.load_campaign(session, spec=spec, source_file=str(file))
+        with database.session() as session:
+            result = campaigns.load_campaign(session, spec=spec, source_file=str(file))
     finally:
-        await database.dispose()
+        database.dispose()
     if result.created:
         click.echo(
             f"campaign {spec.code} loaded: {len(spec.questionnaire)} questions, "
@@ -132,18 +130,17 @@ async def campaign_load(file: Path) -> None:
 
 
 @campaign.command("list")
-@run_async
-async def campaign_list() -> None:
+def campaign_list() -> None:
     """List the campaigns in the database."""
-    database = await _open_database(load_settings())
+    database = _open_database(load_settings())
     try:
-        async with database.session() as session:
-            for row in await campaigns.list_campaigns(session):
+        with database.session() as session:
+            for row in campaigns.list_campaigns(session):
                 click.echo(
                     f"{row.code}\t{row.title}\tdeadline {row.report_deadline:%d/%m/%Y}\tcloses {row.closes_on:%d/%m/%Y}"
                 )
     finally:
-        await database.dispose()
+        database.dispose()
 
 
 @cli.group("units")
@@ -154,16 +151,15 @@ def units_group() -> None:
 @units_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--prune", is_flag=True, help="Delete units missing from the file that have no data.")
-@run_async
-async def units_import(file: Path, prune: bool) -> None:
+def units_import(file: Path, prune: bool) -> None:
     """Import units from a CSV (code,name,kind,member_count,parent) in one transaction."""
     rows = units.read_units_csv(file)
-    database = await _open_database(load_settings())
+    database = _open_database(load_settings())
     try:
-        async with database.session() as session:
-            result = await units.import_units(session, rows=rows, source=str(file), prune=prune)
+        with database.session() as session:
+            result = units.import_units(session, rows=rows, source=str(file), prune=prune)
     finally:
-        await database.dispose()
+        database.dispose()
     click.echo(f"{file}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged")
     if result.pruned:
         click.echo(f"deleted (not in the file, no data): {', '.join(result.pruned)}")
@@ -177,14 +173,13 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@run_async
-async def db_upgrade() -> None:
+def db_upgrade() -> None:
     """Apply the schema migrations (creates the database when there is none)."""
-    database = await _open_database(load_settings())
+    database = _open_database(load_settings())
     try:
-        click.echo(f"database at revision {await migrate.current_revision(database.engine)}")
+        click.echo(f"database at revision {migrate.current_revision(database.engine)}")
     finally:
-        await database.dispose()
+        database.dispose()
 
 
 @cli.command()
@@ -200,26 +195,25 @@ def backup(file: Path) -> None:
 
 
 @cli.command()
-@run_async
-async def status() -> None:
+def status() -> None:
     """Show the campaigns, the units and how many have reported."""
     from storage import reports
 
     settings = load_settings()
-    database = await _open_database(settings)
+    database = _open_database(settings)
     try:
-        async with database.session() as session:
-            unit_count = await units.count_units(session)
+        with database.session() as session:
+            unit_count = units.count_units(session)
             click.echo(f"units: {unit_count}")
-            for row in await campaigns.list_campaigns(session):
-                progress = await reports.progress(session, campaign_id=row.id or 0)
+            for row in campaigns.list_campaigns(session):
+                progress = reports.progress(session, campaign_id=row.id or 0)
                 click.echo(
                     f"{row.code}: {progress.submitted}/{unit_count} reported ({progress.late} late), "
                     f"{progress.drafts} draft(s); report deadline {row.report_deadline:%d/%m/%Y}, "
                     f"closes {row.closes_on:%d/%m/%Y}"
                 )
     finally:
-        await database.dispose()
+        database.dispose()
 
 
 @cli.command()
@@ -247,7 +241,7 @@ async def demo(keep: bool) -> None:
     today = system_clock().astimezone(settings.timezone).date()
     path = PROJECT_ROOT / "data" / "demo.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    prepared = await demo_setup.prepare(
+    prepared = demo_setup.prepare(
         path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today, language=settings.nqbot_language, keep=keep
     )
     click.echo(
@@ -269,7 +263,7 @@ async def demo(keep: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        await prepared.database.dispose()
+        prepared.database.dispose()
     click.echo("\nDemo ended; run `nqbot demo --keep` to continue where you left off.")
 
 
@@ -279,19 +273,18 @@ async def demo(keep: bool) -> None:
 @click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write QR codes here.")
 @click.option("--days", default=30, show_default=True, help="Days until the invite expires.")
 @click.option("--uses", default=2, show_default=True, help="How many people may join with it (secretary, deputy).")
-@run_async
-async def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, uses: int) -> None:
+def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, uses: int) -> None:
     """Print a unit's invite link (`nqbot invite DB-STC`) or every unit's (`--all`)."""
     from bot import invite_links
 
     if bool(unit) == all_units:
         raise Failure("name one unit code, or use --all")
     settings = load_settings()
-    database = await _open_database(settings)
+    database = _open_database(settings)
     try:
-        async with database.session() as session:
-            made = await invite_links.make_reporter_invites(session, unit_code=unit, ttl_days=days, max_uses=uses)
-        username = await invite_links.bot_username(settings)
+        with database.session() as session:
+            made = invite_links.make_reporter_invites(session, unit_code=unit, ttl_days=days, max_uses=uses)
+        username = asyncio.run(invite_links.bot_username(settings))
         for item in made:
             link = invite_links.link(username, item.code)
             click.echo(f"{item.unit_code}\t{item.unit_name}\t{link}")
@@ -304,7 +297,7 @@ async def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: i
                 err=True,
             )
     finally:
-        await database.dispose()
+        database.dispose()
 
 
 def main() -> None:

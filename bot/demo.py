@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -40,21 +39,21 @@ def demo_campaign(source: CampaignSpec, today: date) -> CampaignSpec:
     )
 
 
-async def prepare(
+def prepare(
     path: Path, campaign_file: Path, units_file: Path, *, today: date, language: str = "vi", keep: bool = False
 ) -> Demo:
     """Create (or, with `keep`, reuse) the demo database and return what the chat needs."""
     if not keep:
-        await asyncio.to_thread(_remove_database, path)
+        _remove_database(path)
     database = Database(f"sqlite:///{path}")
-    await migrate.upgrade(database.engine)
+    migrate.upgrade(database.engine)
     spec = demo_campaign(load_campaign_file(campaign_file), today)
-    async with database.session() as session:
-        await campaigns.load_campaign(session, spec=spec, source_file="demo")
-        await units.import_units(session, rows=units.read_units_csv(units_file), source=str(units_file))
-        unit = await units.get_unit(session, code=DEMO_UNIT)
+    with database.session() as session:
+        campaigns.load_campaign(session, spec=spec, source_file="demo")
+        units.import_units(session, rows=units.read_units_csv(units_file), source=str(units_file))
+        unit = units.get_unit(session, code=DEMO_UNIT)
         assert unit is not None and unit.id is not None
-        new = await invites.create_invite(session, role=Role.reporter, unit_id=unit.id, max_uses=5)
+        new = invites.create_invite(session, role=Role.reporter, unit_id=unit.id, max_uses=5)
     return Demo(database, Engine(database, language=language), unit.name, new.code, spec)
 
 

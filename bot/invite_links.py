@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session
 
 from bot.settings import Settings
 from storage import invites, units
@@ -24,22 +24,22 @@ class MadeInvite:
     code: str
 
 
-async def make_reporter_invites(
-    session: AsyncSession, *, unit_code: str | None, ttl_days: int, max_uses: int, actor: str = "cli"
+def make_reporter_invites(
+    session: Session, *, unit_code: str | None, ttl_days: int, max_uses: int, actor: str = "cli"
 ) -> list[MadeInvite]:
     """A new invite for one unit, or for every unit when `unit_code` is None."""
     if unit_code is not None:
-        unit = await units.get_unit(session, code=unit_code)
+        unit = units.get_unit(session, code=unit_code)
         if unit is None:
             raise NqbotError(f"no unit with code {unit_code!r} (see `nqbot status` or the units CSV)")
         targets = [unit]
     else:
-        targets = await units.list_units(session)
+        targets = units.list_units(session)
         if not targets:
             raise NqbotError("there are no units yet: run `nqbot units import FILE.csv` first")
     made = []
     for unit in targets:
-        new = await invites.create_invite(
+        new = invites.create_invite(
             session, role=Role.reporter, unit_id=unit.id, ttl=timedelta(days=ttl_days), max_uses=max_uses, actor=actor
         )
         made.append(MadeInvite(unit.code, unit.name, new.code))

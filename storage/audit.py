@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session
 
 from storage.models import AuditEvent
 
 
 def record(
-    session: AsyncSession,
+    session: Session,
     *,
     actor: str,
     action: str,

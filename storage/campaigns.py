@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, func, select
 
 from storage import audit
 from storage.campaign_spec import CampaignSpec, Question
@@ -22,15 +21,15 @@ class LoadResult:
     answers_on_older_versions: int  # drafts and submitted versions kept under an earlier questionnaire
 
 
-async def load_campaign(
-    session: AsyncSession, *, spec: CampaignSpec, source_file: str | None = None, actor: str = "cli"
+def load_campaign(
+    session: Session, *, spec: CampaignSpec, source_file: str | None = None, actor: str = "cli"
 ) -> LoadResult:
     """Store a campaign, or update it from an edited file.
 
     An edited questionnaire becomes a new questionnaire version; stored answers keep the version they
     were given under, so nothing is orphaned or read with another question's meaning.
     """
-    campaign = (await session.exec(select(Campaign).where(Campaign.code == spec.code))).first()
+    campaign = session.exec(select(Campaign).where(Campaign.code == spec.code)).first()
     fingerprint = spec.questionnaire_fingerprint()
     created = campaign is None
     if campaign is None:
@@ -44,11 +43,11 @@ async def load_campaign(
             source_file=source_file,
         )
         session.add(campaign)
-        await session.flush()
+        session.flush()
         changed = True
         version = 1
     else:
-        latest = await _latest_questionnaire(session, campaign_id=_id(campaign))
+        latest = _latest_questionnaire(session, campaign_id=_id(campaign))
         changed = latest is None or latest.fingerprint != fingerprint
         version = (
             campaign.questionnaire_version + 1 if changed and latest is not None else campaign.questionnaire_version
@@ -67,7 +66,7 @@ async def load_campaign(
             )
         )
         campaign.questionnaire_version = version
-    older = await _answers_before(session, campaign_id=_id(campaign), version=version) if changed else 0
+    older = _answers_before(session, campaign_id=_id(campaign), version=version) if changed else 0
     session.add(campaign)
     audit.record(
         session,
@@ -78,30 +77,30 @@ async def load_campaign(
         questionnaire_version=version,
         source=source_file,
     )
-    await session.flush()
+    session.flush()
     return LoadResult(campaign, created, version, changed and not created, older)
 
 
-async def get_campaign(session: AsyncSession, *, code: str) -> Campaign | None:
-    return (await session.exec(select(Campaign).where(Campaign.code == code))).first()
+def get_campaign(session: Session, *, code: str) -> Campaign | None:
+    return session.exec(select(Campaign).where(Campaign.code == code)).first()
 
 
-async def list_campaigns(session: AsyncSession) -> list[Campaign]:
-    return list((await session.exec(select(Campaign).order_by(col(Campaign.report_deadline)))).all())
+def list_campaigns(session: Session) -> list[Campaign]:
+    return list(session.exec(select(Campaign).order_by(col(Campaign.report_deadline))).all())
 
 
-async def open_campaigns(session: AsyncSession, *, today: date) -> list[Campaign]:
+def open_campaigns(session: Session, *, today: date) -> list[Campaign]:
     """Campaigns that still take reports on `today` (local date)."""
     query = select(Campaign).where(Campaign.closes_on >= today).order_by(col(Campaign.report_deadline))
-    return list((await session.exec(query)).all())
+    return list(session.exec(query).all())
 
 
-async def questionnaire_at(session: AsyncSession, *, campaign_id: int, version: int) -> list[Question]:
+def questionnaire_at(session: Session, *, campaign_id: int, version: int) -> list[Question]:
     """The questions as they were in `version`, for reading answers given under it."""
     query = select(QuestionnaireVersion).where(
         QuestionnaireVersion.campaign_id == campaign_id, QuestionnaireVersion.version == version
     )
-    row = (await session.exec(query)).one()
+    row = session.exec(query).one()
     return [Question.model_validate(q) for q in row.questions]
 
 
@@ -110,16 +109,16 @@ def spec_of(campaign: Campaign) -> CampaignSpec:
     return CampaignSpec.model_validate(campaign.spec)
 
 
-async def _latest_questionnaire(session: AsyncSession, *, campaign_id: int) -> QuestionnaireVersion | None:
+def _latest_questionnaire(session: Session, *, campaign_id: int) -> QuestionnaireVersion | None:
     query = (
         select(QuestionnaireVersion)
         .where(QuestionnaireVersion.campaign_id == campaign_id)
         .order_by(col(QuestionnaireVersion.version).desc())
     )
-    return (await session.exec(query)).first()
+    return session.exec(query).first()
 
 
-async def _answers_before(session: AsyncSession, *, campaign_id: int, version: int) -> int:
+def _answers_before(session: Session, *, campaign_id: int, version: int) -> int:
     versions = (
         select(func.count())
         .select_from(SubmissionVersion)
@@ -131,7 +130,7 @@ async def _answers_before(session: AsyncSession, *, campaign_id: int, version: i
         .select_from(Submission)
         .where(Submission.campaign_id == campaign_id, Submission.draft_questionnaire_version < version)
     )
-    return int((await session.exec(versions)).one()) + int((await session.exec(drafts)).one())
+    return int(session.exec(versions).one()) + int(session.exec(drafts).one())
 
 
 def _id(row: Campaign) -> int:

@@ -1,51 +1,58 @@
-"""The database: one async engine per process, chosen by DATABASE_URL.
+"""The database: one engine per process, chosen by DATABASE_URL.
 
-SQLite (the default) runs with WAL, foreign keys and a busy timeout so the bot, the scheduler and a CLI
-command can share one file. PostgreSQL works through the same models; only the driver differs.
+The bot's event loop never waits on the database: `Database.run(work)` runs a whole unit of work (one
+update's turn, one sender batch) in a session on the database's own worker thread and awaits the result.
+That is one thread hop per unit of work, where an async driver would make several per statement; and for
+SQLite a single worker serialises the writers, so they never wait on each other's locks.
+
+SQLite (the default) runs with WAL, foreign keys and a busy timeout so the bot and a CLI command can share
+one file. PostgreSQL works through the same models; only the driver differs.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, create_engine
 
 from storage.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
-# Sync driver names people write in DATABASE_URL, and the async driver nqbot uses for each.
-_ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+pysqlite": "sqlite+aiosqlite",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+psycopg2": "postgresql+asyncpg",
-    "postgres": "postgresql+asyncpg",
+# Driver names people write in DATABASE_URL, and the driver nqbot uses for each.
+_DRIVERS = {
+    "sqlite": "sqlite+pysqlite",
+    "sqlite+pysqlite": "sqlite+pysqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg2",
 }
 
 
-def async_url(database_url: str) -> URL:
-    """DATABASE_URL with its async driver (sqlite:// → sqlite+aiosqlite://)."""
+def database_url(raw: str) -> URL:
+    """DATABASE_URL with the driver nqbot uses (sqlite:// → sqlite+pysqlite://)."""
     try:
-        url = make_url(database_url)
-    except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it; keep secrets out
+        url = make_url(raw)
+    except Exception as exc:  # SQLAlchemy's message repeats the URL; keep any password out of it
         raise ConfigError("DATABASE_URL is not a valid database URL") from exc
-    driver = _ASYNC_DRIVERS.get(url.drivername, url.drivername)
-    if not driver.startswith(("sqlite", "postgresql")):
+    if url.drivername not in _DRIVERS:
         raise ConfigError(f"DATABASE_URL: unsupported database {url.drivername!r} (use sqlite or postgresql)")
-    return url.set(drivername=driver)
+    return url.set(drivername=_DRIVERS[url.drivername])
 
 
-def sqlite_file(database_url: str) -> Path | None:
+def sqlite_file(raw: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
-    url = async_url(database_url)
+    url = database_url(raw)
     if not url.drivername.startswith("sqlite") or url.database in (None, "", ":memory:"):
         return None
     return Path(url.database)
@@ -60,41 +67,53 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(database_url: str) -> AsyncEngine:
-    """An async engine for DATABASE_URL; creates the SQLite file's folder when needed."""
-    url = async_url(database_url)
+def make_engine(raw: str) -> Engine:
+    """An engine for DATABASE_URL; creates the SQLite file's folder when needed."""
+    url = database_url(raw)
     kwargs: dict[str, Any] = {}
     if url.drivername.startswith("sqlite"):
-        path = sqlite_file(database_url)
+        # The connection is used from the database worker thread and, in the CLI and tests, the main one.
+        kwargs["connect_args"] = {"check_same_thread": False}
+        path = sqlite_file(raw)
         if path is None:
-            # In-memory: one shared connection, or each session would see its own empty database.
-            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+            kwargs["poolclass"] = StaticPool  # in-memory: one shared connection, or each sees an empty database
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
     if url.drivername.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
 
 
 class Database:
-    """The engine and a factory of sessions: one session per update or command."""
+    """The engine, sessions (one per unit of work), and the worker thread the event loop hands work to."""
 
-    def __init__(self, database_url: str) -> None:
-        self.url = database_url
-        self.engine = make_engine(database_url)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+    def __init__(self, raw_url: str) -> None:
+        self.url = raw_url
+        self.engine = make_engine(raw_url)
+        is_sqlite = self.engine.dialect.name == "sqlite"
+        self._worker = ThreadPoolExecutor(max_workers=1 if is_sqlite else 4, thread_name_prefix="nqbot-db")
 
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    @contextmanager
+    def session(self) -> Iterator[Session]:
         """A session that commits when the block ends cleanly and rolls back when it raises."""
-        async with self._sessions() as session:
+        with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
-                await session.commit()
+                session.commit()
             except BaseException:
-                await session.rollback()
+                session.rollback()
                 raise
 
-    async def dispose(self) -> None:
-        await self.engine.dispose()
+    def transaction(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one session and commit (in the calling thread)."""
+        with self.session() as session:
+            return work(session)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one session on the database worker, without blocking the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self.transaction, work)
+
+    def dispose(self) -> None:
+        self._worker.shutdown(wait=True)
+        self.engine.dispose()

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, select
 
 from storage import audit
 from storage.models import Invite, Role, utcnow
@@ -34,8 +33,8 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-async def create_invite(
-    session: AsyncSession,
+def create_invite(
+    session: Session,
     *,
     role: Role,
     unit_id: int | None = None,
@@ -57,7 +56,7 @@ async def create_invite(
         created_by=actor,
     )
     session.add(invite)
-    await session.flush()
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -70,11 +69,11 @@ async def create_invite(
     return NewInvite(invite, code)
 
 
-async def find_invite(
-    session: AsyncSession, *, code: str, now: datetime | None = None
+def find_invite(
+    session: Session, *, code: str, now: datetime | None = None
 ) -> tuple[Invite | None, InviteProblem | None]:
     """The invite behind `code` and why it cannot be used, if it cannot."""
-    invite = (await session.exec(select(Invite).where(Invite.code_hash == hash_code(code)))).first()
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
     if invite is None:
         return None, InviteProblem.unknown
     return invite, invite_problem(invite, now=now)
@@ -91,7 +90,7 @@ def invite_problem(invite: Invite, *, now: datetime | None = None) -> InviteProb
     return None
 
 
-async def revoke_invite(session: AsyncSession, *, invite: Invite, actor: str) -> None:
+def revoke_invite(session: Session, *, invite: Invite, actor: str) -> None:
     invite.revoked_at = utcnow()
     session.add(invite)
     audit.record(session, actor=actor, action="invite.revoke", entity="invite", entity_id=invite.id)

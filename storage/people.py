@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, select
 
 from storage import audit
 from storage.models import Channel, Conversation, Invite, Person, PersonState, Role, utcnow
 
 
-async def find_person(session: AsyncSession, *, channel: Channel, user_id: str) -> Person | None:
+def find_person(session: Session, *, channel: Channel, user_id: str) -> Person | None:
     query = select(Person).where(Person.channel == channel, Person.channel_user_id == user_id)
-    return (await session.exec(query)).first()
+    return session.exec(query).first()
 
 
-async def conversation_of(session: AsyncSession, *, channel: Channel, user_id: str) -> Conversation:
+def conversation_of(session: Session, *, channel: Channel, user_id: str) -> Conversation:
     """The chat's conversation row, created on first contact."""
     query = select(Conversation).where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
-    conversation = (await session.exec(query)).first()
+    conversation = session.exec(query).first()
     if conversation is None:
         conversation = Conversation(channel=channel, channel_user_id=user_id)
         session.add(conversation)
     return conversation
 
 
-async def enrol(
-    session: AsyncSession,
+def enrol(
+    session: Session,
     *,
     invite: Invite,
     channel: Channel,
@@ -34,7 +33,7 @@ async def enrol(
     display_name: str,
 ) -> Person:
     """Bind the chat to the invite's unit (reporter) or to the board (staff, admin), and spend one use."""
-    person = await find_person(session, channel=channel, user_id=user_id)
+    person = find_person(session, channel=channel, user_id=user_id)
     if person is None:
         person = Person(channel=channel, channel_user_id=user_id, chat_id=chat_id, role=invite.role)
     previous_unit = person.unit_id
@@ -46,7 +45,7 @@ async def enrol(
     person.updated_at = utcnow()
     invite.use_count += 1
     session.add_all([person, invite])
-    await session.flush()
+    session.flush()
     audit.record(
         session,
         actor=f"person:{person.id}",
@@ -61,9 +60,9 @@ async def enrol(
     return person
 
 
-async def unit_reporters(session: AsyncSession, *, unit_id: int) -> list[Person]:
+def unit_reporters(session: Session, *, unit_id: int) -> list[Person]:
     """The unit's active or unreachable reporters (revoked ones are unbound)."""
     query = select(Person).where(
         Person.unit_id == unit_id, Person.role == Role.reporter, Person.state != PersonState.revoked
     )
-    return list((await session.exec(query)).all())
+    return list(session.exec(query).all())

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, not_
-from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, func, select
 
 from storage.models import Submission, SubmissionStatus, SubmissionVersion
 
@@ -18,7 +17,7 @@ class Progress:
     drafts: int  # units with a draft and nothing submitted
 
 
-async def progress(session: AsyncSession, *, campaign_id: int) -> Progress:
+def progress(session: Session, *, campaign_id: int) -> Progress:
     submitted = col(Submission.status) == SubmissionStatus.submitted
     query = (
         select(
@@ -33,5 +32,5 @@ async def progress(session: AsyncSession, *, campaign_id: int) -> Progress:
         )
         .where(Submission.campaign_id == campaign_id)
     )
-    row = (await session.exec(query)).one()
+    row = session.exec(query).one()
     return Progress(submitted=int(row[0]), late=int(row[1]), drafts=int(row[2]))

@@ -5,33 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.models import Submission, SubmissionStatus, SubmissionVersion, utcnow
 
 
-async def get_submission(session: AsyncSession, *, campaign_id: int, unit_id: int) -> Submission | None:
+def get_submission(session: Session, *, campaign_id: int, unit_id: int) -> Submission | None:
     query = select(Submission).where(Submission.campaign_id == campaign_id, Submission.unit_id == unit_id)
-    return (await session.exec(query)).first()
+    return session.exec(query).first()
 
 
-async def get_or_create_submission(
-    session: AsyncSession, *, campaign_id: int, unit_id: int, questionnaire_version: int
+def get_or_create_submission(
+    session: Session, *, campaign_id: int, unit_id: int, questionnaire_version: int
 ) -> Submission:
-    submission = await get_submission(session, campaign_id=campaign_id, unit_id=unit_id)
+    submission = get_submission(session, campaign_id=campaign_id, unit_id=unit_id)
     if submission is None:
         submission = Submission(
             campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
         )
         session.add(submission)
-        await session.flush()
+        session.flush()
     return submission
 
 
 def save_draft(
-    session: AsyncSession,
+    session: Session,
     *,
     submission: Submission,
     answers: dict[str, Any],
@@ -45,8 +44,8 @@ def save_draft(
     session.add(submission)
 
 
-async def submit(
-    session: AsyncSession,
+def submit(
+    session: Session,
     *,
     submission: Submission,
     answers: dict[str, Any],
@@ -83,17 +82,17 @@ async def submit(
         version=version.version,
         late=late,
     )
-    await session.flush()
+    session.flush()
     return version
 
 
-async def list_versions(session: AsyncSession, *, submission_id: int) -> list[SubmissionVersion]:
+def list_versions(session: Session, *, submission_id: int) -> list[SubmissionVersion]:
     query = (
         select(SubmissionVersion)
         .where(SubmissionVersion.submission_id == submission_id)
         .order_by(col(SubmissionVersion.version))
     )
-    return list((await session.exec(query)).all())
+    return list(session.exec(query).all())
 
 
 def _id(submission: Submission) -> int:

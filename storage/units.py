@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session, col, func, select
 
 from storage import audit
 from storage.errors import UnitImportError
@@ -120,8 +119,8 @@ def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str
     return None
 
 
-async def import_units(
-    session: AsyncSession, *, rows: list[UnitRow], source: str, prune: bool = False, actor: str = "cli"
+def import_units(
+    session: Session, *, rows: list[UnitRow], source: str, prune: bool = False, actor: str = "cli"
 ) -> ImportResult:
     """Create new units and update names, kinds, counts and parents of known ones, in the caller's transaction.
 
@@ -129,7 +128,7 @@ async def import_units(
     reports) are deleted and the others are kept and listed.
     """
     result = ImportResult()
-    existing = {u.code: u for u in (await session.exec(select(Unit))).all()}
+    existing = {u.code: u for u in session.exec(select(Unit)).all()}
     known = existing.keys() | {row.unit.code for row in rows}
     orphans = [
         f"line {row.line}: parent {row.parent_code!r} is not a unit of this file or the database"
@@ -152,7 +151,7 @@ async def import_units(
         else:
             result.unchanged += 1
         by_code[row.unit.code] = unit
-    await session.flush()
+    session.flush()
     for row in rows:
         parent = (by_code.get(row.parent_code) or existing[row.parent_code]) if row.parent_code else None
         parent_id = parent.id if parent else None
@@ -161,8 +160,8 @@ async def import_units(
     for code, unit in sorted(existing.items()):
         if code in by_code:
             continue
-        if prune and not await unit_has_data(session, unit_id=_id(unit)):
-            await session.delete(unit)
+        if prune and not unit_has_data(session, unit_id=_id(unit)):
+            session.delete(unit)
             result.pruned.append(code)
         else:
             result.not_in_file.append(code)
@@ -175,11 +174,11 @@ async def import_units(
         updated=result.updated,
         pruned=result.pruned,
     )
-    await session.flush()
+    session.flush()
     return result
 
 
-async def unit_has_data(session: AsyncSession, *, unit_id: int) -> bool:
+def unit_has_data(session: Session, *, unit_id: int) -> bool:
     """Whether anything refers to the unit: people, invites, reports, child units."""
     for model, column in (
         (Person, Person.unit_id),
@@ -188,21 +187,21 @@ async def unit_has_data(session: AsyncSession, *, unit_id: int) -> bool:
         (Unit, Unit.parent_id),
     ):
         query = select(func.count()).select_from(model).where(column == unit_id)
-        if (await session.exec(query)).one():
+        if session.exec(query).one():
             return True
     return False
 
 
-async def get_unit(session: AsyncSession, *, code: str) -> Unit | None:
-    return (await session.exec(select(Unit).where(Unit.code == code))).first()
+def get_unit(session: Session, *, code: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-async def list_units(session: AsyncSession) -> list[Unit]:
-    return list((await session.exec(select(Unit).order_by(col(Unit.code)))).all())
+def list_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).order_by(col(Unit.code))).all())
 
 
-async def count_units(session: AsyncSession) -> int:
-    return int((await session.exec(select(func.count()).select_from(Unit))).one())
+def count_units(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(Unit)).one())
 
 
 def _id(unit: Unit) -> int:

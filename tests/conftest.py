@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,12 @@ SAMPLE_UNITS = ROOT / "examples" / "units-sample.csv"
 
 
 @pytest.fixture
-async def database() -> AsyncIterator[Database]:
+def database() -> Iterator[Database]:
     """An empty in-memory database with every table."""
     db = Database("sqlite://")
-    async with db.engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)
+    SQLModel.metadata.create_all(db.engine)
     yield db
-    await db.dispose()
+    db.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +33,9 @@ def nq15() -> CampaignSpec:
 
 
 @pytest.fixture
-async def loaded(database: Database, nq15: CampaignSpec) -> Campaign:
+def loaded(database: Database, nq15: CampaignSpec) -> Campaign:
     """The database with the NQ 15 campaign and the sample units in it; returns the campaign."""
-    async with database.session() as session:
-        result = await campaigns.load_campaign(session, spec=nq15)
-        await units.import_units(session, rows=units.read_units_csv(SAMPLE_UNITS), source="sample")
+    with database.session() as session:
+        result = campaigns.load_campaign(session, spec=nq15)
+        units.import_units(session, rows=units.read_units_csv(SAMPLE_UNITS), source="sample")
     return result.campaign

@@ -57,12 +57,12 @@ class Dialogue:
         return [b.data for b in reply.choices] + [b.data for row in reply.buttons for b in row]
 
 
-async def invite_code(
+def invite_code(
     database: Database, unit_code: str, *, role: Role = Role.reporter, max_uses: int = 2, now: datetime | None = None
 ) -> str:
-    async with database.session() as session:
-        unit = await units.get_unit(session, code=unit_code) if role is Role.reporter else None
-        new = await invites.create_invite(
+    with database.session() as session:
+        unit = units.get_unit(session, code=unit_code) if role is Role.reporter else None
+        new = invites.create_invite(
             session,
             role=role,
             unit_id=unit.id if unit else None,
@@ -74,7 +74,7 @@ async def invite_code(
 
 async def enrol(dialogue: Dialogue, database: Database, unit_code: str) -> None:
     """Join the unit through a fresh invite and confirm."""
-    code = await invite_code(database, unit_code)
+    code = invite_code(database, unit_code)
     await dialogue.say(f"/start {code}")
     await dialogue.press("join:yes")
 

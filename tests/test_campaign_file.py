@@ -177,34 +177,34 @@ async def test_reloading_an_edited_questionnaire_keeps_each_answer_under_its_ver
     database: Database, loaded: Campaign, nq15: CampaignSpec, tmp_path: Path
 ) -> None:
     campaign_id = loaded.id or 0
-    async with database.session() as session:
+    with database.session() as session:
         sub = Submission(campaign_id=campaign_id, unit_id=1, draft_questionnaire_version=1)
         session.add(sub)
-        await session.flush()
+        session.flush()
         session.add(
             SubmissionVersion(submission_id=sub.id or 0, version=1, answers={"sessions": 2}, questionnaire_version=1)
         )
 
-    same = await _reload(database, nq15)
+    same = _reload(database, nq15)
     assert (same.questionnaire_changed, same.questionnaire_version) == (False, 1)
 
     data = copy.deepcopy(_shipped())
     _question(data, "sessions")["text"]["vi"] = "Số hội nghị đã tổ chức?"
     path = tmp_path / "edited.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    edited = await _reload(database, load_campaign_file(path))
+    edited = _reload(database, load_campaign_file(path))
     assert (edited.questionnaire_changed, edited.questionnaire_version) == (True, 2)
     assert edited.answers_on_older_versions == 2  # the submitted version and the draft
 
-    async with database.session() as session:
-        old = await campaigns.questionnaire_at(session, campaign_id=campaign_id, version=1)
-        new = await campaigns.questionnaire_at(session, campaign_id=campaign_id, version=2)
-        version = await session.get(SubmissionVersion, 1)
+    with database.session() as session:
+        old = campaigns.questionnaire_at(session, campaign_id=campaign_id, version=1)
+        new = campaigns.questionnaire_at(session, campaign_id=campaign_id, version=2)
+        version = session.get(SubmissionVersion, 1)
     assert version is not None and version.questionnaire_version == 1
     assert next(q for q in old if q.id == "sessions").text.vi == nq15.question("sessions").text.vi
     assert next(q for q in new if q.id == "sessions").text.vi == "Số hội nghị đã tổ chức?"
 
 
-async def _reload(database: Database, spec: CampaignSpec) -> campaigns.LoadResult:
-    async with database.session() as session:
-        return await campaigns.load_campaign(session, spec=spec)
+def _reload(database: Database, spec: CampaignSpec) -> campaigns.LoadResult:
+    with database.session() as session:
+        return campaigns.load_campaign(session, spec=spec)

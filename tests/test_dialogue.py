@@ -23,15 +23,15 @@ def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
     return Engine(database, clock=clock)
 
 
-async def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
+def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
     """The unit's draft and its submitted versions' answers."""
-    async with database.session() as session:
-        unit = await units.get_unit(session, code=unit_code)
+    with database.session() as session:
+        unit = units.get_unit(session, code=unit_code)
         assert unit and unit.id and campaign.id
-        sub = await submissions.get_submission(session, campaign_id=campaign.id, unit_id=unit.id)
+        sub = submissions.get_submission(session, campaign_id=campaign.id, unit_id=unit.id)
         if sub is None or sub.id is None:
             return {}, []
-        versions = await submissions.list_versions(session, submission_id=sub.id)
+        versions = submissions.list_versions(session, submission_id=sub.id)
         return sub.draft_answers, [v.answers for v in versions]
 
 
@@ -39,7 +39,7 @@ async def test_an_invite_names_the_unit_and_binds_the_reporter_after_confirming(
     engine: Engine, database: Database
 ) -> None:
     dialogue = Dialogue(engine)
-    code = await invite_code(database, "CB-SNV")
+    code = invite_code(database, "CB-SNV")
     reply = await dialogue.say(f"/start {code}")
     assert "Chi bộ Sở Nội vụ" in reply and "xác nhận" in reply
     assert dialogue.buttons() == ["join:yes", "join:no"]
@@ -76,7 +76,7 @@ async def test_a_full_report_is_walked_checked_summarised_and_submitted(
     reply = await dialogue.say("gửi")
     assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 15/09/2022" in reply
     assert "muộn" not in reply
-    _, versions = await stored(database, loaded, "CB-SNV")
+    _, versions = stored(database, loaded, "CB-SNV")
     assert versions == [
         {
             "held": "self_organised",
@@ -130,7 +130,7 @@ async def test_a_member_total_far_from_the_register_asks_for_confirmation(
     assert "khác hơn 10%" in reply
     reply = await dialogue.say("có")  # keep it
     assert "Câu 8." in reply
-    draft, _ = await stored(database, loaded, "CB-SNV")
+    draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["members_total"] == 41
 
 
@@ -248,7 +248,7 @@ async def test_stop_anywhere_and_resume_at_the_same_question_after_a_restart(
     assert "Đã tạm dừng" in reply
     reply = await again.say("/baocao")
     assert "Câu 7." in reply
-    draft, _ = await stored(database, loaded, "CB-SNV")
+    draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["presenter"] == "Đồng chí Nguyễn Văn An, Bí thư Chi bộ" and "members_total" not in draft
 
 
@@ -262,7 +262,7 @@ async def test_two_reporters_of_a_unit_share_one_draft(engine: Engine, database:
     await deputy.say("3")
     reply = await secretary.say("2")  # the secretary was still on question 5
     assert "vừa được người báo cáo khác của đơn vị trả lời" in reply and "Câu 6." in reply
-    draft, _ = await stored(database, loaded, "CB-SNV")
+    draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["sessions"] == 3
 
 
@@ -284,7 +284,7 @@ async def test_view_and_amend_after_submitting_keeps_every_version(
     await dialogue.say("4")
     reply = await dialogue.press("submit")
     assert "(lần 2)" in reply
-    _, versions = await stored(database, loaded, "CB-SNV")
+    _, versions = stored(database, loaded, "CB-SNV")
     assert [v["sessions"] for v in versions] == [2, 4]
     assert "(lần 2, gửi lúc 08:00 16/09/2022)" in await dialogue.say("/xem")
 
@@ -316,7 +316,7 @@ async def test_after_the_campaign_closes_changes_are_refused_politely(
     assert "Đợt báo cáo đã kết thúc ngày 05/10/2022" in await dialogue.say("/sua")
     assert "Đợt báo cáo đã kết thúc" in await dialogue.say("/baocao")
     assert "(lần 1," in await dialogue.say("/xem")  # still visible
-    _, versions = await stored(database, loaded, "CB-SNV")
+    _, versions = stored(database, loaded, "CB-SNV")
     assert len(versions) == 1
 
 
@@ -366,5 +366,5 @@ async def test_an_update_delivered_twice_is_applied_once(engine: Engine, databas
     assert again.replies == []
     reply = await dialogue.say("Đồng chí Lê Thị Bình")  # the dialogue goes on at question 6
     assert "Câu 7." in reply
-    draft, _ = await stored(database, loaded, "CB-SNV")
+    draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["sessions"] == 2 and draft["presenter"] == "Đồng chí Lê Thị Bình"

@@ -6,7 +6,6 @@ when the bot is killed with SIGKILL; after a restart they finish, and the databa
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import signal
@@ -130,7 +129,7 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
     workdir = tmp_path
     today = date.today()  # the bot's clock is the real one; a day change mid-test would only shift dates
     url = f"sqlite:///{workdir / 'nqbot.db'}"
-    codes = asyncio.run(_prepare(workdir / "nqbot.db", today))
+    codes = _prepare(workdir / "nqbot.db", today)
     steps = steps_for(today)
     with FakeTelegram(token=TOKEN) as server:
         bot = Bot(workdir, server, url)
@@ -163,36 +162,36 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
             output = bot.stop()
         assert TOKEN not in output and TOKEN.split(":")[1] not in output  # never in the logs
 
-    answers = asyncio.run(_submitted(workdir / "nqbot.db"))
+    answers = _submitted(workdir / "nqbot.db")
     assert answers["CB-SNV"] == answers["CB-SVH"]  # the same answers, the second across a SIGKILL
     assert answers["CB-SVH"]["members_attended"] == 26 and answers["CB-SVH"]["proposals"] is None
     assert len(answers["CB-SVH"]) == 23
 
 
-async def _prepare(path: Path, today: date) -> dict[str, str]:
-    prepared = await demo.prepare(path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today)
+def _prepare(path: Path, today: date) -> dict[str, str]:
+    prepared = demo.prepare(path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today)
     try:
-        async with prepared.database.session() as session:
-            unit = await units.get_unit(session, code="CB-SVH")
+        with prepared.database.session() as session:
+            unit = units.get_unit(session, code="CB-SVH")
             assert unit is not None
-            second = await invites.create_invite(session, role=Role.reporter, unit_id=unit.id)
+            second = invites.create_invite(session, role=Role.reporter, unit_id=unit.id)
         return {"CB-SNV": prepared.invite_code, "CB-SVH": second.code}
     finally:
-        await prepared.database.dispose()
+        prepared.database.dispose()
 
 
-async def _submitted(path: Path) -> dict[str, dict[str, Any]]:
+def _submitted(path: Path) -> dict[str, dict[str, Any]]:
     database = Database(f"sqlite:///{path}")
     found = {}
     try:
-        async with database.session() as session:
+        with database.session() as session:
             for code in ("CB-SNV", "CB-SVH"):
-                unit = await units.get_unit(session, code=code)
+                unit = units.get_unit(session, code=code)
                 assert unit is not None and unit.id is not None
-                sub = await submissions.get_submission(session, campaign_id=1, unit_id=unit.id)
+                sub = submissions.get_submission(session, campaign_id=1, unit_id=unit.id)
                 assert sub is not None and sub.id is not None
-                [version] = await submissions.list_versions(session, submission_id=sub.id)
+                [version] = submissions.list_versions(session, submission_id=sub.id)
                 found[code] = version.answers
     finally:
-        await database.dispose()
+        database.dispose()
     return found

@@ -31,7 +31,7 @@ async def test_a_stranger_is_told_how_to_join_and_cannot_report(engine: Engine) 
 
 
 async def test_a_code_typed_without_start_works_too(engine: Engine, database: Database) -> None:
-    code = await invite_code(database, "CB-STP")
+    code = invite_code(database, "CB-STP")
     dialogue = Dialogue(engine, "9", Channel.zalo)
     assert "Mã mời dành cho đơn vị: Chi bộ Sở Tư pháp." in await dialogue.say(code)
     assert "Đồng chí đã là người báo cáo của Chi bộ Sở Tư pháp" in await dialogue.say("xác nhận")
@@ -39,34 +39,34 @@ async def test_a_code_typed_without_start_works_too(engine: Engine, database: Da
 
 async def test_declining_binds_nothing(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine, "9")
-    await dialogue.say(f"/start {await invite_code(database, 'CB-STP')}")
+    await dialogue.say(f"/start {invite_code(database, 'CB-STP')}")
     assert "Đã hủy" in await dialogue.press("join:no")
-    async with database.session() as session:
-        assert await people.find_person(session, channel=Channel.telegram, user_id="9") is None
+    with database.session() as session:
+        assert people.find_person(session, channel=Channel.telegram, user_id="9") is None
 
 
 async def test_expired_revoked_and_used_up_codes_each_get_their_answer(
     engine: Engine, database: Database, clock: Clock
 ) -> None:
-    expired = await invite_code(database, "CB-STP", now=clock.now - timedelta(days=31))
+    expired = invite_code(database, "CB-STP", now=clock.now - timedelta(days=31))
     assert "Mã mời đã hết hạn" in await Dialogue(engine, "1").say(f"/start {expired}")
 
-    once = await invite_code(database, "CB-STP", max_uses=1)
+    once = invite_code(database, "CB-STP", max_uses=1)
     await enrol_with(engine, once, "2")
     assert "đã được dùng hết số lần" in await Dialogue(engine, "3").say(f"/start {once}")
 
-    revoked = await invite_code(database, "CB-STP")
-    async with database.session() as session:
-        invite, _ = await invites.find_invite(session, code=revoked)
+    revoked = invite_code(database, "CB-STP")
+    with database.session() as session:
+        invite, _ = invites.find_invite(session, code=revoked)
         assert invite is not None
-        await invites.revoke_invite(session, invite=invite, actor="test")
+        invites.revoke_invite(session, invite=invite, actor="test")
     assert "Mã mời đã bị thu hồi" in await Dialogue(engine, "4").say(f"/start {revoked}")
 
 
 async def test_a_code_that_expires_before_the_confirmation_is_refused(
     engine: Engine, database: Database, clock: Clock
 ) -> None:
-    code = await invite_code(database, "CB-STP", now=clock.now - timedelta(days=30) + timedelta(minutes=5))
+    code = invite_code(database, "CB-STP", now=clock.now - timedelta(days=30) + timedelta(minutes=5))
     dialogue = Dialogue(engine, "5")
     assert "xác nhận" in await dialogue.say(f"/start {code}")
     clock.advance(minutes=10)
@@ -77,7 +77,7 @@ async def test_repeated_wrong_codes_are_slowed_down(engine: Engine, database: Da
     guesser = Dialogue(engine, "66")
     for _ in range(5):
         assert "Mã mời không đúng" in await guesser.say("/start AAAAAAAAAAAAAAAAAAAAAA")
-    good = await invite_code(database, "CB-STP")
+    good = invite_code(database, "CB-STP")
     reply = await guesser.say(f"/start {good}")
     assert "Đồng chí đã nhập sai mã nhiều lần. Vui lòng thử lại sau 15 phút." in reply  # even a right code waits
     clock.advance(minutes=16)
@@ -91,19 +91,19 @@ async def test_a_reporter_can_move_to_another_unit_and_sees_only_that_units_repo
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
     await dialogue.press("ans:held:with_bloc")
-    reply = await dialogue.say(f"/start {await invite_code(database, 'CB-STP')}")
+    reply = await dialogue.say(f"/start {invite_code(database, 'CB-STP')}")
     assert "Đồng chí đang báo cáo cho Chi bộ Sở Nội vụ; xác nhận sẽ chuyển sang đơn vị mới." in reply
     reply = await dialogue.press("join:yes")
     assert "Chi bộ Sở Tư pháp" in reply and "Câu 1." in reply  # a fresh report: not the other unit's draft
 
 
 async def test_staff_join_with_a_staff_invite_and_cannot_report(engine: Engine, database: Database) -> None:
-    code = await invite_code(database, "", role=Role.staff)
+    code = invite_code(database, "", role=Role.staff)
     staff = Dialogue(engine, "77")
     assert "cán bộ Ban Tuyên giáo" in await staff.say(f"/start {code}")
     assert "Đồng chí đã được thêm là cán bộ của Ban" in await staff.press("join:yes")
     assert "Lệnh này dành cho người báo cáo" in await staff.say("/baocao")
-    reporter_code = await invite_code(database, "CB-STP")
+    reporter_code = invite_code(database, "CB-STP")
     assert "dùng một tài khoản khác" in await staff.say(f"/start {reporter_code}")
 
 
@@ -116,7 +116,7 @@ async def test_in_a_group_the_bot_asks_to_write_privately(engine: Engine) -> Non
 
 async def test_english_texts_when_the_language_is_english(database: Database, loaded: Campaign, clock: Clock) -> None:
     dialogue = Dialogue(Engine(database, clock=clock, language="en"))
-    await dialogue.say(f"/start {await invite_code(database, 'CB-SNV')}")
+    await dialogue.say(f"/start {invite_code(database, 'CB-SNV')}")
     reply = await dialogue.press("join:yes")
     assert "You now report for Chi bộ Sở Nội vụ" in reply
     assert "Question 1. Has your unit held the study session on the resolution?" in reply

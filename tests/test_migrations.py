@@ -13,45 +13,42 @@ from storage import migrate
 from storage.database import Database
 
 
-async def test_migrations_produce_the_models_schema(tmp_path: Path) -> None:
+def test_migrations_produce_the_models_schema(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'nqbot.db'}")
     try:
-        await migrate.upgrade(database.engine)
-        async with database.engine.connect() as connection:
-            diff = await connection.run_sync(
-                lambda c: compare_metadata(
-                    MigrationContext.configure(c, opts={"compare_type": True}), SQLModel.metadata
-                )
-            )
-            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        migrate.upgrade(database.engine)
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            diff = compare_metadata(context, SQLModel.metadata)
+            tables = set(inspect(connection).get_table_names())
         assert diff == []
         assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
-        assert await migrate.current_revision(database.engine) == migrate.head_revision()
+        assert migrate.current_revision(database.engine) == migrate.head_revision()
     finally:
-        await database.dispose()
+        database.dispose()
 
 
-async def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
+def test_migrations_go_down_and_up_again(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'nqbot.db'}")
     try:
-        await migrate.upgrade(database.engine)
-        await migrate.downgrade(database.engine, "base")
-        async with database.engine.connect() as connection:
-            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        migrate.upgrade(database.engine)
+        migrate.downgrade(database.engine, "base")
+        with database.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
         assert tables <= {"alembic_version"}
-        await migrate.upgrade(database.engine)
-        assert await migrate.current_revision(database.engine) == migrate.head_revision()
+        migrate.upgrade(database.engine)
+        assert migrate.current_revision(database.engine) == migrate.head_revision()
     finally:
-        await database.dispose()
+        database.dispose()
 
 
-async def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'nqbot.db'}")
     try:
-        async with database.engine.connect() as connection:
-            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
-            keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
-            timeout = (await connection.execute(text("PRAGMA busy_timeout"))).scalar()
+        with database.engine.connect() as connection:
+            mode = connection.execute(text("PRAGMA journal_mode")).scalar()
+            keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
+            timeout = connection.execute(text("PRAGMA busy_timeout")).scalar()
         assert (mode, keys, timeout) == ("wal", 1, 5000)
     finally:
-        await database.dispose()
+        database.dispose()

@@ -15,19 +15,19 @@ from storage.models import Campaign, Channel, Invite, Nudge, Person, Role, Submi
 
 
 async def test_submitted_versions_are_kept_and_never_overwritten(database: Database, loaded: Campaign) -> None:
-    async with database.session() as session:
-        unit = await units.get_unit(session, code="CB-SNV")
+    with database.session() as session:
+        unit = units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None and loaded.id is not None
         person = Person(
             channel=Channel.telegram, channel_user_id="42", chat_id="42", role=Role.reporter, unit_id=unit.id
         )
         session.add(person)
-        await session.flush()
-        sub = await submissions.get_or_create_submission(
+        session.flush()
+        sub = submissions.get_or_create_submission(
             session, campaign_id=loaded.id, unit_id=unit.id, questionnaire_version=1
         )
         submissions.save_draft(session, submission=sub, answers={"held": "self_organised"}, person_id=person.id)
-        await submissions.submit(
+        submissions.submit(
             session,
             submission=sub,
             answers={"held": "self_organised", "sessions": 1},
@@ -35,7 +35,7 @@ async def test_submitted_versions_are_kept_and_never_overwritten(database: Datab
             person_id=person.id,
             late=False,
         )
-        await submissions.submit(
+        submissions.submit(
             session,
             submission=sub,
             answers={"held": "self_organised", "sessions": 2},
@@ -44,11 +44,11 @@ async def test_submitted_versions_are_kept_and_never_overwritten(database: Datab
             late=True,
         )
         sub_id = sub.id
-    async with database.session() as session:
+    with database.session() as session:
         assert sub_id is not None
-        versions = await submissions.list_versions(session, submission_id=sub_id)
+        versions = submissions.list_versions(session, submission_id=sub_id)
         assert [(v.version, v.answers["sessions"], v.late) for v in versions] == [(1, 1, False), (2, 2, True)]
-        reread = await submissions.get_submission(session, campaign_id=loaded.id or 0, unit_id=unit.id)
+        reread = submissions.get_submission(session, campaign_id=loaded.id or 0, unit_id=unit.id)
         assert reread is not None
         assert reread.status == SubmissionStatus.submitted and reread.latest_version == 2
         assert reread.first_submitted_at is not None and reread.first_submitted_at.tzinfo is UTC
@@ -57,57 +57,54 @@ async def test_submitted_versions_are_kept_and_never_overwritten(database: Datab
 async def test_one_submission_per_unit_and_campaign(database: Database, loaded: Campaign) -> None:
     from storage.models import Submission
 
-    with pytest.raises(IntegrityError):
-        async with database.session() as session:
-            session.add(Submission(campaign_id=loaded.id or 0, unit_id=1))
-            session.add(Submission(campaign_id=loaded.id or 0, unit_id=1))
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.add(Submission(campaign_id=loaded.id or 0, unit_id=1))
+        session.add(Submission(campaign_id=loaded.id or 0, unit_id=1))
 
 
 async def test_a_nudge_is_unique_per_campaign_unit_person_and_step(database: Database, loaded: Campaign) -> None:
-    async with database.session() as session:
+    with database.session() as session:
         person = Person(channel=Channel.telegram, channel_user_id="7", chat_id="7", role=Role.reporter, unit_id=1)
         session.add(person)
-        await session.flush()
+        session.flush()
         due = datetime(2022, 9, 13, 1, tzinfo=UTC)
         session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7", due_at=due))
-    with pytest.raises(IntegrityError):
-        async with database.session() as session:
-            session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7", due_at=due))
+    with pytest.raises(IntegrityError), database.session() as session:
+        session.add(Nudge(campaign_id=loaded.id or 0, unit_id=1, person_id=person.id or 0, step="d-7", due_at=due))
 
 
 async def test_times_are_stored_utc_and_read_back_aware(database: Database, loaded: Campaign) -> None:
     local = datetime(2022, 9, 20, 8, 0, tzinfo=UTC) + timedelta(hours=7)
-    async with database.session() as session:
-        new = await invites.create_invite(session, role=Role.staff, now=local - timedelta(days=30))
+    with database.session() as session:
+        new = invites.create_invite(session, role=Role.staff, now=local - timedelta(days=30))
         invite_id = new.invite.id
-    async with database.session() as session:
-        invite = await session.get(Invite, invite_id)
+    with database.session() as session:
+        invite = session.get(Invite, invite_id)
         assert invite is not None
         assert invite.expires_at == local and invite.expires_at.tzinfo is UTC
 
 
 async def test_invite_codes_are_random_stored_hashed_and_checked(database: Database, loaded: Campaign) -> None:
     now = datetime(2022, 9, 1, tzinfo=UTC)
-    async with database.session() as session:
-        new = await invites.create_invite(session, role=Role.reporter, unit_id=1, max_uses=1, now=now)
-        other = await invites.create_invite(session, role=Role.reporter, unit_id=1, now=now)
-        stored = (await session.exec(select(Invite.code_hash))).all()
+    with database.session() as session:
+        new = invites.create_invite(session, role=Role.reporter, unit_id=1, max_uses=1, now=now)
+        other = invites.create_invite(session, role=Role.reporter, unit_id=1, now=now)
+        stored = (session.exec(select(Invite.code_hash))).all()
     assert len(new.code) >= 22 and new.code != other.code  # 128 bits, url-safe base64
     assert new.code not in stored and invites.hash_code(new.code) in stored
-    async with database.session() as session:
-        assert (await invites.find_invite(session, code=new.code, now=now))[1] is None
-        assert (await invites.find_invite(session, code="guess", now=now))[1] is InviteProblem.unknown
+    with database.session() as session:
+        assert (invites.find_invite(session, code=new.code, now=now))[1] is None
+        assert (invites.find_invite(session, code="guess", now=now))[1] is InviteProblem.unknown
         late = now + timedelta(days=31)
-        assert (await invites.find_invite(session, code=new.code, now=late))[1] is InviteProblem.expired
-        invite, _ = await invites.find_invite(session, code=new.code, now=now)
+        assert (invites.find_invite(session, code=new.code, now=late))[1] is InviteProblem.expired
+        invite, _ = invites.find_invite(session, code=new.code, now=now)
         assert invite is not None
         invite.use_count = 1
-        assert (await invites.find_invite(session, code=new.code, now=now))[1] is InviteProblem.used_up
-        await invites.revoke_invite(session, invite=invite, actor="cli")
-        assert (await invites.find_invite(session, code=new.code, now=now))[1] is InviteProblem.revoked
+        assert (invites.find_invite(session, code=new.code, now=now))[1] is InviteProblem.used_up
+        invites.revoke_invite(session, invite=invite, actor="cli")
+        assert (invites.find_invite(session, code=new.code, now=now))[1] is InviteProblem.revoked
 
 
 async def test_a_reporter_invite_needs_a_unit(database: Database) -> None:
-    async with database.session() as session:
-        with pytest.raises(ValueError, match="needs a unit"):
-            await invites.create_invite(session, role=Role.reporter)
+    with database.session() as session, pytest.raises(ValueError, match="needs a unit"):
+        invites.create_invite(session, role=Role.reporter)

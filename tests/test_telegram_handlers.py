@@ -88,7 +88,7 @@ class Player:
         )
 
     async def enrol(self, database: Database, unit_code: str = "CB-SNV") -> list[Call]:
-        code = await invite_code(database, unit_code)
+        code = invite_code(database, unit_code)
         await self.say(f"/start {code}")
         return await self.press("join:yes")
 
@@ -102,15 +102,15 @@ def methods(calls: list[Call]) -> list[str]:
 
 
 async def count(database: Database, model: type[Any]) -> int:
-    async with database.session() as session:
-        return int((await session.exec(select(func.count()).select_from(model))).one())
+    with database.session() as session:
+        return int((session.exec(select(func.count()).select_from(model))).one())
 
 
 async def test_enrolling_sends_the_first_question_with_the_engines_buttons(
     bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database
 ) -> None:
     person = Player(bot, update_ids)
-    code = await invite_code(database, "CB-SNV")
+    code = invite_code(database, "CB-SNV")
     calls = await person.say(f"/start {code}")
     [confirm] = sent(calls)
     assert "Chi bộ Sở Nội vụ" in confirm["text"]
@@ -170,12 +170,12 @@ async def test_a_full_report_through_the_handlers_is_stored(
     assert notice["text"] == say("submit.notice")
     assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 15/09/2022" in sent(calls)[-1]["text"]
 
-    async with database.session() as session:
-        unit = await units.get_unit(session, code="CB-SNV")
+    with database.session() as session:
+        unit = units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None and loaded.id is not None
-        submission = await submissions.get_submission(session, campaign_id=loaded.id, unit_id=unit.id)
+        submission = submissions.get_submission(session, campaign_id=loaded.id, unit_id=unit.id)
         assert submission is not None and submission.id is not None
-        [version] = await submissions.list_versions(session, submission_id=submission.id)
+        [version] = submissions.list_versions(session, submission_id=submission.id)
     assert version.version == 1 and not version.late
     assert version.answers["held"] == "self_organised"
     assert version.answers["session_dates"] == ["2022-09-13", "2022-09-14"]
@@ -189,7 +189,7 @@ async def test_a_command_in_a_group_is_told_to_write_privately_and_nothing_is_st
     bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database
 ) -> None:
     person = Player(bot, update_ids)
-    code = await invite_code(database, "CB-SNV")
+    code = invite_code(database, "CB-SNV")
     calls = await person.deliver(text_update(next(update_ids), USER, f"/start {code}", chat_type="group"))
     [reply] = sent(calls)
     assert reply["chat_id"] == -USER
@@ -222,10 +222,10 @@ async def test_an_edited_earlier_message_is_not_taken_as_the_answer_to_the_curre
     message = update.pop("message")
     update["edited_message"] = message | {"edit_date": message["date"] + 60}
     await person.deliver(update)
-    async with database.session() as session:
-        unit = await units.get_unit(session, code="CB-SNV")
+    with database.session() as session:
+        unit = units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None and loaded.id is not None
-        submission = await submissions.get_submission(session, campaign_id=loaded.id, unit_id=unit.id)
+        submission = submissions.get_submission(session, campaign_id=loaded.id, unit_id=unit.id)
         assert submission is not None
     assert "presenter" not in submission.draft_answers  # today: {"presenter": "3", …}
 

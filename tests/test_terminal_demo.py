@@ -13,7 +13,7 @@ from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
 
 async def test_the_demo_walks_a_whole_report_in_the_terminal(tmp_path: Path) -> None:
     today = date.today()
-    prepared = await demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today)
+    prepared = demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today)
     assert prepared.spec.report_deadline == today + timedelta(days=7)
     typed = deque(
         [
@@ -47,7 +47,7 @@ async def test_the_demo_walks_a_whole_report_in_the_terminal(tmp_path: Path) -> 
     try:
         await TerminalChat(prepared.engine).run(read, screen.append)
     finally:
-        await prepared.database.dispose()
+        prepared.database.dispose()
     text = "\n".join(screen)
     assert "   [Xác nhận]  [Không phải]" in text
     assert "   1. Đã tự tổ chức" in text  # choices are numbered in the terminal
@@ -56,12 +56,12 @@ async def test_the_demo_walks_a_whole_report_in_the_terminal(tmp_path: Path) -> 
 
 
 async def test_keep_reuses_the_last_demo(tmp_path: Path) -> None:
-    first = await demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=date.today())
+    first = demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=date.today())
     await TerminalChat(first.engine, "p").send(f"/start {first.invite_code}")
-    await first.database.dispose()
-    again = await demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=date.today(), keep=True)
+    first.database.dispose()
+    again = demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=date.today(), keep=True)
     try:
         outcome = await TerminalChat(again.engine, "p").send("Xác nhận")  # the confirm step survived
         assert "Đồng chí đã là người báo cáo" in outcome.replies[0].text
     finally:
-        await again.database.dispose()
+        again.database.dispose()

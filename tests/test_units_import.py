@@ -21,10 +21,10 @@ def _csv(tmp_path: Path, body: str, name: str = "units.csv") -> Path:
     return path
 
 
-async def _import(database: Database, path: Path, prune: bool = False) -> units.ImportResult:
+def _import(database: Database, path: Path, prune: bool = False) -> units.ImportResult:
     rows = units.read_units_csv(path)
-    async with database.session() as session:
-        return await units.import_units(session, rows=rows, source=str(path), prune=prune)
+    with database.session() as session:
+        return units.import_units(session, rows=rows, source=str(path), prune=prune)
 
 
 def test_the_sample_register_reads_with_both_kinds_of_unit() -> None:
@@ -65,9 +65,9 @@ def test_a_file_without_the_columns_is_refused(tmp_path: Path) -> None:
 async def test_an_unknown_parent_imports_nothing(database: Database, tmp_path: Path) -> None:
     path = _csv(tmp_path, "A1,Chi bộ A,grassroots_cell,20,\nA2,Chi bộ B,grassroots_cell,20,ZZ\n")
     with pytest.raises(UnitImportError, match="line 3: parent 'ZZ'"):
-        await _import(database, path)
-    async with database.session() as session:
-        assert await units.count_units(session) == 0
+        _import(database, path)
+    with database.session() as session:
+        assert units.count_units(session) == 0
 
 
 async def test_reimport_updates_names_and_counts_and_keeps_units_with_data(database: Database, tmp_path: Path) -> None:
@@ -75,26 +75,26 @@ async def test_reimport_updates_names_and_counts_and_keeps_units_with_data(datab
         tmp_path,
         "A1,Chi bộ A,grassroots_cell,20,\nA2,Đảng bộ B,grassroots_committee,1.234,\nA3,Chi bộ C,grassroots_cell,9,A2\n",
     )
-    result = await _import(database, first)
+    result = _import(database, first)
     assert (result.created, result.updated) == (3, 0)
-    async with database.session() as session:
-        a1 = await units.get_unit(session, code="A1")
-        a2 = await units.get_unit(session, code="A2")
-        a3 = await units.get_unit(session, code="A3")
+    with database.session() as session:
+        a1 = units.get_unit(session, code="A1")
+        a2 = units.get_unit(session, code="A2")
+        a3 = units.get_unit(session, code="A3")
         assert a1 and a2 and a3 and a2.member_count == 1234 and a3.parent_id == a2.id
         session.add(
             Person(channel=Channel.telegram, channel_user_id="1", chat_id="1", role=Role.reporter, unit_id=a1.id)
         )
 
     second = _csv(tmp_path, "A2,Đảng bộ B (mới),grassroots_committee,1300,\n", name="again.csv")
-    result = await _import(database, second, prune=True)
+    result = _import(database, second, prune=True)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     assert result.pruned == ["A3"] and result.not_in_file == ["A1"]  # A1 has a reporter: kept
-    async with database.session() as session:
-        a2 = await units.get_unit(session, code="A2")
+    with database.session() as session:
+        a2 = units.get_unit(session, code="A2")
         assert a2 is not None and (a2.name, a2.member_count) == ("Đảng bộ B (mới)", 1300)
-        assert await units.get_unit(session, code="A1") is not None
-        assert await units.get_unit(session, code="A3") is None
+        assert units.get_unit(session, code="A1") is not None
+        assert units.get_unit(session, code="A3") is None
 
-    result = await _import(database, second)
+    result = _import(database, second)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)

@@ -2,7 +2,7 @@
 
 Usage:
     engine = Engine(database, clock=clock, timezone=ZoneInfo("Asia/Ho_Chi_Minh"))
-    outcome = await engine.handle(Inbound(Channel.telegram, "42", "42", text="/baocao"))
+    outcome = engine.handle(Inbound(Channel.telegram, "42", "42", text="/baocao"))
 
 Each event is one database transaction: the conversation's step, the unit's draft and any submitted
 version are written together, so stopping the process at any moment loses nothing and a restart resumes
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import Session
 
 from bot import formatting, parsing
 from bot.engine import questionnaire as qn
@@ -88,9 +88,8 @@ class Engine:
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:
-        """Answer one event in one transaction."""
-        async with self.database.session() as session:
-            return await _Turn(self, session, event).run()
+        """Answer one event in one transaction, on the database's worker thread."""
+        return await self.database.run(lambda session: _Turn(self, session, event).run())
 
     def spec(self, campaign: Campaign) -> CampaignSpec:
         """The campaign's parsed file, cached until the campaign is reloaded."""
@@ -103,7 +102,7 @@ class Engine:
 class _Turn:
     """One event's handling: the person, their conversation, and (when reporting) the unit's draft."""
 
-    def __init__(self, engine: Engine, session: AsyncSession, event: Inbound) -> None:
+    def __init__(self, engine: Engine, session: Session, event: Inbound) -> None:
         self.engine = engine
         self.session = session
         self.event = event
@@ -122,37 +121,37 @@ class _Turn:
 
     # --- dispatch ---
 
-    async def run(self) -> Outcome:
+    def run(self) -> Outcome:
         event = self.event
-        if event.event_id is not None and not await inbound.first_delivery(
+        if event.event_id is not None and not inbound.first_delivery(
             self.session, channel=event.channel, event_id=event.event_id
         ):
             logger.info("update %s of %s already handled; not applied again", event.event_id, event.channel)
             return Outcome()
         if not event.private:
             return self.reply("chat.private_only")
-        self.conversation = await people.conversation_of(self.session, channel=event.channel, user_id=event.user_id)
-        person = await people.find_person(self.session, channel=event.channel, user_id=event.user_id)
+        self.conversation = people.conversation_of(self.session, channel=event.channel, user_id=event.user_id)
+        person = people.find_person(self.session, channel=event.channel, user_id=event.user_id)
         if person is not None and person.state is not PersonState.revoked:
             self.person = person
             if person.state is PersonState.unreachable or person.chat_id != event.chat_id:
                 person.state, person.chat_id = PersonState.active, event.chat_id  # they wrote: reachable again
                 self.session.add(person)
         if event.button is not None:
-            outcome = await self.on_button(event.button)
+            outcome = self.on_button(event.button)
         elif (event.text or "").strip().startswith("/"):
             command, _, argument = (event.text or "").strip()[1:].partition(" ")
-            outcome = await self.on_command(command.split("@")[0].lower(), argument.strip())
+            outcome = self.on_command(command.split("@")[0].lower(), argument.strip())
         else:
-            outcome = await self.on_text((event.text or "").strip())
+            outcome = self.on_text((event.text or "").strip())
         self.conversation.updated_at = self.now
         self.session.add(self.conversation)
         return outcome
 
-    async def on_command(self, command: str, argument: str) -> Outcome:
+    def on_command(self, command: str, argument: str) -> Outcome:
         action = COMMANDS.get(command)
         if action == "start":
-            return await self.join(argument) if argument else self.greet()
+            return self.join(argument) if argument else self.greet()
         if action == "help":
             return Outcome([Reply(self.help_text())])
         if action == "cancel":
@@ -162,49 +161,49 @@ class _Turn:
         if not self.is_reporter():
             return self.not_a_reporter()
         if action == "report":
-            return await self.open_report()
+            return self.open_report()
         if action == "view":
-            return await self.view()
-        return await self.amend()
+            return self.view()
+        return self.amend()
 
-    async def on_text(self, text: str) -> Outcome:
+    def on_text(self, text: str) -> Outcome:
         mode = self.conversation.mode
         if mode is Mode.confirm_join:
             answer = self.typed_button(text, {"button.join_yes": True, "button.join_no": False})
             if answer is None:
                 return Outcome([self.join_question()])
-            return await self.confirm_join(answer)
+            return self.confirm_join(answer)
         if self.person is None:
             if CODE_SHAPE.match(text):
-                return await self.join(text)
+                return self.join(text)
             return self.greet()
         if not self.is_reporter():
             return Outcome([Reply(self.help_text())])
         if not text:
             return Outcome([Reply(self.t("input.type_text"))])
         if mode is Mode.pick_campaign:
-            return await self.pick_campaign_text(text)
+            return self.pick_campaign_text(text)
         if mode in (Mode.answering, Mode.editing):
-            return await self.answer_text(text)
+            return self.answer_text(text)
         if mode is Mode.confirm_warning:
-            return await self.warning_text(text)
+            return self.warning_text(text)
         if mode is Mode.summary:
-            return await self.summary_text(text)
+            return self.summary_text(text)
         if mode is Mode.pick_edit:
-            return await self.pick_edit_text(text)
+            return self.pick_edit_text(text)
         return self.reply("idle.hint")
 
-    async def on_button(self, data: str) -> Outcome:
+    def on_button(self, data: str) -> Outcome:
         kind, _, rest = data.partition(":")
         if kind == "join" and self.conversation.mode is Mode.confirm_join:
-            return await self.confirm_join(rest == "yes")
+            return self.confirm_join(rest == "yes")
         if not self.is_reporter():
             return self.stale() if self.person is None or kind != "join" else self.not_a_reporter()
         if kind == "report":
-            return await self.open_report()
+            return self.open_report()
         if kind == "camp" and self.conversation.mode is Mode.pick_campaign:
-            return await self.choose_campaign(int(rest) if rest.isdigit() else 0)
-        report = await self.report()
+            return self.choose_campaign(int(rest) if rest.isdigit() else 0)
+        report = self.report()
         if report is None:
             return self.stale()
         mode, asked = self.conversation.mode, self.conversation.question_id
@@ -214,22 +213,22 @@ class _Turn:
             if question is None:
                 return self.stale()
             if kind == "skip" and question.optional:
-                return await self.store(question, None, pressed=self.t("answer.skipped"))
+                return self.store(question, None, pressed=self.t("answer.skipped"))
             if kind == "tog" and question.type is QuestionType.multi_choice:
                 return self.toggle(question, value)
             if kind == "done" and question.type is QuestionType.multi_choice:
-                return await self.accept(question, list(self.conversation.pending.get("selected", [])), pressed=True)
+                return self.accept(question, list(self.conversation.pending.get("selected", [])), pressed=True)
             if kind == "ans":
-                return await self.answer_button(question, value)
+                return self.answer_button(question, value)
         if kind == "warn" and mode is Mode.confirm_warning:
-            return await self.resolve_warning(keep=rest == "keep")
+            return self.resolve_warning(keep=rest == "keep")
         if kind == "submit" and mode is Mode.summary:
-            return await self.submit()
+            return self.submit()
         if kind == "edit" and mode in (Mode.summary, Mode.pick_edit):
-            return await self.pick_edit_prompt()
+            return self.pick_edit_prompt()
         if kind == "editq" and mode in (Mode.summary, Mode.pick_edit):
             question = report.question(rest)
-            return await self.start_editing(question) if question else self.stale()
+            return self.start_editing(question) if question else self.stale()
         return self.stale()
 
     def typed_button(self, text: str, labels: dict[str, bool]) -> bool | None:
@@ -276,14 +275,14 @@ class _Turn:
 
     # --- enrolment ---
 
-    async def join(self, code: str) -> Outcome:
+    def join(self, code: str) -> Outcome:
         conversation = self.conversation
         if conversation.failed_since and self.now - conversation.failed_since > WRONG_CODES_WINDOW:
             conversation.failed_codes, conversation.failed_since = 0, None
         if conversation.failed_codes >= WRONG_CODES_ALLOWED and conversation.failed_since:
             wait = WRONG_CODES_WINDOW - (self.now - conversation.failed_since)
             return self.reply("join.slow_down", minutes=max(1, math.ceil(wait.total_seconds() / 60)))
-        invite, problem = await invites.find_invite(self.session, code=code.strip(), now=self.now)
+        invite, problem = invites.find_invite(self.session, code=code.strip(), now=self.now)
         if invite is None or problem is not None:
             if problem is InviteProblem.unknown:
                 conversation.failed_codes += 1
@@ -292,14 +291,14 @@ class _Turn:
         if self.person is not None and self.person.role is not Role.reporter and invite.role is Role.reporter:
             return self.reply("join.staff_cannot_report")
         conversation.mode, conversation.pending = Mode.confirm_join, {"invite_id": invite.id}
-        return Outcome([await self.join_question_for(invite)])
+        return Outcome([self.join_question_for(invite)])
 
-    async def join_question_for(self, invite: Invite) -> Reply:
+    def join_question_for(self, invite: Invite) -> Reply:
         if invite.role is Role.reporter and invite.unit_id is not None:
-            unit = await self.session.get(Unit, invite.unit_id)
+            unit = self.session.get(Unit, invite.unit_id)
             text = self.t("join.confirm_unit", unit=unit.name if unit else "?")
             if self.person is not None and self.person.unit_id not in (None, invite.unit_id):
-                current = await self.session.get(Unit, self.person.unit_id)
+                current = self.session.get(Unit, self.person.unit_id)
                 text += "\n" + self.t("join.switch_note", unit=current.name if current else "?")
         else:
             text = self.t("join.confirm_staff")
@@ -312,17 +311,17 @@ class _Turn:
             buttons=((Button(self.t("button.join_yes"), "join:yes"), Button(self.t("button.join_no"), "join:no")),),
         )
 
-    async def confirm_join(self, yes: bool) -> Outcome:
+    def confirm_join(self, yes: bool) -> Outcome:
         invite_id = self.conversation.pending.get("invite_id")
         self.conversation.mode, self.conversation.pending = Mode.idle, {}
-        invite = await self.session.get(Invite, invite_id) if invite_id else None
+        invite = self.session.get(Invite, invite_id) if invite_id else None
         if not yes or invite is None:
             return self.reply("join.declined")
         problem = invites.invite_problem(invite, now=self.now)
         if problem is not None:
             return self.reply(f"join.{problem.value}")
         event = self.event
-        self.person = await people.enrol(
+        self.person = people.enrol(
             self.session,
             invite=invite,
             channel=event.channel,
@@ -335,47 +334,47 @@ class _Turn:
         self._report = None
         if invite.role is not Role.reporter:
             return self.reply("join.welcome_staff")
-        unit = await self.session.get(Unit, invite.unit_id or 0)
+        unit = self.session.get(Unit, invite.unit_id or 0)
         outcome = self.reply("join.welcome_reporter", unit=unit.name if unit else "?")
-        follow = await self.open_report()
+        follow = self.open_report()
         outcome.replies.extend(follow.replies)
         return outcome
 
     # --- the report ---
 
-    async def report(self) -> _Report | None:
+    def report(self) -> _Report | None:
         """The unit's report in the chat's campaign (loaded once per turn), or None when there is none."""
         if self._report is None and self.person is not None and self.person.unit_id is not None:
-            campaign = await self.current_campaign()
+            campaign = self.current_campaign()
             if campaign is not None:
-                self._report = await _Report.load(self, campaign, self.person.unit_id)
+                self._report = _Report.load(self, campaign, self.person.unit_id)
         return self._report
 
-    async def current_campaign(self) -> Campaign | None:
+    def current_campaign(self) -> Campaign | None:
         """The open campaign this chat works on; with none open, the last one closed (to view or refuse)."""
-        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        open_now = campaigns.open_campaigns(self.session, today=self.today)
         chosen = next((c for c in open_now if c.id == self.conversation.campaign_id), None)
         if chosen is None and len(open_now) == 1:
             chosen = open_now[0]
         if chosen is None and not open_now:
-            closed = sorted(await campaigns.list_campaigns(self.session), key=lambda c: c.closes_on)
+            closed = sorted(campaigns.list_campaigns(self.session), key=lambda c: c.closes_on)
             chosen = closed[-1] if closed else None
         if chosen is not None:
             self.conversation.campaign_id = chosen.id
         return chosen
 
-    async def open_report(self) -> Outcome:
+    def open_report(self) -> Outcome:
         """Start or resume the unit's report (/baocao)."""
-        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+        open_now = campaigns.open_campaigns(self.session, today=self.today)
         if len(open_now) > 1 and self.conversation.campaign_id not in {c.id for c in open_now}:
             return self.pick_campaign_prompt(open_now)
-        report = await self.report()
+        report = self.report()
         if report is None:
             return self.reply("campaign.none")
         if report.closed:
             return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
         submission = report.submission
-        if submission.status is SubmissionStatus.submitted and await report.draft_is_latest():
+        if submission.status is SubmissionStatus.submitted and report.draft_is_latest():
             return self.reply("report.already_submitted", version=submission.latest_version)
         outcome = Outcome()
         if not submission.draft_answers:
@@ -384,7 +383,7 @@ class _Turn:
             outcome.replies.append(Reply(self.t("report.resume")))
         if report.dropped:
             outcome.replies.append(Reply(self.t("report.questionnaire_changed", count=len(report.dropped))))
-        follow = await self.proceed(report)
+        follow = self.proceed(report)
         outcome.replies.extend(follow.replies)
         return outcome
 
@@ -393,23 +392,23 @@ class _Turn:
         choices = tuple(Button(c.title, f"camp:{c.id}") for c in open_now)
         return Outcome([Reply(self.t("campaign.pick"), choices=choices)])
 
-    async def pick_campaign_text(self, text: str) -> Outcome:
-        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+    def pick_campaign_text(self, text: str) -> Outcome:
+        open_now = campaigns.open_campaigns(self.session, today=self.today)
         try:
             chosen = parsing.match_choice(text, [(str(c.id), c.title) for c in open_now])
         except parsing.ParseError as exc:
             return Outcome([Reply(self.t(exc.key, **exc.params)), *self.pick_campaign_prompt(open_now).replies])
-        return await self.choose_campaign(int(chosen))
+        return self.choose_campaign(int(chosen))
 
-    async def choose_campaign(self, campaign_id: int) -> Outcome:
-        open_now = await campaigns.open_campaigns(self.session, today=self.today)
+    def choose_campaign(self, campaign_id: int) -> Outcome:
+        open_now = campaigns.open_campaigns(self.session, today=self.today)
         if campaign_id not in {c.id for c in open_now}:
             return self.stale()
         self.conversation.campaign_id, self.conversation.mode = campaign_id, Mode.idle
         self._report = None
-        return await self.open_report()
+        return self.open_report()
 
-    async def proceed(self, report: _Report, before: list[str] | None = None) -> Outcome:
+    def proceed(self, report: _Report, before: list[str] | None = None) -> Outcome:
         """Ask the next unanswered question, or show the summary when none is left."""
         notes = list(before or [])
         for broken, problem in report.walk.broken(self.lang):
@@ -470,30 +469,30 @@ class _Turn:
             buttons.append((Button(self.t("button.skip"), f"skip:{question.id}"),))
         return Reply("\n".join(lines), choices=choices, buttons=tuple(buttons))
 
-    async def answer_text(self, text: str) -> Outcome:
-        report = await self.report()
+    def answer_text(self, text: str) -> Outcome:
+        report = self.report()
         if report is None:
             return self.reply("campaign.none")
         question = report.question(self.conversation.question_id or "")
         if question is None or (self.conversation.mode is Mode.answering and question.id in report.answers):
             # Another reporter of the unit answered this meanwhile (they share the draft), or the
             # questionnaire changed: move on to what is open now.
-            return await self.proceed(report, [self.t("report.answered_elsewhere")] if question else None)
+            return self.proceed(report, [self.t("report.answered_elsewhere")] if question else None)
         if question.optional and fold(text) in SKIP_WORDS:
-            return await self.store(question, None)
+            return self.store(question, None)
         try:
             value = qn.read(question, text, self.today, self.lang)
         except qn.AnswerError as exc:
             return Outcome([Reply(str(exc)), self.ask(report, question)])
-        return await self.accept(question, value)
+        return self.accept(question, value)
 
-    async def answer_button(self, question: Question, value: str) -> Outcome:
+    def answer_button(self, question: Question, value: str) -> Outcome:
         if question.type is QuestionType.yes_no:
-            return await self.accept(question, value == "yes", pressed=True)
+            return self.accept(question, value == "yes", pressed=True)
         if question.type is QuestionType.single_choice and value in {c.id for c in question.choices}:
-            return await self.accept(question, value, pressed=True)
+            return self.accept(question, value, pressed=True)
         if question.type is QuestionType.integer and value.isdigit():
-            return await self.accept(question, int(value), pressed=True)
+            return self.accept(question, int(value), pressed=True)
         return self.stale()
 
     def toggle(self, question: Question, choice_id: str) -> Outcome:
@@ -505,9 +504,9 @@ class _Turn:
         assert self._report is not None
         return Outcome(edit=self.ask(self._report, question), notice=self.t("button.toggled"))
 
-    async def accept(self, question: Question, value: Any, pressed: bool = False) -> Outcome:
+    def accept(self, question: Question, value: Any, pressed: bool = False) -> Outcome:
         """Check an answer against the rules and soft checks, then store it or ask again."""
-        report = await self.report()
+        report = self.report()
         assert report is not None
         values = {**report.walk.values(), question.id: value}
         problem = qn.rule_problem(question, value, values, report.walk, self.lang)
@@ -528,7 +527,7 @@ class _Turn:
             return Outcome(
                 [Reply(text, buttons=buttons)], edit=self.answered(report, question, value) if pressed else None
             )
-        return await self.store(
+        return self.store(
             question, value, pressed=qn.display(question, qn.encode(question, value), self.lang) if pressed else None
         )
 
@@ -537,8 +536,8 @@ class _Turn:
         heading = self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))
         return Reply(f"{heading}\n➜ {qn.display(question, qn.encode(question, value), self.lang)}")
 
-    async def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
-        report = await self.report()
+    def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
+        report = self.report()
         assert report is not None
         heading_edit = None
         if pressed is not None:
@@ -552,31 +551,31 @@ class _Turn:
         line = qn.shown(question, report.walk.values(), self.lang)
         if line:
             notes.append(line)
-        outcome = await self.proceed(report, notes)
+        outcome = self.proceed(report, notes)
         outcome.edit = heading_edit
         return outcome
 
-    async def warning_text(self, text: str) -> Outcome:
+    def warning_text(self, text: str) -> Outcome:
         keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
         if keep is None:
-            report = await self.report()
+            report = self.report()
             pending = self.conversation.pending
             question = report.question(pending.get("question", "")) if report else None
             if question is None or report is None:
                 return self.stale()
             self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
-            return await self.answer_text(text)  # a fresh answer instead of yes/no
-        return await self.resolve_warning(keep)
+            return self.answer_text(text)  # a fresh answer instead of yes/no
+        return self.resolve_warning(keep)
 
-    async def resolve_warning(self, keep: bool) -> Outcome:
-        report = await self.report()
+    def resolve_warning(self, keep: bool) -> Outcome:
+        report = self.report()
         pending = self.conversation.pending
         question = report.question(pending.get("question", "")) if report else None
         if report is None or question is None:
             return self.stale()
         self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
         if keep:
-            return await self.store(question, qn.decode(question, pending.get("value")))
+            return self.store(question, qn.decode(question, pending.get("value")))
         self.conversation.pending = {}
         return Outcome([self.ask(report, question)])
 
@@ -588,21 +587,21 @@ class _Turn:
         buttons = ((Button(self.t("button.submit"), "submit"), Button(self.t("button.edit"), "edit")),)
         return Reply("\n".join(lines), buttons=buttons)
 
-    async def summary_text(self, text: str) -> Outcome:
+    def summary_text(self, text: str) -> Outcome:
         words = fold(text)
         if words in {"gui", "nop", "gui bao cao", "send", "submit"}:
-            return await self.submit()
+            return self.submit()
         match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d+)", words)
         if match:
-            return await self.edit_number(int(match.group(1)))
+            return self.edit_number(int(match.group(1)))
         if words in {"sua", "edit", "change"}:
-            return await self.pick_edit_prompt()
-        report = await self.report()
+            return self.pick_edit_prompt()
+        report = self.report()
         assert report is not None
         return Outcome([Reply(self.t("summary.unclear")), self.summary(report)])
 
-    async def pick_edit_prompt(self) -> Outcome:
-        report = await self.report()
+    def pick_edit_prompt(self) -> Outcome:
+        report = self.report()
         assert report is not None
         self.conversation.mode = Mode.pick_edit
         applicable = [q for q in report.walk.applicable() if q.id in report.answers]
@@ -610,25 +609,25 @@ class _Turn:
         rows = tuple(tuple(numbers[i : i + 6]) for i in range(0, len(numbers), 6))
         return Outcome([Reply(self.t("edit.which", count=len(report.walk.applicable())), buttons=rows)])
 
-    async def pick_edit_text(self, text: str) -> Outcome:
+    def pick_edit_text(self, text: str) -> Outcome:
         words = fold(text)
         match = re.fullmatch(r"(?:sua|edit)?(?: cau)? *(\d+)", words)
         if match:
-            return await self.edit_number(int(match.group(1)))
+            return self.edit_number(int(match.group(1)))
         if words in {"gui", "nop", "send", "submit"}:
-            return await self.submit()
-        return await self.pick_edit_prompt()
+            return self.submit()
+        return self.pick_edit_prompt()
 
-    async def edit_number(self, number: int) -> Outcome:
-        report = await self.report()
+    def edit_number(self, number: int) -> Outcome:
+        report = self.report()
         assert report is not None
         applicable = report.walk.applicable()
         if not 1 <= number <= len(applicable):
             return Outcome([Reply(self.t("edit.no_such", number=number, count=len(applicable)))])
-        return await self.start_editing(applicable[number - 1])
+        return self.start_editing(applicable[number - 1])
 
-    async def start_editing(self, question: Question | None) -> Outcome:
-        report = await self.report()
+    def start_editing(self, question: Question | None) -> Outcome:
+        report = self.report()
         if report is None or question is None:
             return self.stale()
         if report.closed:
@@ -636,15 +635,15 @@ class _Turn:
         self.conversation.mode, self.conversation.pending = Mode.editing, {}
         return Outcome([self.ask(report, question, current=True)])
 
-    async def submit(self) -> Outcome:
-        report = await self.report()
+    def submit(self) -> Outcome:
+        report = self.report()
         assert report is not None
         if report.closed:
             return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
         if report.walk.next_question() is not None or report.walk.broken(self.lang):
-            return await self.proceed(report)
+            return self.proceed(report)
         late = self.today > report.campaign.report_deadline
-        version = await submissions.submit(
+        version = submissions.submit(
             self.session,
             submission=report.submission,
             answers=report.walk.final(),
@@ -660,14 +659,14 @@ class _Turn:
             text += "\n" + self.t("submit.late", deadline=formatting.day(report.campaign.report_deadline))
         return Outcome([Reply(text)], notice=self.t("submit.notice"))
 
-    async def view(self) -> Outcome:
-        report = await self.report()
+    def view(self) -> Outcome:
+        report = self.report()
         if report is None:
             return self.reply("campaign.none")
-        latest = await report.latest()
+        latest = report.latest()
         if latest is None:
             return self.reply("view.nothing")
-        questions = await campaigns.questionnaire_at(
+        questions = campaigns.questionnaire_at(
             self.session, campaign_id=report.campaign.id or 0, version=latest.questionnaire_version
         )
         local = latest.submitted_at.astimezone(self.engine.timezone)
@@ -681,9 +680,9 @@ class _Turn:
             lines += ["", self.t("view.footer")]
         return Outcome([Reply("\n".join(lines))])
 
-    async def amend(self) -> Outcome:
+    def amend(self) -> Outcome:
         """/sua: pick an answer of the submitted report to change; submitting makes a new version."""
-        report = await self.report()
+        report = self.report()
         if report is None:
             return self.reply("campaign.none")
         if report.closed:
@@ -691,7 +690,7 @@ class _Turn:
         if report.submission.status is not SubmissionStatus.submitted:
             return self.reply("edit.not_submitted")
         summary = self.summary(report)
-        prompt = await self.pick_edit_prompt()
+        prompt = self.pick_edit_prompt()
         return Outcome([summary, *prompt.replies])
 
 
@@ -727,28 +726,26 @@ class _Report:
         self._by_id = {q.id: q for q in spec.questionnaire}
 
     @classmethod
-    async def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> _Report:
+    def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> _Report:
         session = turn.session
-        unit = await session.get(Unit, unit_id)
+        unit = session.get(Unit, unit_id)
         assert unit is not None and campaign.id is not None
         spec = turn.engine.spec(campaign)
-        submission = await submissions.get_or_create_submission(
+        submission = submissions.get_or_create_submission(
             session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
         )
         dropped: list[str] = []
         if submission.draft_questionnaire_version != campaign.questionnaire_version:
-            dropped = await cls._carry_over(session, campaign, spec, submission)
+            dropped = cls._carry_over(session, campaign, spec, submission)
         return cls(turn, campaign, spec, unit, submission, dropped)
 
     @staticmethod
-    async def _carry_over(
-        session: AsyncSession, campaign: Campaign, spec: CampaignSpec, submission: Submission
-    ) -> list[str]:
+    def _carry_over(session: Session, campaign: Campaign, spec: CampaignSpec, submission: Submission) -> list[str]:
         """Move a draft to the campaign's new questionnaire: answers to questions that kept their id, type and
         choices stay; the others are asked again. Submitted versions keep their own questionnaire version."""
         old = {
             q.id: q
-            for q in await campaigns.questionnaire_at(
+            for q in campaigns.questionnaire_at(
                 session, campaign_id=campaign.id or 0, version=submission.draft_questionnaire_version
             )
         }
@@ -785,13 +782,13 @@ class _Report:
                 now=self.turn.now,
             )
 
-    async def latest(self) -> Any:
+    def latest(self) -> Any:
         if self.submission.latest_version == 0 or self.submission.id is None:
             return None
-        return (await submissions.list_versions(self.turn.session, submission_id=self.submission.id))[-1]
+        return (submissions.list_versions(self.turn.session, submission_id=self.submission.id))[-1]
 
-    async def draft_is_latest(self) -> bool:
-        latest = await self.latest()
+    def draft_is_latest(self) -> bool:
+        latest = self.latest()
         return latest is not None and latest.answers == self.answers
 
     def intro(self) -> str:
