@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, func, select
 
 from storage import audit
 from storage.campaign_spec import CampaignSpec, Question
 from storage.models import Campaign, QuestionnaireVersion, Submission, SubmissionVersion, utcnow
+
+# Listing campaigns leaves the 20 kB spec column unread; the engine caches each parsed spec.
+_WITHOUT_SPEC = defer(cast("QueryableAttribute[Any]", Campaign.spec))
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,18 @@ def get_campaign(session: Session, *, code: str) -> Campaign | None:
 
 
 def list_campaigns(session: Session) -> list[Campaign]:
-    return list(session.exec(select(Campaign).order_by(col(Campaign.report_deadline))).all())
+    query = select(Campaign).order_by(col(Campaign.report_deadline)).options(_WITHOUT_SPEC)
+    return list(session.exec(query).all())
 
 
 def open_campaigns(session: Session, *, today: date) -> list[Campaign]:
     """Campaigns that still take reports on `today` (local date)."""
-    query = select(Campaign).where(Campaign.closes_on >= today).order_by(col(Campaign.report_deadline))
+    query = (
+        select(Campaign)
+        .where(Campaign.closes_on >= today)
+        .order_by(col(Campaign.report_deadline))
+        .options(_WITHOUT_SPEC)  # loaded only when the caller's cache misses
+    )
     return list(session.exec(query).all())
 
 

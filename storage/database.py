@@ -95,9 +95,9 @@ class Database:
         self._worker = ThreadPoolExecutor(max_workers=1 if is_sqlite else 4, thread_name_prefix="nqbot-db")
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, autoflush: bool = True) -> Iterator[Session]:
         """A session that commits when the block ends cleanly and rolls back when it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, autoflush=autoflush) as session:
             try:
                 yield session
                 session.commit()
@@ -105,14 +105,17 @@ class Database:
                 session.rollback()
                 raise
 
-    def transaction(self, work: Callable[[Session], T]) -> T:
+    def transaction(self, work: Callable[[Session], T], autoflush: bool = True) -> T:
         """Run `work` in one session and commit (in the calling thread)."""
-        with self.session() as session:
+        with self.session(autoflush=autoflush) as session:
             return work(session)
 
-    async def run(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one session on the database worker, without blocking the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self._worker, self.transaction, work)
+    async def run(self, work: Callable[[Session], T], *, autoflush: bool = True) -> T:
+        """Run `work` in one session on the database worker, without blocking the event loop.
+
+        `autoflush=False` suits work that flushes where it needs ids: it saves a flush before every query."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._worker, self.transaction, work, autoflush)
 
     def dispose(self) -> None:
         self._worker.shutdown(wait=True)

@@ -89,7 +89,7 @@ class Engine:
 
     async def handle(self, event: Inbound) -> Outcome:
         """Answer one event in one transaction, on the database's worker thread."""
-        return await self.database.run(lambda session: _Turn(self, session, event).run())
+        return await self.database.run(lambda session: _Turn(self, session, event).run(), autoflush=False)
 
     def spec(self, campaign: Campaign) -> CampaignSpec:
         """The campaign's parsed file, cached until the campaign is reloaded."""
@@ -413,7 +413,7 @@ class _Turn:
         notes = list(before or [])
         for broken, problem in report.walk.broken(self.lang):
             notes.append(self.t("report.reask", number=report.walk.number(broken.id), problem=problem))
-            report.answers.pop(broken.id, None)
+            report.walk.drop(broken.id)
         report.save()
         question = report.walk.next_question()
         replies = [Reply("\n".join(notes))] if notes else []
@@ -545,7 +545,7 @@ class _Turn:
                 "question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang)
             )
             heading_edit = Reply(f"{heading}\n➜ {pressed}")
-        report.answers[question.id] = qn.encode(question, value)
+        report.walk.set(question.id, qn.encode(question, value))
         self.conversation.pending = {}
         notes = []
         line = qn.shown(question, report.walk.values(), self.lang)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -60,13 +60,27 @@ class Walk:
     """The questionnaire over the current answers and the context values (today, register_members, …)."""
 
     questions: list[Question]
-    answers: dict[str, Any]  # JSON form, as stored in the draft
+    answers: dict[str, Any]  # JSON form, as stored in the draft; change it through set() and drop()
     context: Mapping[str, Any]
+    _walked: tuple[list[Question], dict[str, Any]] | None = field(default=None, init=False, repr=False)
+
+    def set(self, question_id: str, raw: Any) -> None:
+        self.answers[question_id] = raw
+        self._walked = None
+
+    def drop(self, question_id: str) -> None:
+        self.answers.pop(question_id, None)
+        self._walked = None
 
     def _walk(self) -> tuple[list[Question], dict[str, Any]]:
         """The applicable questions in order, and the values expressions may read: the context and the
         answers of applicable questions only (an answer to a question that no longer applies is kept in
-        the draft but counts for nothing, so its own dependants drop out too)."""
+        the draft but counts for nothing, so its own dependants drop out too). Computed once per change."""
+        if self._walked is None:
+            self._walked = self._compute()
+        return self._walked
+
+    def _compute(self) -> tuple[list[Question], dict[str, Any]]:
         values: dict[str, Any] = dict(self.context)
         applicable = []
         for question in self.questions:
@@ -77,7 +91,7 @@ class Walk:
         return applicable, values
 
     def values(self) -> dict[str, Any]:
-        return self._walk()[1]
+        return dict(self._walk()[1])
 
     def applicable(self) -> list[Question]:
         """The questions to ask, in order, given the answers so far."""
