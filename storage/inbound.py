@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete
 
-from storage.models import Channel, InboundEvent
+from storage.models import Channel, InboundEvent, utcnow
 
 
 def first_delivery(session: Session, *, channel: Channel, event_id: str) -> bool:
-    """True the first time an event is seen; records it in the caller's transaction (with its effects)."""
-    query = select(InboundEvent.id).where(InboundEvent.channel == channel, InboundEvent.event_id == event_id)
-    if session.exec(query).first() is not None:
-        return False
-    session.add(InboundEvent(channel=channel, event_id=event_id))
-    return True
+    """True the first time an event is seen; records it in the caller's transaction (with its effects).
+
+    One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it): the row count says whether
+    the event is new."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(InboundEvent)
+        .values(channel=channel, event_id=event_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    )
+    result: Any = session.execute(statement)
+    return bool(result.rowcount == 1)
 
 
 def forget_before(session: Session, *, before: datetime) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.models import Channel, Conversation, Invite, Person, PersonState, Role, utcnow
@@ -13,14 +14,23 @@ def find_person(session: Session, *, channel: Channel, user_id: str) -> Person |
     return session.exec(query).first()
 
 
-def conversation_of(session: Session, *, channel: Channel, user_id: str) -> Conversation:
-    """The chat's conversation row, created on first contact."""
-    query = select(Conversation).where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
-    conversation = session.exec(query).first()
-    if conversation is None:
-        conversation = Conversation(channel=channel, channel_user_id=user_id)
-        session.add(conversation)
-    return conversation
+def chat_of(session: Session, *, channel: Channel, user_id: str) -> tuple[Conversation, Person | None]:
+    """The chat's conversation (created on first contact) and the person behind it, in one query."""
+    same_chat = and_(
+        col(Person.channel) == col(Conversation.channel),
+        col(Person.channel_user_id) == col(Conversation.channel_user_id),
+    )
+    query = (
+        select(Conversation, Person)
+        .outerjoin(Person, same_chat)
+        .where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
+    )
+    row = session.exec(query).first()
+    if row is not None:
+        return row[0], row[1]
+    conversation = Conversation(channel=channel, channel_user_id=user_id)
+    session.add(conversation)
+    return conversation, find_person(session, channel=channel, user_id=user_id)
 
 
 def enrol(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import Submission, SubmissionStatus, SubmissionVersion, utcnow
+from storage.models import Submission, SubmissionStatus, SubmissionVersion, Unit, utcnow
 
 
 def get_submission(session: Session, *, campaign_id: int, unit_id: int) -> Submission | None:
@@ -27,6 +28,27 @@ def get_or_create_submission(
         session.add(submission)
         session.flush()
     return submission
+
+
+def unit_and_submission(
+    session: Session, *, campaign_id: int, unit_id: int, questionnaire_version: int
+) -> tuple[Unit, Submission]:
+    """The unit and its submission in the campaign (created empty when missing), in one query."""
+    query = (
+        select(Unit, Submission)
+        .outerjoin(
+            Submission, and_(col(Submission.unit_id) == col(Unit.id), col(Submission.campaign_id) == campaign_id)
+        )
+        .where(Unit.id == unit_id)
+    )
+    unit, submission = session.exec(query).one()
+    if submission is None:
+        submission = Submission(
+            campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
+        )
+        session.add(submission)
+        session.flush()
+    return unit, submission
 
 
 def save_draft(

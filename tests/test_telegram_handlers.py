@@ -206,11 +206,6 @@ async def test_a_command_in_a_group_is_told_to_write_privately_and_nothing_is_st
         assert await count(database, model) == 0, model.__name__
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in bot/channels/telegram.py: the MessageHandlers also match edited_message updates, so correcting "
-    "an earlier message with Telegram's edit is stored as the answer to the question being asked",
-)
 async def test_an_edited_earlier_message_is_not_taken_as_the_answer_to_the_current_question(
     bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database, loaded: Campaign
 ) -> None:

@@ -11,6 +11,7 @@ the person to try again; the update's work was rolled back with its transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +28,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -88,9 +90,11 @@ class TelegramChannel:
     def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # One group, first match wins: button presses, private text (commands too), other private
         # messages (stickers, photos, voice…), then commands in groups.
+        # Only new messages: an edited earlier message must not be taken as the answer to today's question.
+        new_private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
         application.add_handler(CallbackQueryHandler(self.on_button))
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, self.on_text))
-        application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self.on_other))
+        application.add_handler(MessageHandler(new_private & filters.TEXT, self.on_text))
+        application.add_handler(MessageHandler(new_private & ~filters.StatusUpdate.ALL, self.on_other))
         application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self.on_group_command))
         application.add_error_handler(self.on_error)
 
@@ -126,7 +130,11 @@ class TelegramChannel:
             display_name=user.full_name,
             event_id=str(update.update_id),
         )
-        outcome = await self.engine.handle(event)
+        try:
+            outcome = await self.engine.handle(event)
+        except Exception:
+            await query.answer()  # stop the button's spinner; the error handler tells the person
+            raise
         await query.answer(outcome.notice[:200] if outcome.notice else None)
         if outcome.edit is not None:
             try:
@@ -177,6 +185,38 @@ async def register_menu(application: Application[Any, Any, Any, Any, Any, Any], 
     await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
 
 
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates from different chats are handled concurrently (one reporter's slow network never holds up
+    another's); the updates of one chat are handled one at a time, in the order they came."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
+        self._locks[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[chat.id]
+            if users == 1:
+                del self._locks[chat.id]
+            else:
+                self._locks[chat.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
 def build_application(
     *,
     token: str,
@@ -204,7 +244,7 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .concurrent_updates(False)  # one update at a time: a reporter's answers stay in order
+        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -66,6 +66,11 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
+def small_number(text: str) -> int | None:
+    """A plain ASCII number of at most nine digits (button data, "sửa câu 5"), else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -130,8 +135,7 @@ class _Turn:
             return Outcome()
         if not event.private:
             return self.reply("chat.private_only")
-        self.conversation = people.conversation_of(self.session, channel=event.channel, user_id=event.user_id)
-        person = people.find_person(self.session, channel=event.channel, user_id=event.user_id)
+        self.conversation, person = people.chat_of(self.session, channel=event.channel, user_id=event.user_id)
         if person is not None and person.state is not PersonState.revoked:
             self.person = person
             if person.state is PersonState.unreachable or person.chat_id != event.chat_id:
@@ -202,7 +206,7 @@ class _Turn:
         if kind == "report":
             return self.open_report()
         if kind == "camp" and self.conversation.mode is Mode.pick_campaign:
-            return self.choose_campaign(int(rest) if rest.isdigit() else 0)
+            return self.choose_campaign(small_number(rest) or 0)
         report = self.report()
         if report is None:
             return self.stale()
@@ -491,8 +495,9 @@ class _Turn:
             return self.accept(question, value == "yes", pressed=True)
         if question.type is QuestionType.single_choice and value in {c.id for c in question.choices}:
             return self.accept(question, value, pressed=True)
-        if question.type is QuestionType.integer and value.isdigit():
-            return self.accept(question, int(value), pressed=True)
+        number = small_number(value)
+        if question.type is QuestionType.integer and number is not None:
+            return self.accept(question, number, pressed=True)
         return self.stale()
 
     def toggle(self, question: Question, choice_id: str) -> Outcome:
@@ -591,7 +596,7 @@ class _Turn:
         words = fold(text)
         if words in {"gui", "nop", "gui bao cao", "send", "submit"}:
             return self.submit()
-        match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d+)", words)
+        match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d{1,4})", words)
         if match:
             return self.edit_number(int(match.group(1)))
         if words in {"sua", "edit", "change"}:
@@ -611,7 +616,7 @@ class _Turn:
 
     def pick_edit_text(self, text: str) -> Outcome:
         words = fold(text)
-        match = re.fullmatch(r"(?:sua|edit)?(?: cau)? *(\d+)", words)
+        match = re.fullmatch(r"(?:sua|edit)?(?: cau)? *(\d{1,4})", words)
         if match:
             return self.edit_number(int(match.group(1)))
         if words in {"gui", "nop", "send", "submit"}:
@@ -628,7 +633,7 @@ class _Turn:
 
     def start_editing(self, question: Question | None) -> Outcome:
         report = self.report()
-        if report is None or question is None:
+        if report is None or question is None or question not in report.walk.applicable():
             return self.stale()
         if report.closed:
             return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
@@ -728,12 +733,11 @@ class _Report:
     @classmethod
     def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> _Report:
         session = turn.session
-        unit = session.get(Unit, unit_id)
-        assert unit is not None and campaign.id is not None
-        spec = turn.engine.spec(campaign)
-        submission = submissions.get_or_create_submission(
+        assert campaign.id is not None
+        unit, submission = submissions.unit_and_submission(
             session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
         )
+        spec = turn.engine.spec(campaign)
         dropped: list[str] = []
         if submission.draft_questionnaire_version != campaign.questionnaire_version:
             dropped = cls._carry_over(session, campaign, spec, submission)

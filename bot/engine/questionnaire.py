@@ -190,8 +190,14 @@ def warnings(question: Question, values: Mapping[str, Any], language: str) -> li
 
 
 def shown(question: Question, values: Mapping[str, Any], language: str) -> str | None:
-    """The computed line shown after an answer ("Tỷ lệ tham gia: 38/40, đạt 95,00%")."""
-    return render(question.show.get(language), values) if question.show else None
+    """The computed line shown after an answer ("Tỷ lệ tham gia: 38/40, đạt 95,00%"); left out when one of
+    its values cannot be computed (a rate of 0/0)."""
+    if question.show is None:
+        return None
+    template = question.show.get(language)
+    if any(expression(m.group(1)).evaluate(values) is None for m in _PLACEHOLDER.finditer(template)):
+        return None
+    return render(template, values)
 
 
 def render(template: str, values: Mapping[str, Any]) -> str:
