@@ -5,37 +5,22 @@
     warn: abs(members_total - register_members) > register_members / 10
 
 Expressions are parsed once, when the campaign file loads (a bad name or syntax is a load error), and
-evaluated by walking a whitelisted subset of Python's AST: no attribute access, no calls but the
-functions below, no imports. A missing answer (a skipped question) makes the expression None, so a
-rule that depends on it does not apply and a condition that depends on it is false.
+checked against a whitelisted subset of Python's AST (no attribute access, no subscripts, no calls but
+the functions below, no imports) before it is compiled, so evaluating it is one fast `eval` with no
+builtins. A missing answer (a skipped question) makes the expression None, so a rule that depends on it
+does not apply and a condition that depends on it is false.
 """
 
 from __future__ import annotations
 
 import ast
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
-_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-}
-_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-}
+_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
+_COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": abs,
     "min": min,
@@ -50,24 +35,28 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Expression:
-    """A parsed expression and the names it reads."""
+    """A checked expression, compiled, and the names it reads."""
 
     source: str
-    tree: ast.Expression
+    code: CodeType
     names: frozenset[str]
 
     def evaluate(self, values: Mapping[str, Any]) -> Any:
         """The value, or None when a name it needs has no value."""
         try:
-            return _eval(self.tree.body, values)
-        except _Missing:
-            return None
-        except (TypeError, ZeroDivisionError, ValueError):
+            return eval(self.code, _GLOBALS, _Present(values))
+        except (NameError, TypeError, ZeroDivisionError, ValueError, OverflowError):
             return None
 
 
-class _Missing(Exception):
-    pass
+class _Present(dict[str, Any]):
+    """The values as an expression sees them: a name whose value is None is not there at all."""
+
+    def __getitem__(self, name: str) -> Any:
+        value = super().__getitem__(name)
+        if value is None:
+            raise KeyError(name)
+        return value
 
 
 def parse(source: str | int | float, known: Callable[[str], bool]) -> Expression:
@@ -86,7 +75,7 @@ def parse(source: str | int | float, known: Callable[[str], bool]) -> Expression
             if not known(node.id):
                 raise ExpressionError(f"{node.id!r} is not an earlier question or a known value")
             names.add(node.id)
-    return Expression(text, tree, frozenset(names))
+    return Expression(text, compile(tree, "<campaign expression>", "eval"), frozenset(names))
 
 
 _ALLOWED = (
@@ -106,8 +95,8 @@ _ALLOWED = (
     ast.List,
     ast.Tuple,
     ast.IfExp,
-    *_BINARY,
-    *_COMPARE,
+    *_OPERATORS,
+    *_COMPARISONS,
 )
 
 
@@ -125,44 +114,10 @@ def _is_function_call_target(tree: ast.AST, name: ast.Name) -> bool:
     return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
 
 
-def _eval(node: ast.AST, values: Mapping[str, Any]) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name):
-        value = values.get(node.id)
-        if value is None:
-            raise _Missing
-        return value
-    if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](_eval(node.left, values), _eval(node.right, values))
-    if isinstance(node, ast.UnaryOp):
-        operand = _eval(node.operand, values)
-        return (not operand) if isinstance(node.op, ast.Not) else -operand
-    if isinstance(node, ast.BoolOp):
-        if isinstance(node.op, ast.And):
-            return all(_eval(v, values) for v in node.values)
-        return any(_eval(v, values) for v in node.values)
-    if isinstance(node, ast.Compare):
-        left = _eval(node.left, values)
-        for op, right_node in zip(node.ops, node.comparators, strict=True):
-            right = _eval(right_node, values)
-            if not _COMPARE[type(op)](left, right):
-                return False
-            left = right
-        return True
-    if isinstance(node, ast.IfExp):
-        return _eval(node.body if _eval(node.test, values) else node.orelse, values)
-    if isinstance(node, ast.List | ast.Tuple):
-        return [_eval(e, values) for e in node.elts]
-    if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)
-        return FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args))
-    raise ExpressionError(f"unsupported expression node {type(node).__name__}")  # pragma: no cover
-
-
 def percent(part: float, whole: float) -> float | None:
     """part / whole as a percentage rounded to two decimals; None when whole is 0."""
     return round(100 * part / whole, 2) if whole else None
 
 
 FUNCTIONS["percent"] = percent
+_GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS}
