@@ -282,6 +282,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "view.late": ("(gửi sau hạn)", "(submitted late)"),
     "view.footer": ("Gõ /sua để sửa một câu.", "Type /edit to change an answer."),
+    # --- nudges and the staff digest (scheduler/) ---
+    "nudge.heading": ("Nhắc báo cáo: {title}", "Reminder: {title}"),
+    "nudge.unit": ("{unit} chưa gửi báo cáo; {when}.", "{unit} has not reported yet; {when}."),
+    "nudge.days_left": ("hạn {deadline}, còn {days} ngày", "due {deadline}, {days} days left"),
+    "nudge.due_today": ("hạn là hôm nay, {deadline}", "due today, {deadline}"),
+    "nudge.days_late": ("đã quá hạn {days} ngày (hạn {deadline})", "{days} days overdue (due {deadline})"),
+    "nudge.draft": ("Đồng chí còn {count} câu chưa trả lời.", "You have {count} questions left to answer."),
+    "nudge.action": (
+        "Đồng chí bấm “Làm báo cáo” hoặc gõ /baocao để tiếp tục.",
+        "Press “Open the report” or type /report to continue.",
+    ),
+    "button.open_report": ("Làm báo cáo", "Open the report"),
+    "digest.heading": ("Tình hình báo cáo {title} – {date}", "Reporting on {title} – {date}"),
+    "digest.progress": (
+        "Đã báo cáo: {reported}/{total} đơn vị ({late} gửi muộn). Hạn {deadline}: {when}.",
+        "Reported: {reported}/{total} units ({late} late). Deadline {deadline}: {when}.",
+    ),
+    "digest.missing": ("Chưa báo cáo ({count}): {units}", "Not reported ({count}): {units}"),
+    "digest.no_reporter": (
+        "Chưa có người báo cáo ({count}, bot không nhắc được): {units}",
+        "No reporter enrolled ({count}, cannot be nudged): {units}",
+    ),
+    "digest.unreachable": (
+        "Không liên lạc được (đã chặn bot) ({count}): {units}",
+        "Unreachable (blocked the bot) ({count}): {units}",
+    ),
+    "digest.next": ("Lần nhắc tiếp theo: {at}.", "Next reminder: {at}."),
+    "digest.no_next": ("Không còn lần nhắc nào.", "No more reminders are scheduled."),
+    "digest.all_done": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
+    "digest.more": ("{shown} và {more} đơn vị khác", "{shown} and {more} more"),
     # --- channels ---
     "error.retry": (
         "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",

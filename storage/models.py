@@ -98,9 +98,10 @@ class SubmissionStatus(StrEnum):
 
 
 class NudgeStatus(StrEnum):
-    pending = "pending"
+    pending = "pending"  # written, not yet delivered (the outbox)
     sent = "sent"
-    failed = "failed"
+    failed = "failed"  # the person cannot be reached (blocked the bot)
+    skipped = "skipped"  # no longer needed: the unit reported, or a later step replaced it
 
 
 class ConversationMode(StrEnum):
@@ -286,3 +287,20 @@ class InboundEvent(SQLModel, table=True):
     channel: Channel = Field(sa_type=EnumText(Channel, 16))
     event_id: str = Field(sa_type=String(64))
     received_at: datetime = _at(default_factory=utcnow, index=True)
+
+
+class StaffNotice(SQLModel, table=True):
+    """A message to a staff member (the daily digest), written before it is sent, like a nudge."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "person_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    key: str = Field(sa_type=String(64))  # "digest:2022-09-15"
+    text: str
+    status: NudgeStatus = Field(default=NudgeStatus.pending, sa_type=EnumText(NudgeStatus, 16), index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = _at(default=None)
+    created_at: datetime = _at(default_factory=utcnow)

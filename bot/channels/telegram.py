@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
     InlineKeyboardButton,
@@ -24,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -37,6 +39,7 @@ from telegram.ext import (
 
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.texts import say
+from scheduler.sender import Delivered, Result
 from storage.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -177,6 +180,29 @@ class TelegramChannel:
                     filename=reply.attachment.filename,
                     caption=reply.attachment.caption or None,
                 )
+
+
+class TelegramDelivery:
+    """Sends the sender's messages (nudges, digests) through the Bot API and says how it went."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+        try:
+            await self.bot.send_message(int(chat_id), reply.text, reply_markup=keyboard(reply))
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            return Delivered(Result.retry_after, wait=wait.total_seconds() if isinstance(wait, timedelta) else wait)
+        except Forbidden as exc:
+            return Delivered(Result.blocked, error=exc.message)
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                return Delivered(Result.blocked, error=exc.message)
+            return Delivered(Result.transient, error=exc.message)
+        except TelegramError as exc:  # TimedOut and NetworkError: try again
+            return Delivered(Result.transient, error=f"{type(exc).__name__}: {exc.message}")
+        return Delivered(Result.sent)
 
 
 async def register_menu(application: Application[Any, Any, Any, Any, Any, Any], language: str) -> None:

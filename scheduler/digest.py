@@ -1,0 +1,68 @@
+"""The staff digest: progress, who is missing, who cannot be nudged, and the next reminder."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot import formatting
+from bot.texts import say
+from storage.models import Campaign
+from storage.reports import MissingUnit, Progress
+
+LISTED = 30  # names shown per list; the rest are counted
+
+
+def names(units: list[MissingUnit], language: str) -> str:
+    shown = ", ".join(unit.name for unit in units[:LISTED])
+    if len(units) > LISTED:
+        return say("digest.more", language, shown=shown, more=len(units) - LISTED)
+    return shown
+
+
+def digest_text(
+    *,
+    campaign: Campaign,
+    progress: Progress,
+    total_units: int,
+    missing: list[MissingUnit],
+    next_nudge: datetime | None,
+    today: date,
+    timezone: ZoneInfo,
+    language: str,
+) -> str:
+    days = (campaign.report_deadline - today).days
+    when = (
+        say("deadline.days_left", language, days=days)
+        if days > 0
+        else say("deadline.today", language)
+        if days == 0
+        else say("deadline.days_late", language, days=-days)
+    )
+    lines = [
+        say("digest.heading", language, title=campaign.title, date=formatting.day(today)),
+        say(
+            "digest.progress",
+            language,
+            reported=formatting.number(progress.submitted),
+            total=formatting.number(total_units),
+            late=progress.late,
+            deadline=formatting.day(campaign.report_deadline),
+            when=when,
+        ),
+    ]
+    if not missing:
+        lines.append(say("digest.all_done", language))
+    no_reporter = [u for u in missing if u.active_reporters == 0 and u.unreachable_reporters == 0]
+    unreachable = [u for u in missing if u.active_reporters == 0 and u.unreachable_reporters > 0]
+    if missing:
+        lines.append(say("digest.missing", language, count=len(missing), units=names(missing, language)))
+    if no_reporter:
+        lines.append(say("digest.no_reporter", language, count=len(no_reporter), units=names(no_reporter, language)))
+    if unreachable:
+        lines.append(say("digest.unreachable", language, count=len(unreachable), units=names(unreachable, language)))
+    if next_nudge is not None and missing:
+        lines.append(say("digest.next", language, at=formatting.moment(next_nudge.astimezone(timezone))))
+    elif missing:
+        lines.append(say("digest.no_next", language))
+    return "\n".join(lines)
