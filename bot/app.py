@@ -11,10 +11,14 @@ import logging
 from telegram import Update
 
 from bot.channels import telegram
+from bot.channels.telegram import AnyApplication
 from bot.engine import Engine
 from bot.settings import Settings
+from scheduler.jobs import Reminders
+from scheduler.sender import Sender
 from storage import migrate
 from storage.database import Database
+from storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +37,30 @@ def make_engine(settings: Settings, database: Database) -> Engine:
 
 
 def run_telegram(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted (SIGINT/SIGTERM)."""
+    """Run the bot with long polling, and its reminders, until interrupted (SIGINT/SIGTERM)."""
     token = settings.require_telegram_token()
     database = Database(settings.database_url)
     engine = make_engine(settings, database)
+    running: list[Reminders] = []
 
-    async def start() -> None:
+    async def start(application: AnyApplication) -> None:
         await asyncio.to_thread(migrate.upgrade, database.engine)
-        logger.info("database ready; polling Telegram")
+        deliveries = {Channel.telegram.value: telegram.TelegramDelivery(application.bot)}
+        sender = Sender(
+            database,
+            deliveries,
+            timezone=settings.timezone,
+            language=settings.nqbot_language,
+            rate=settings.nqbot_send_rate,
+        )
+        reminders = Reminders(database, sender, timezone=settings.timezone, language=settings.nqbot_language)
+        await reminders.start()
+        running.append(reminders)
+        logger.info("database ready, reminders scheduled; polling Telegram")
 
-    async def stop() -> None:
+    async def stop(application: AnyApplication) -> None:
+        for reminders in running:
+            reminders.shutdown()
         await asyncio.to_thread(database.dispose)
 
     application = telegram.build_application(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.errors import ConfigError
@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./data/nqbot.db"
     nqbot_timezone: str = "Asia/Ho_Chi_Minh"
     nqbot_language: Literal["vi", "en"] = "vi"
+    nqbot_send_rate: float = Field(default=25.0, gt=0, le=30)  # messages a second the sender allows itself
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
 

@@ -2,7 +2,7 @@
 
 Usage:
     reminders = Reminders(database, sender, timezone=tz)
-    await reminders.start()      # jobs from the database, then catch up on what fell due while down
+    await reminders.start()      # jobs from the database; catching up on what fell due runs as a job
 
 Jobs are rebuilt from the database at start and whenever a campaign is loaded or changed (a watch job
 compares the open campaigns with what the jobs were built from). Their ids are stable
@@ -78,8 +78,9 @@ class Reminders:
             coalesce=True,
             max_instances=1,
         )
+        # Catching up may mean a long fan-out: it runs as a job, so start-up (and polling) need not wait.
+        self.scheduler.add_job(self.catch_up, id="catch-up", replace_existing=True)
         self.scheduler.start()
-        await self.catch_up()
 
     def shutdown(self) -> None:
         if self.scheduler.running:

@@ -44,6 +44,8 @@ from storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
 # The reporter's menu: (Vietnamese command, English command, catalog key of its description).
 REPORTER_MENU = [
     ("baocao", "report", "menu.report"),
@@ -90,7 +92,7 @@ class TelegramChannel:
         self.engine = engine
         self.language = language
 
-    def register(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    def register(self, application: AnyApplication) -> None:
         # One group, first match wins: button presses, private text (commands too), other private
         # messages (stickers, photos, voice…), then commands in groups.
         # Only new messages: an edited earlier message must not be taken as the answer to today's question.
@@ -205,7 +207,7 @@ class TelegramDelivery:
         return Delivered(Result.sent)
 
 
-async def register_menu(application: Application[Any, Any, Any, Any, Any, Any], language: str) -> None:
+async def register_menu(application: AnyApplication, language: str) -> None:
     """The reporters' command menu in private chats (staff get their own menu by chat)."""
     commands = [BotCommand(vi if language == "vi" else en, say(key, language)) for vi, en, key in REPORTER_MENU]
     await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
@@ -249,20 +251,20 @@ def build_application(
     base_url: str,
     engine: Engine,
     language: str,
-    on_start: Callable[[], Awaitable[None]] | None = None,
-    on_stop: Callable[[], Awaitable[None]] | None = None,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+    on_start: Callable[[AnyApplication], Awaitable[None]] | None = None,
+    on_stop: Callable[[AnyApplication], Awaitable[None]] | None = None,
+) -> AnyApplication:
     """The python-telegram-bot application with nqbot's handlers, pointed at `base_url`."""
     channel = TelegramChannel(engine, language)
 
-    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    async def post_init(application: AnyApplication) -> None:
         if on_start is not None:
-            await on_start()
+            await on_start(application)
         await register_menu(application, language)
 
-    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    async def post_shutdown(application: AnyApplication) -> None:
         if on_stop is not None:
-            await on_stop()
+            await on_stop(application)
 
     base_url = base_url.rstrip("/")
     application = (
