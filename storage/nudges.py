@@ -109,7 +109,7 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
         return 0
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Nudge).on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "person_id", "step"])
-    result: Any = session.execute(statement, rows)
+    result: Any = session.connection().execute(statement, rows)  # Core: the row count is the inserted rows
     return int(result.rowcount)
 
 
@@ -144,7 +144,7 @@ def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:
             submitted=submission is not None and submission.status is SubmissionStatus.submitted,
             draft_answers=dict(submission.draft_answers) if submission is not None else {},
         )
-        for nudge, person, unit, campaign, submission in session.execute(query).tuples().all()
+        for nudge, person, unit, campaign, submission in session.execute(query).all()
         if person.state is PersonState.active
     ]
 

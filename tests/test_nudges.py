@@ -1,0 +1,189 @@
+"""Nudges with a controlled clock: the ladder from enrolment to close, quiet hours, downtime, the digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.engine import Engine, Reply
+from scheduler.jobs import Reminders
+from scheduler.ladder import ladder
+from scheduler.sender import Delivered, Result, Sender
+from storage.campaign_spec import CampaignSpec
+from storage.database import Database
+from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role
+from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(day: int, month: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2022, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
+
+
+@dataclass
+class Phone:
+    """A delivery that records what each chat was sent; it can be told a chat has blocked the bot."""
+
+    sent: list[tuple[str, Reply]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+        if chat_id in self.blocked:
+            return Delivered(Result.blocked, error="Forbidden: bot was blocked by the user")
+        self.sent.append((chat_id, reply))
+        return Delivered(Result.sent)
+
+    def take(self) -> dict[str, str]:
+        """What each chat got since the last look (one text per chat; a second one fails the test)."""
+        got: dict[str, str] = {}
+        for chat, reply in self.sent:
+            assert chat not in got, f"chat {chat} got two messages at once"
+            got[chat] = reply.text
+        self.sent.clear()
+        return got
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(local(10, 9, 9))  # 10/09/2022, before the first step (d7 on 13/09 at 08:00)
+
+
+@pytest.fixture
+def phone() -> Phone:
+    return Phone()
+
+
+@pytest.fixture
+def reminders(database: Database, loaded: Campaign, clock: Clock, phone: Phone) -> Reminders:
+    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
+    return Reminders(database, sender, timezone=VN, clock=clock)
+
+
+async def reporter(engine: Engine, database: Database, unit: str, user: str) -> Dialogue:
+    dialogue = Dialogue(engine, user)
+    await enrol(dialogue, database, unit)
+    await dialogue.say("/huy")
+    return dialogue
+
+
+def test_the_ladder_of_the_nq15_campaign(nq15: CampaignSpec) -> None:
+    steps = ladder(nq15.reminders, nq15.report_deadline, nq15.closes_on, VN)
+    assert [s.name for s in steps] == ["d7", "d3", "d1", "d0"] + [f"late{i}" for i in range(1, 16)]
+    assert steps[0].due == local(13, 9, 8) and steps[3].due == local(20, 9, 8)
+    assert steps[-1].due == local(5, 10, 8)  # every day overdue until the campaign closes
+
+
+def test_a_step_in_quiet_hours_moves_to_their_end(nq15: CampaignSpec) -> None:
+    late = nq15.reminders.model_copy(update={"at": nq15.reminders.quiet_hours.start.replace(hour=22)})
+    steps = ladder(late, nq15.report_deadline, nq15.closes_on, VN)
+    assert steps[0].due == local(14, 9, 7)  # 22:00 on 13/09 is quiet: 07:00 the next morning
+
+
+async def test_a_campaign_from_enrolment_to_close(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+) -> None:
+    engine = Engine(database, clock=clock)
+    noi_vu = await reporter(engine, database, "CB-SNV", "101")
+    van_hoa = await reporter(engine, database, "CB-SVH", "102")  # 31 members: the sample answers fit
+    await reporter(engine, database, "CB-SCT", "103")
+    campaign_id = loaded.id or 0
+
+    clock.now = local(13, 9, 8)
+    await reminders.run_step(campaign_id, "d7")
+    d7 = phone.take()
+    assert set(d7) == {"101", "102", "103"}  # units without a reporter cannot be nudged
+    assert "Chi bộ Sở Nội vụ chưa gửi báo cáo; hạn 20/09/2022, còn 7 ngày." in d7["101"]
+
+    clock.now = local(15, 9, 10)  # Văn hóa reports between steps; Nội vụ starts a draft
+    await van_hoa.say("/baocao")
+    await answer_all(van_hoa)
+    await van_hoa.say("gửi")
+    await noi_vu.say("/baocao")
+    await answer_all(noi_vu, FULL_REPORT[:5])
+    await noi_vu.say("/huy")
+
+    clock.now = local(17, 9, 8)
+    await reminders.run_step(campaign_id, "d3")
+    d3 = phone.take()
+    assert set(d3) == {"101", "103"}  # the unit that reported gets nothing more
+    assert "Đồng chí còn 12 câu chưa trả lời." in d3["101"] and "câu chưa trả lời" not in d3["103"]
+
+    clock.now = local(22, 9, 8)  # two days late
+    await reminders.run_step(campaign_id, "late2")
+    late = phone.take()
+    assert "đã quá hạn 2 ngày (hạn 20/09/2022)" in late["103"]
+
+    clock.now = local(6, 10, 8)  # closed: the ladder has no step after 05/10
+    await reminders.catch_up()
+    assert phone.take() == {}
+    with database.session() as session:
+        rows = session.exec(select(Nudge.step, Nudge.status)).all()
+    assert sorted(rows) == sorted(
+        [("d7", NudgeStatus.sent)] * 3 + [("d3", NudgeStatus.sent)] * 2 + [("late2", NudgeStatus.sent)] * 2
+    )
+
+
+async def test_nothing_is_sent_in_quiet_hours_and_it_goes_out_when_they_end(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+) -> None:
+    await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
+    clock.now = local(13, 9, 8)
+    await reminders.plan(loaded.id or 0, "manual", clock.now)
+    clock.now = local(13, 9, 22)  # the drain comes at 22:00: quiet
+    report = await reminders.drain()
+    assert report.sent == 0 and report.deferred_for_quiet_hours > 0 and phone.take() == {}
+    clock.now = local(14, 9, 7)
+    assert (await reminders.drain()).sent == 1
+    assert set(phone.take()) == {"101"}
+
+
+async def test_after_downtime_only_the_latest_step_due_is_sent_once(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+) -> None:
+    await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
+    clock.now = local(19, 9, 9)  # down since before d7: d7, d3 and d1 fell due, d1 is the latest
+    await reminders.catch_up()
+    assert "còn 1 ngày" in phone.take()["101"]
+    await reminders.catch_up()  # a second start the same day sends nothing again
+    assert phone.take() == {}
+    with database.session() as session:
+        steps = [n.step for n in session.exec(select(Nudge)).all()]
+    assert steps == ["d1"]
+
+
+async def test_a_blocked_reporter_is_marked_unreachable_and_named_in_the_digest(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+) -> None:
+    engine = Engine(database, clock=clock)
+    await reporter(engine, database, "CB-SNV", "101")
+    await reporter(engine, database, "CB-STP", "102")
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    await staff.press("join:yes")
+    phone.blocked.add("102")
+    clock.now = local(13, 9, 8)
+    report = await reminders.run_step(loaded.id or 0, "d7")
+    assert (report.sent, report.unreachable) == (1, 1)
+    with database.session() as session:
+        blocked = session.exec(select(Person).where(Person.channel_user_id == "102")).one()
+        assert blocked.state is PersonState.unreachable
+        assert session.exec(select(Nudge.status).where(Nudge.person_id == blocked.id)).one() is NudgeStatus.failed
+    phone.take()
+    clock.now = local(13, 9, 17)
+    await reminders.send_digest(loaded.id or 0)
+    digest = phone.take()["900"]
+    assert "Đã báo cáo: 0/22 đơn vị (0 gửi muộn). Hạn 20/09/2022: còn 7 ngày." in digest
+    assert "Không liên lạc được (đã chặn bot) (1): Chi bộ Sở Tư pháp" in digest
+    assert "Chưa có người báo cáo (20, bot không nhắc được)" in digest
+    assert "Lần nhắc tiếp theo: 08:00 17/09/2022." in digest
+    await reminders.send_digest(loaded.id or 0)  # once a day
+    assert phone.take() == {}
