@@ -92,8 +92,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/help – this help",
     ),
     "help.staff": (
-        "Đồng chí là cán bộ của Ban. Gõ /trogiup để xem các lệnh.",
-        "You are board staff. Type /help for the commands.",
+        "Các lệnh của cán bộ Ban:\n/nhac – nhắc ngay các đơn vị chưa báo cáo\n/trogiup – hướng dẫn này",
+        "Board staff commands:\n/remind – remind the units that have not reported, now\n/help – this help",
     ),
     "reporter.only": (
         "Lệnh này dành cho người báo cáo của đơn vị.",
@@ -312,6 +312,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest.no_next": ("Không còn lần nhắc nào.", "No more reminders are scheduled."),
     "digest.all_done": ("Tất cả đơn vị đã báo cáo.", "Every unit has reported."),
     "digest.more": ("{shown} và {more} đơn vị khác", "{shown} and {more} more"),
+    # --- staff ---
+    "staff.only": ("Lệnh này dành cho cán bộ Ban Tuyên giáo.", "This command is for the propaganda board's staff."),
+    "remind.confirm": (
+        "{title}: gửi lời nhắc tới {people} người báo cáo của {units} đơn vị chưa báo cáo?",
+        "{title}: send a reminder to {people} reporters of {units} units that have not reported?",
+    ),
+    "remind.nobody": (
+        "{title}: không có ai cần nhắc (các đơn vị đã báo cáo, chưa có người báo cáo, hoặc vừa được nhắc).",
+        "{title}: nobody to remind (units have reported, have no reporter, or were just reminded).",
+    ),
+    "remind.queued": (
+        "Đã xếp {count} lời nhắc; bot gửi trong vòng một phút.",
+        "{count} reminders queued; they go out within a minute.",
+    ),
+    "remind.cancelled": ("Đã hủy, không gửi lời nhắc.", "Cancelled; no reminder sent."),
+    "button.remind": ("Gửi nhắc", "Send reminders"),
+    "button.cancel": ("Hủy", "Cancel"),
     # --- channels ---
     "error.retry": (
         "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",

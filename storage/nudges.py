@@ -76,6 +76,17 @@ def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
     return [(int(unit or 0), int(person or 0)) for unit, person in session.exec(query).all()]
 
 
+def reach(session: Session, *, campaign_id: int, now: datetime) -> list[tuple[int, int]]:
+    """The targets a new step would write nudges for: not reported, and not nudged in the last hours."""
+    recent = select(Nudge.person_id).where(
+        Nudge.campaign_id == campaign_id, Nudge.status == NudgeStatus.sent, col(Nudge.sent_at) > now - RECENTLY
+    )
+    recently_nudged = set(session.exec(recent).all())
+    return [
+        (unit, person) for unit, person in targets(session, campaign_id=campaign_id) if person not in recently_nudged
+    ]
+
+
 def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now: datetime | None = None) -> int:
     """Write the step's nudges (idempotent: the unique key drops repeats) and return how many are new.
 
@@ -87,10 +98,6 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
         .where(col(Nudge.campaign_id) == campaign_id, col(Nudge.status) == NudgeStatus.pending, col(Nudge.step) != step)
         .values(status=NudgeStatus.skipped)
     )
-    recent = select(Nudge.person_id).where(
-        Nudge.campaign_id == campaign_id, Nudge.status == NudgeStatus.sent, col(Nudge.sent_at) > now - RECENTLY
-    )
-    recently_nudged = set(session.exec(recent).all())
     rows = [
         {
             "campaign_id": campaign_id,
@@ -102,8 +109,7 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
             "attempts": 0,
             "created_at": now,
         }
-        for unit, person in targets(session, campaign_id=campaign_id)
-        if person not in recently_nudged
+        for unit, person in reach(session, campaign_id=campaign_id, now=now)
     ]
     if not rows:
         return 0

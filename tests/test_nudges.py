@@ -187,3 +187,31 @@ async def test_a_blocked_reporter_is_marked_unreachable_and_named_in_the_digest(
     assert "Lần nhắc tiếp theo: 08:00 17/09/2022." in digest
     await reminders.send_digest(loaded.id or 0)  # once a day
     assert phone.take() == {}
+
+
+async def test_staff_remind_now_through_the_same_outbox_without_doubling_a_step(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+) -> None:
+    engine = Engine(database, clock=clock)
+    noi_vu = await reporter(engine, database, "CB-SNV", "101")
+    await reporter(engine, database, "CB-SCT", "103")
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    await staff.press("join:yes")
+    assert "Lệnh này dành cho cán bộ Ban Tuyên giáo." in await noi_vu.say("/nhac")
+
+    clock.now = local(12, 9, 16)
+    reply = await staff.say("/nhac")
+    assert "gửi lời nhắc tới 2 người báo cáo của 2 đơn vị chưa báo cáo?" in reply
+    await staff.press(f"nhac:{loaded.id}")
+    assert "Đã xếp 2 lời nhắc" in (staff.last.edit.text if staff.last.edit else "")
+    await reminders.drain()
+    assert set(phone.take()) == {"101", "103"}
+    assert "không có ai cần nhắc" in await staff.say("/nhac")  # just reminded
+
+    clock.now = local(13, 9, 8)  # the d7 step, 16 hours later: nudged again, once
+    await reminders.run_step(loaded.id or 0, "d7")
+    assert set(phone.take()) == {"101", "103"}
+    clock.now = local(13, 9, 9)
+    await staff.say("/nhac")
+    assert "không có ai cần nhắc" in staff.text  # one hour after d7: no doubling

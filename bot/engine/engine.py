@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from bot import formatting, parsing
 from bot.engine import questionnaire as qn
+from bot.engine import staff
 from bot.engine.messages import Button, Inbound, Outcome, Reply
 from bot.texts import say
 from storage import campaigns, inbound, invites, people, submissions
@@ -160,6 +161,8 @@ class _Turn:
             return Outcome([Reply(self.help_text())])
         if action == "cancel":
             return self.cancel()
+        if command in staff.STAFF_COMMANDS:
+            return staff.remind_prompt(self) if self.is_staff() else self.reply("staff.only")
         if action is None:
             return Outcome([Reply(self.t("command.unknown", command=command[:32]) + "\n\n" + self.help_text())])
         if not self.is_reporter():
@@ -201,6 +204,8 @@ class _Turn:
         kind, _, rest = data.partition(":")
         if kind == "join" and self.conversation.mode is Mode.confirm_join:
             return self.confirm_join(rest == "yes")
+        if kind == "nhac":
+            return staff.remind(self, rest) if self.is_staff() else self.stale()
         if not self.is_reporter():
             return self.stale() if self.person is None or kind != "join" else self.not_a_reporter()
         if kind == "report":
@@ -249,6 +254,9 @@ class _Turn:
 
     def is_reporter(self) -> bool:
         return self.person is not None and self.person.role is Role.reporter and self.person.unit_id is not None
+
+    def is_staff(self) -> bool:
+        return self.person is not None and self.person.role in (Role.staff, Role.admin)
 
     def greet(self) -> Outcome:
         if self.person is None:
