@@ -300,5 +300,34 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
         database.dispose()
 
 
+@cli.group()
+def staff() -> None:
+    """The propaganda board's staff."""
+
+
+@staff.command("invite")
+@click.option("--admin", is_flag=True, help="The invitee may manage staff too.")
+@click.option("--days", default=7, show_default=True, help="Days until the invite expires.")
+def staff_invite(admin: bool, days: int) -> None:
+    """Print a one-time invite for a staff member (the first admin is made this way)."""
+    from datetime import timedelta
+
+    from bot import invite_links
+    from storage import invites
+    from storage.models import Role
+
+    settings = load_settings()
+    database = _open_database(settings)
+    try:
+        with database.session() as session:
+            new = invites.create_invite(
+                session, role=Role.admin if admin else Role.staff, ttl=timedelta(days=days), max_uses=1
+            )
+    finally:
+        database.dispose()
+    username = asyncio.run(invite_links.bot_username(settings))
+    click.echo(invite_links.link(username, new.code))
+
+
 def main() -> None:
     cli(prog_name="nqbot")

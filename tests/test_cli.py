@@ -133,3 +133,11 @@ def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
     assert (
         result.stderr.strip() == "Error: TELEGRAM_BOT_TOKEN is not set: put the bot's token in .env (see .env.example)"
     )
+
+
+def test_staff_invite_prints_a_one_time_code(tmp_path: Path) -> None:
+    assert nqbot(tmp_path, "init").returncode == 0
+    result = nqbot(tmp_path, "staff", "invite", "--admin")
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.strip()
+    assert len(code) >= 22 and " " not in code
