@@ -92,8 +92,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/help – this help",
     ),
     "help.staff": (
-        "Các lệnh của cán bộ Ban:\n/nhac – nhắc ngay các đơn vị chưa báo cáo\n/trogiup – hướng dẫn này",
-        "Board staff commands:\n/remind – remind the units that have not reported, now\n/help – this help",
+        "Các lệnh của cán bộ Ban:\n"
+        "/tinhhinh – số đơn vị đã báo cáo, tỷ lệ đảng viên tham gia, hạn, lần nhắc tiếp theo\n"
+        "/chuanop – các đơn vị chưa báo cáo\n"
+        "/donvi <mã hoặc tên> – một đơn vị: người báo cáo, báo cáo, lời nhắc\n"
+        "/thongke – số liệu và biểu đồ\n"
+        "/nhac – nhắc ngay các đơn vị chưa báo cáo\n"
+        "/thongbao <nội dung> – gửi thông báo tới mọi người báo cáo\n"
+        "/moi <đơn vị> – mã mời và mã QR của một đơn vị\n"
+        "/canbo – cán bộ Ban (quản trị viên)\n"
+        "/trogiup – hướng dẫn này",
+        "Board staff commands:\n"
+        "/status – units reported, members attending, the deadline, the next reminder\n"
+        "/missing – the units that have not reported\n"
+        "/unit <code or name> – one unit: reporters, report, reminders\n"
+        "/stats – figures and a chart\n"
+        "/remind – remind the units that have not reported, now\n"
+        "/announce <text> – send a message to every reporter\n"
+        "/invite <unit> – a unit's invite link and QR code\n"
+        "/staff – the board's staff (admins)\n"
+        "/help – this help",
     ),
     "reporter.only": (
         "Lệnh này dành cho người báo cáo của đơn vị.",
@@ -314,6 +332,94 @@ TEXTS: dict[str, tuple[str, str]] = {
     "digest.more": ("{shown} và {more} đơn vị khác", "{shown} and {more} more"),
     # --- staff ---
     "staff.only": ("Lệnh này dành cho cán bộ Ban Tuyên giáo.", "This command is for the propaganda board's staff."),
+    "admin.only": ("Lệnh này dành cho quản trị viên.", "This command is for admins."),
+    "unit.usage": (
+        "Đồng chí gõ /donvi kèm mã hoặc một phần tên đơn vị, ví dụ /donvi Nội vụ.",
+        "Type /unit with a unit's code or part of its name, e.g. /unit Noi vu.",
+    ),
+    "invite.usage": (
+        "Đồng chí gõ /moi kèm mã hoặc tên đơn vị, ví dụ /moi CB-SNV.",
+        "Type /invite with a unit's code or name, e.g. /invite CB-SNV.",
+    ),
+    "campaign.pick_staff": ("Đợt báo cáo nào?", "Which campaign?"),
+    "status.heading": ("Tình hình báo cáo: {title}", "Reporting: {title}"),
+    "status.reported": (
+        "Đã báo cáo: {reported}/{total} đơn vị, đạt {rate}% ({on_time} đúng hạn, {late} muộn)",
+        "Reported: {reported}/{total} units, {rate}% ({on_time} on time, {late} late)",
+    ),
+    "status.drafts": ("Đang làm dở: {drafts} đơn vị", "In progress: {drafts} units"),
+    "status.members": (
+        "Đảng viên tham gia: {attended}/{expected} đồng chí, đạt {rate}%",
+        "Members attending: {attended}/{expected}, {rate}%",
+    ),
+    "status.deadline": ("Hạn báo cáo: {deadline} ({when})", "Deadline: {deadline} ({when})"),
+    "status.missing_hint": (
+        "Còn {count} đơn vị chưa báo cáo: gõ /chuanop để xem.",
+        "{count} units have not reported: type /missing to see them.",
+    ),
+    "missing.heading": (
+        "Chưa báo cáo – {title}: {count} đơn vị (trang {page}/{pages})",
+        "Not reported – {title}: {count} units (page {page}/{pages})",
+    ),
+    "missing.no_reporter": ("chưa có người báo cáo", "no reporter enrolled"),
+    "missing.enrolled": ("đã có người báo cáo, chưa làm", "reporter enrolled, not started"),
+    "missing.draft": ("đang làm dở ({count} câu)", "draft with {count} answers"),
+    "missing.unreachable": ("không liên lạc được", "unreachable"),
+    "button.previous": ("◀ Trước", "◀ Previous"),
+    "button.next": ("Sau ▶", "Next ▶"),
+    "unit.not_found": ("Không tìm thấy đơn vị “{query}”.", "No unit matches “{query}”."),
+    "unit.several": ("Có {count} đơn vị khớp; đồng chí chọn một:", "{count} units match; pick one:"),
+    "unit.more": ("(và {more} đơn vị khác: gõ cụ thể hơn)", "(and {more} more: be more specific)"),
+    "unit.kind.grassroots_committee": ("đảng bộ cơ sở", "grassroots committee"),
+    "unit.kind.grassroots_cell": ("chi bộ cơ sở", "grassroots cell"),
+    "unit.heading": ("{name} ({code}) – {kind}, {members} đảng viên", "{name} ({code}) – {kind}, {members} members"),
+    "unit.reporters": ("Người báo cáo: {people}", "Reporters: {people}"),
+    "unit.reporter": ("{name} ({channel}, {state})", "{name} ({channel}, {state})"),
+    "unit.no_reporters": ("Chưa có người báo cáo.", "No reporter enrolled."),
+    "state.active": ("đang hoạt động", "active"),
+    "state.unreachable": ("không liên lạc được", "unreachable"),
+    "state.revoked": ("đã thu hồi", "revoked"),
+    "unit.versions": ("Báo cáo {title}: {versions}", "Report on {title}: {versions}"),
+    "unit.version": ("lần {version} lúc {at}{late}", "version {version} at {at}{late}"),
+    "unit.late": (" (muộn)", " (late)"),
+    "unit.draft": ("Báo cáo {title}: đang làm dở, {count} câu.", "Report on {title}: a draft with {count} answers."),
+    "unit.nothing": ("Báo cáo {title}: chưa bắt đầu.", "Report on {title}: not started."),
+    "unit.nudges": ("Lời nhắc đã gửi: {count} (gần nhất {last}).", "Reminders sent: {count} (last {last})."),
+    "unit.no_nudges": ("Chưa gửi lời nhắc nào.", "No reminder sent yet."),
+    "button.invite_unit": ("Mã mời mới", "New invite"),
+    "button.revoke": ("Thu hồi: {name}", "Revoke: {name}"),
+    "button.revoke_yes": ("Đúng, thu hồi", "Yes, revoke"),
+    "revoke.confirm": (
+        "Thu hồi quyền của {name}? Tài khoản bị ngắt ngay; các báo cáo đã gửi vẫn được giữ.",
+        "Revoke {name}? Their chat is unbound at once; what they submitted stays.",
+    ),
+    "revoke.done": ("Đã thu hồi quyền của {name}.", "{name} has been revoked."),
+    "invite.unit": (
+        "Mã mời của {unit} (hết hạn {expires}, dùng được cho 2 người):\n{link}",
+        "Invite for {unit} (expires {expires}, for 2 people):\n{link}",
+    ),
+    "invite.staff": (
+        "Mã mời cán bộ (dùng một lần, hết hạn sau 7 ngày):\n{link}",
+        "Staff invite (one use, expires in 7 days):\n{link}",
+    ),
+    "staff.heading": ("Cán bộ Ban ({count}):", "Board staff ({count}):"),
+    "role.staff": ("cán bộ", "staff"),
+    "role.admin": ("quản trị viên", "admin"),
+    "role.reporter": ("người báo cáo", "reporter"),
+    "button.staff_invite": ("Mời cán bộ", "Invite staff"),
+    "button.admin_invite": ("Mời quản trị viên", "Invite admin"),
+    "announce.usage": ("Đồng chí gõ /thongbao kèm nội dung thông báo.", "Type /announce followed by the message."),
+    "announce.confirm": (
+        "Gửi thông báo sau tới {people} người báo cáo?\n\n{text}",
+        "Send this message to {people} reporters?\n\n{text}",
+    ),
+    "announce.body": ("Thông báo của Ban Tuyên giáo:\n{text}", "From the propaganda board:\n{text}"),
+    "announce.queued": (
+        "Đã xếp {count} tin; bot gửi trong vòng một phút.",
+        "{count} messages queued; they go out within a minute.",
+    ),
+    "announce.cancelled": ("Đã hủy, không gửi thông báo.", "Cancelled; nothing sent."),
+    "button.announce": ("Gửi thông báo", "Send"),
     "remind.confirm": (
         "{title}: gửi lời nhắc tới {people} người báo cáo của {units} đơn vị chưa báo cáo?",
         "{title}: send a reminder to {people} reporters of {units} units that have not reported?",
@@ -329,6 +435,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "remind.cancelled": ("Đã hủy, không gửi lời nhắc.", "Cancelled; no reminder sent."),
     "button.remind": ("Gửi nhắc", "Send reminders"),
     "button.cancel": ("Hủy", "Cancel"),
+    "chart.progress": ("Tiến độ báo cáo: {reported}/{total} đơn vị", "Reports in: {reported}/{total} units"),
+    "chart.all_units": ("Tổng số {n} đơn vị", "All {n} units"),
+    "chart.deadline": ("Hạn {date}", "Deadline {date}"),
+    "chart.attendance": ("Tỷ lệ đảng viên tham gia: {rate}%", "Members attending: {rate}%"),
+    "chart.rate_axis": ("Tỷ lệ tham gia (%)", "Attendance rate (%)"),
+    "chart.units_axis": ("Số đơn vị", "Units"),
     # --- channels ---
     "error.retry": (
         "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",
@@ -339,6 +451,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "menu.edit": ("Sửa báo cáo đã gửi", "Change the submitted report"),
     "menu.cancel": ("Tạm dừng (vẫn lưu câu trả lời)", "Pause (answers are kept)"),
     "menu.help": ("Hướng dẫn", "Help"),
+    "menu.status": ("Tình hình báo cáo", "Reporting status"),
+    "menu.missing": ("Đơn vị chưa báo cáo", "Units not reported"),
+    "menu.unit": ("Một đơn vị (mã hoặc tên)", "One unit (code or name)"),
+    "menu.stats": ("Số liệu và biểu đồ", "Figures and a chart"),
+    "menu.remind": ("Nhắc ngay các đơn vị chưa báo cáo", "Remind the late units now"),
+    "menu.announce": ("Gửi thông báo tới người báo cáo", "Message every reporter"),
+    "menu.invite": ("Mã mời của một đơn vị", "A unit's invite link"),
+    "menu.staff": ("Cán bộ Ban (quản trị)", "Board staff (admins)"),
 }
 
 

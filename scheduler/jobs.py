@@ -188,7 +188,11 @@ class Reminders:
         )
         for person in nudges.staff(session):
             nudges.add_notice(
-                session, campaign_id=campaign_id, person_id=person.id or 0, key=f"digest:{today.isoformat()}", text=text
+                session,
+                campaign_id=campaign_id,
+                person_id=person.id or 0,
+                key=f"digest:{campaign_id}:{today.isoformat()}",
+                text=text,
             )
 
     # --- reading campaigns ---

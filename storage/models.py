@@ -289,15 +289,16 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime = _at(default_factory=utcnow, index=True)
 
 
-class StaffNotice(SQLModel, table=True):
-    """A message to a staff member (the daily digest), written before it is sent, like a nudge."""
+class Notice(SQLModel, table=True):
+    """A message to one person that is not a nudge: a staff digest or an announcement. Like a nudge, it is
+    written before it is sent, and its key makes it unique ("digest:3:2022-09-15", "announce:…")."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "person_id", "key"),)
+    __table_args__ = (UniqueConstraint("person_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    key: str = Field(sa_type=String(64))  # "digest:2022-09-15"
+    key: str = Field(sa_type=String(96))
     text: str
     status: NudgeStatus = Field(default=NudgeStatus.pending, sa_type=EnumText(NudgeStatus, 16), index=True)
     attempts: int = 0

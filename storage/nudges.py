@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Campaign,
+    Notice,
     Nudge,
     NudgeStatus,
     Person,
     PersonState,
     Role,
-    StaffNotice,
     Submission,
     SubmissionStatus,
     Unit,
@@ -191,23 +191,21 @@ def mark_unreachable(session: Session, *, person_id: int) -> None:
     )
 
 
-def add_notice(session: Session, *, campaign_id: int, person_id: int, key: str, text: str) -> bool:
-    """Write a staff notice unless one with this key exists; True when written."""
-    exists = select(StaffNotice.id).where(
-        StaffNotice.campaign_id == campaign_id, StaffNotice.person_id == person_id, StaffNotice.key == key
-    )
+def add_notice(session: Session, *, campaign_id: int | None, person_id: int, key: str, text: str) -> bool:
+    """Write a notice unless this person already has one with this key; True when written."""
+    exists = select(Notice.id).where(Notice.person_id == person_id, Notice.key == key)
     if session.exec(exists).first() is not None:
         return False
-    session.add(StaffNotice(campaign_id=campaign_id, person_id=person_id, key=key, text=text))
+    session.add(Notice(campaign_id=campaign_id, person_id=person_id, key=key, text=text))
     return True
 
 
 def due_notices(session: Session, *, limit: int = 100) -> list[OutgoingNotice]:
     query = (
-        select(StaffNotice, Person)
-        .join(Person, col(Person.id) == col(StaffNotice.person_id))
-        .where(StaffNotice.status == NudgeStatus.pending, Person.state == PersonState.active)
-        .order_by(col(StaffNotice.id))
+        select(Notice, Person)
+        .join(Person, col(Person.id) == col(Notice.person_id))
+        .where(Notice.status == NudgeStatus.pending, Person.state == PersonState.active)
+        .order_by(col(Notice.id))
         .limit(limit)
     )
     return [
@@ -219,11 +217,19 @@ def due_notices(session: Session, *, limit: int = 100) -> list[OutgoingNotice]:
 def mark_notice(
     session: Session, *, notice_id: int, status: NudgeStatus, now: datetime, error: str | None = None
 ) -> None:
-    notice = session.get(StaffNotice, notice_id)
+    notice = session.get(Notice, notice_id)
     if notice is not None:
         notice.status, notice.attempts, notice.last_error = status, notice.attempts + 1, error
         notice.sent_at = now if status is NudgeStatus.sent else None
         session.add(notice)
+
+
+def active_reporters(session: Session) -> list[Person]:
+    """Every reporter who can be written to (an announcement goes to all of them)."""
+    query = select(Person).where(
+        Person.role == Role.reporter, Person.state == PersonState.active, col(Person.unit_id).is_not(None)
+    )
+    return list(session.exec(query).all())
 
 
 def staff(session: Session) -> list[Person]:

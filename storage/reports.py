@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, case, not_
 from sqlmodel import Session, col, func, select
@@ -44,6 +45,7 @@ class MissingUnit:
     name: str
     active_reporters: int
     unreachable_reporters: int
+    draft_answers: int = 0  # answers in the unit's draft, when it has one
 
 
 def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
@@ -69,7 +71,63 @@ def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
         .group_by(col(Unit.id), col(Unit.code), col(Unit.name))
         .order_by(col(Unit.code))
     )
+    drafts = (
+        select(Unit.code, Submission.draft_answers)
+        .join(Submission, col(Submission.unit_id) == col(Unit.id))
+        .where(Submission.campaign_id == campaign_id, Submission.status == SubmissionStatus.draft)
+    )
+    answered = {code: len(answers or {}) for code, answers in session.exec(drafts).all()}
     return [
-        MissingUnit(code, name, int(active), int(unreachable))
+        MissingUnit(code, name, int(active), int(unreachable), answered.get(code, 0))
         for code, name, active, unreachable in session.exec(query).all()
     ]
+
+
+# The questionnaire ids the board's attendance figures read (the default questionnaire's names).
+ATTENDED, TOTAL, EXEMPT = "members_attended", "members_total", "members_exempt"
+
+
+@dataclass(frozen=True)
+class UnitAttendance:
+    unit: str
+    attended: int
+    expected: int  # members minus those exempt
+
+
+def attendance(session: Session, *, campaign_id: int) -> list[UnitAttendance]:
+    """Attendance of every unit that reported a held session, from its latest version, in one query."""
+    answers = col(SubmissionVersion.answers)
+    query = (
+        select(
+            Unit.name,
+            answers[ATTENDED].as_integer(),
+            answers[TOTAL].as_integer(),
+            answers[EXEMPT].as_integer(),
+        )
+        .select_from(Submission)
+        .join(
+            SubmissionVersion,
+            and_(
+                col(SubmissionVersion.submission_id) == col(Submission.id),
+                col(SubmissionVersion.version) == col(Submission.latest_version),
+            ),
+        )
+        .join(Unit, col(Unit.id) == col(Submission.unit_id))
+        .where(Submission.campaign_id == campaign_id, Submission.status == SubmissionStatus.submitted)
+        .order_by(col(Unit.code))
+    )
+    return [
+        UnitAttendance(name, int(attended), int(total) - int(exempt or 0))
+        for name, attended, total, exempt in session.exec(query).all()
+        if attended is not None and total is not None
+    ]
+
+
+def first_submissions(session: Session, *, campaign_id: int) -> list[datetime]:
+    """When each unit first submitted, in time order (the progress curve)."""
+    query = (
+        select(Submission.first_submitted_at)
+        .where(Submission.campaign_id == campaign_id, col(Submission.first_submitted_at).is_not(None))
+        .order_by(col(Submission.first_submitted_at))
+    )
+    return [moment for moment in session.exec(query).all() if moment is not None]

@@ -17,10 +17,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
 from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
@@ -40,13 +42,25 @@ from telegram.ext import (
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.texts import say
 from scheduler.sender import Delivered, Result
+from storage import nudges
 from storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
-# The reporter's menu: (Vietnamese command, English command, catalog key of its description).
+# The menus: (Vietnamese command, English command, catalog key of its description).
+STAFF_MENU = [
+    ("tinhhinh", "status", "menu.status"),
+    ("chuanop", "missing", "menu.missing"),
+    ("donvi", "unit", "menu.unit"),
+    ("thongke", "stats", "menu.stats"),
+    ("nhac", "remind", "menu.remind"),
+    ("thongbao", "announce", "menu.announce"),
+    ("moi", "invite", "menu.invite"),
+    ("canbo", "staff", "menu.staff"),
+    ("trogiup", "help", "menu.help"),
+]
 REPORTER_MENU = [
     ("baocao", "report", "menu.report"),
     ("xem", "view", "menu.view"),
@@ -175,13 +189,17 @@ class TelegramChannel:
             for i, piece in enumerate(pieces):
                 markup = keyboard(reply) if i == len(pieces) - 1 else None
                 await context.bot.send_message(chat_id, piece, reply_markup=markup)
-            if reply.attachment is not None:
-                await context.bot.send_document(
-                    chat_id,
-                    reply.attachment.content,
-                    filename=reply.attachment.filename,
-                    caption=reply.attachment.caption or None,
+            attachment = reply.attachment
+            if attachment is not None and attachment.picture:
+                await context.bot.send_photo(
+                    chat_id, attachment.content, caption=attachment.caption or None, filename=attachment.filename
                 )
+            elif attachment is not None:
+                await context.bot.send_document(
+                    chat_id, attachment.content, filename=attachment.filename, caption=attachment.caption or None
+                )
+        if outcome.menu is not None:
+            await set_menu(context.bot, chat_id, outcome.menu, self.language)
 
 
 class TelegramDelivery:
@@ -207,10 +225,22 @@ class TelegramDelivery:
         return Delivered(Result.sent)
 
 
+def menu(entries: list[tuple[str, str, str]], language: str) -> list[BotCommand]:
+    return [BotCommand(vi if language == "vi" else en, say(key, language)) for vi, en, key in entries]
+
+
 async def register_menu(application: AnyApplication, language: str) -> None:
-    """The reporters' command menu in private chats (staff get their own menu by chat)."""
-    commands = [BotCommand(vi if language == "vi" else en, say(key, language)) for vi, en, key in REPORTER_MENU]
-    await application.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+    """The reporters' command menu in every private chat; staff chats get their own (set_menu)."""
+    await application.bot.set_my_commands(menu(REPORTER_MENU, language), scope=BotCommandScopeAllPrivateChats())
+
+
+async def set_menu(bot: Bot, chat_id: int, which: str, language: str) -> None:
+    """Give one chat the staff menu, or take it back to the reporters' one."""
+    scope = BotCommandScopeChat(chat_id)
+    if which == "staff":
+        await bot.set_my_commands(menu(STAFF_MENU, language), scope=scope)
+    else:
+        await bot.delete_my_commands(scope=scope)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -245,6 +275,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
+def staff_chats(session: Session) -> list[int]:
+    """The Telegram chats of active staff, whose menu is the staff one."""
+    return [int(p.chat_id) for p in nudges.staff(session) if p.channel is Channel.telegram]
+
+
 def build_application(
     *,
     token: str,
@@ -258,9 +293,12 @@ def build_application(
     channel = TelegramChannel(engine, language)
 
     async def post_init(application: AnyApplication) -> None:
+        engine.bot_username = application.bot.username
         if on_start is not None:
             await on_start(application)
         await register_menu(application, language)
+        for chat_id in await engine.database.run(staff_chats):
+            await set_menu(application.bot, chat_id, "staff", language)
 
     async def post_shutdown(application: AnyApplication) -> None:
         if on_stop is not None:

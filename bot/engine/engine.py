@@ -91,11 +91,16 @@ class Engine:
         self.clock = clock
         self.timezone = timezone
         self.language = language
+        self.bot_username: str | None = None  # set by the channel once it knows it (for t.me invite links)
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:
         """Answer one event in one transaction, on the database's worker thread."""
         return await self.database.run(lambda session: _Turn(self, session, event).run(), autoflush=False)
+
+    def invite_link(self, code: str) -> str:
+        """A link that opens the bot with the code, or the bare code to type after /start."""
+        return f"https://t.me/{self.bot_username}?start={code}" if self.bot_username else f"/start {code}"
 
     def spec(self, campaign: Campaign) -> CampaignSpec:
         """The campaign's parsed file, cached until the campaign is reloaded."""
@@ -162,7 +167,9 @@ class _Turn:
         if action == "cancel":
             return self.cancel()
         if command in staff.STAFF_COMMANDS:
-            return staff.remind_prompt(self) if self.is_staff() else self.reply("staff.only")
+            if not self.is_staff():
+                return self.reply("staff.only")
+            return staff.command(self, staff.STAFF_COMMANDS[command], argument)
         if action is None:
             return Outcome([Reply(self.t("command.unknown", command=command[:32]) + "\n\n" + self.help_text())])
         if not self.is_reporter():
@@ -204,8 +211,8 @@ class _Turn:
         kind, _, rest = data.partition(":")
         if kind == "join" and self.conversation.mode is Mode.confirm_join:
             return self.confirm_join(rest == "yes")
-        if kind == "nhac":
-            return staff.remind(self, rest) if self.is_staff() else self.stale()
+        if kind in staff.BUTTONS:
+            return staff.button(self, kind, rest) if self.is_staff() else self.stale()
         if not self.is_reporter():
             return self.stale() if self.person is None or kind != "join" else self.not_a_reporter()
         if kind == "report":
@@ -257,6 +264,9 @@ class _Turn:
 
     def is_staff(self) -> bool:
         return self.person is not None and self.person.role in (Role.staff, Role.admin)
+
+    def is_admin(self) -> bool:
+        return self.person is not None and self.person.role is Role.admin
 
     def greet(self) -> Outcome:
         if self.person is None:
@@ -345,7 +355,9 @@ class _Turn:
         self.conversation.failed_codes, self.conversation.failed_since = 0, None
         self._report = None
         if invite.role is not Role.reporter:
-            return self.reply("join.welcome_staff")
+            welcome = self.reply("join.welcome_staff")
+            welcome.menu = "staff"
+            return welcome
         unit = self.session.get(Unit, invite.unit_id or 0)
         outcome = self.reply("join.welcome_reporter", unit=unit.name if unit else "?")
         follow = self.open_report()

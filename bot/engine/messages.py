@@ -32,6 +32,7 @@ class Attachment:
     filename: str
     content: bytes
     caption: str = ""
+    picture: bool = False  # shown as a photo (a chart, a QR code) rather than sent as a file
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,4 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     edit: Reply | None = None
     notice: str | None = None
+    menu: str | None = None  # "staff" or "reporter": the person's command menu should change to this

@@ -1,19 +1,384 @@
-"""Staff commands of the engine. `/nhac` (remind now) writes nudges into the same outbox as the ladder's
-steps, so it can never double up with one: a unit nudged in the last hours is left alone."""
+"""The board staff's commands: the state of play, one unit, figures with a chart, reminders,
+announcements, invites, and (for admins) revoking people.
+
+Every command answers staff only; a stranger, a reporter or a revoked member gets a refusal and no data.
+Figures come from whole-campaign SQL aggregates (storage/reports.py), never a query per unit.
+`/nhac` writes nudges into the same outbox as the ladder's steps, so it never doubles up with one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import io
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.engine.messages import Button, Outcome, Reply
+from sqlmodel import col, select
+
+from bot import charts, formatting
+from bot.engine import questionnaire as qn
+from bot.engine.messages import Attachment, Button, Outcome, Reply
 from bot.texts import say
-from storage import campaigns, nudges
+from scheduler import ladder
+from storage import audit, campaigns, invites, nudges, reports, submissions, units
+from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role, Unit
+from storage.units import fold
 
 if TYPE_CHECKING:
     from bot.engine.engine import _Turn
 
-STAFF_COMMANDS = {"nhac": "remind", "remind": "remind"}
+STAFF_COMMANDS = {
+    "tinhhinh": "status",
+    "status": "status",
+    "chuanop": "missing",
+    "missing": "missing",
+    "donvi": "unit",
+    "unit": "unit",
+    "thongke": "stats",
+    "stats": "stats",
+    "nhac": "remind",
+    "remind": "remind",
+    "thongbao": "announce",
+    "announce": "announce",
+    "moi": "invite",
+    "invite": "invite",
+    "canbo": "staff",
+    "staff": "staff",
+}
+BUTTONS = {"sc", "miss", "unit", "moi", "nhac", "ann", "rv", "rvy", "inv"}
+PAGE = 25  # lines of a list a message: far below Telegram's 4,096 characters
+MATCHES = 8  # units offered as buttons when a name matches several
+
+
+def command(turn: _Turn, action: str, argument: str) -> Outcome:
+    """Run a staff command (the caller has checked the person is staff)."""
+    if action == "announce":
+        return announce_prompt(turn, argument)
+    if action == "staff":
+        return staff_list(turn) if turn.is_admin() else Outcome([Reply(say("admin.only", turn.lang))])
+    if action in ("unit", "invite") and not argument:
+        return Outcome([Reply(say(f"{action}.usage", turn.lang))])
+    campaign, rest = choose(turn, argument)
+    if campaign is None:
+        return pick_campaign(turn, action, argument)
+    if action == "status":
+        return Outcome([Reply(status_text(turn, campaign))])
+    if action == "missing":
+        return missing_page(turn, campaign, 0)
+    if action == "stats":
+        return stats(turn, campaign)
+    if action == "remind":
+        return remind_prompt(turn, campaign)
+    return find_unit(turn, campaign, rest, action)
+
+
+def button(turn: _Turn, kind: str, rest: str) -> Outcome:
+    """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "rv", "inv"."""
+    first, _, second = rest.partition(":")
+    if kind == "sc":
+        action, _, tail = rest.partition(":")
+        campaign_id, _, argument = tail.partition(":")
+        campaign = turn.session.get(Campaign, int(campaign_id)) if campaign_id.isdigit() else None
+        if campaign is None:
+            return turn.stale()
+        return command(turn, action, f"{campaign.code} {argument}".strip())
+    if kind == "miss" and first.isdigit() and second.isdigit():
+        campaign = turn.session.get(Campaign, int(first))
+        return Outcome(edit=missing_page(turn, campaign, int(second)).replies[0]) if campaign else turn.stale()
+    if kind in ("unit", "moi") and first.isdigit() and second.isdigit():
+        campaign, unit = turn.session.get(Campaign, int(first)), turn.session.get(Unit, int(second))
+        if campaign is None or unit is None:
+            return turn.stale()
+        return unit_invite(turn, unit) if kind == "moi" else unit_detail(turn, campaign, unit)
+    if kind == "nhac":
+        return remind(turn, rest)
+    if kind == "ann":
+        return announce(turn, rest == "yes")
+    if kind in ("rv", "rvy") and rest.isdigit():
+        return revoke(turn, int(rest), confirmed=kind == "rvy") if turn.is_admin() else turn.stale()
+    if kind == "inv" and turn.is_admin():
+        return staff_invite(turn, admin=rest == "admin")
+    return turn.stale()
+
+
+# --- which campaign ---
+
+
+def choose(turn: _Turn, argument: str) -> tuple[Campaign | None, str]:
+    """The campaign named first in `argument`, or the only open one, or (none open) the last one closed."""
+    word, _, rest = argument.partition(" ")
+    every = campaigns.list_campaigns(turn.session)
+    named = next((c for c in every if c.code == word.lower()), None)
+    if named is not None:
+        return named, rest.strip()
+    open_now = [c for c in every if c.closes_on >= turn.today]
+    if len(open_now) == 1:
+        return open_now[0], argument
+    if not open_now and every:
+        return max(every, key=lambda c: c.closes_on), argument
+    return None, argument
+
+
+def pick_campaign(turn: _Turn, action: str, argument: str) -> Outcome:
+    open_now = campaigns.open_campaigns(turn.session, today=turn.today)
+    if not open_now:
+        return Outcome([Reply(say("campaign.none", turn.lang))])
+    tail = argument[:30]
+    choices = tuple(Button(c.title, f"sc:{action}:{c.id}:{tail}") for c in open_now)
+    return Outcome([Reply(say("campaign.pick_staff", turn.lang), choices=choices)])
+
+
+# --- the state of play ---
+
+
+def deadline_words(turn: _Turn, campaign: Campaign) -> str:
+    days = (campaign.report_deadline - turn.today).days
+    if days > 0:
+        return say("deadline.days_left", turn.lang, days=days)
+    return say("deadline.today", turn.lang) if days == 0 else say("deadline.days_late", turn.lang, days=-days)
+
+
+def rate(part: int, whole: int) -> str:
+    return formatting.decimal(100 * part / whole) if whole else "—"
+
+
+def status_text(turn: _Turn, campaign: Campaign) -> str:
+    """/tinhhinh: units reported (on time, late), drafts, members attended, the deadline, the next nudge."""
+    session, lang = turn.session, turn.lang
+    progress = reports.progress(session, campaign_id=campaign.id or 0)
+    total = units.count_units(session)
+    people = reports.attendance(session, campaign_id=campaign.id or 0)
+    attended, expected = sum(a.attended for a in people), sum(a.expected for a in people)
+    lines = [
+        say("status.heading", lang, title=campaign.title),
+        say(
+            "status.reported",
+            lang,
+            reported=formatting.number(progress.submitted),
+            total=formatting.number(total),
+            on_time=formatting.number(progress.submitted - progress.late),
+            late=formatting.number(progress.late),
+            rate=rate(progress.submitted, total),
+        ),
+        say("status.drafts", lang, drafts=formatting.number(progress.drafts)),
+        say(
+            "status.members",
+            lang,
+            attended=formatting.number(attended),
+            expected=formatting.number(expected),
+            rate=rate(attended, expected),
+        ),
+        say(
+            "status.deadline",
+            lang,
+            deadline=formatting.day(campaign.report_deadline),
+            when=deadline_words(turn, campaign),
+        ),
+    ]
+    upcoming = ladder.next_step(
+        ladder.ladder(
+            turn.engine.spec(campaign).reminders, campaign.report_deadline, campaign.closes_on, turn.engine.timezone
+        ),
+        turn.now,
+    )
+    if upcoming is not None and progress.submitted < total:
+        lines.append(say("digest.next", lang, at=formatting.moment(upcoming.due.astimezone(turn.engine.timezone))))
+    if progress.submitted < total:
+        lines.append(say("status.missing_hint", lang, count=formatting.number(total - progress.submitted)))
+    return "\n".join(lines)
+
+
+def reporter_state(unit: reports.MissingUnit, lang: str) -> str:
+    if unit.active_reporters == 0 and unit.unreachable_reporters == 0:
+        return say("missing.no_reporter", lang)
+    if unit.active_reporters == 0:
+        return say("missing.unreachable", lang)
+    if unit.draft_answers:
+        return say("missing.draft", lang, count=unit.draft_answers)
+    return say("missing.enrolled", lang)
+
+
+def missing_page(turn: _Turn, campaign: Campaign, page: int) -> Outcome:
+    """/chuanop: the units not reported, a page at a time, each with its reporters' state."""
+    missing = reports.missing_units(turn.session, campaign_id=campaign.id or 0)
+    if not missing:
+        return Outcome([Reply(say("digest.all_done", turn.lang))])
+    pages = (len(missing) + PAGE - 1) // PAGE
+    page = min(max(page, 0), pages - 1)
+    lines = [
+        say(
+            "missing.heading",
+            turn.lang,
+            title=campaign.title,
+            count=formatting.number(len(missing)),
+            page=page + 1,
+            pages=pages,
+        )
+    ]
+    for number, unit in enumerate(missing[page * PAGE : (page + 1) * PAGE], start=page * PAGE + 1):
+        lines.append(f"{number}. {unit.name} ({unit.code}) – {reporter_state(unit, turn.lang)}")
+    row = []
+    if page > 0:
+        row.append(Button(say("button.previous", turn.lang), f"miss:{campaign.id}:{page - 1}"))
+    if page < pages - 1:
+        row.append(Button(say("button.next", turn.lang), f"miss:{campaign.id}:{page + 1}"))
+    return Outcome([Reply("\n".join(lines), buttons=(tuple(row),) if row else ())])
+
+
+# --- one unit ---
+
+
+def find_unit(turn: _Turn, campaign: Campaign, query: str, action: str) -> Outcome:
+    """/donvi or /moi with a code or part of a name: one match answers, several give buttons."""
+    wanted = fold(query)
+    every = units.list_units(turn.session)
+    exact = [u for u in every if u.code.lower() == query.strip().lower()]
+    found = exact or [u for u in every if wanted and (wanted in fold(u.name) or wanted in u.code.lower())]
+    if not found:
+        return Outcome([Reply(say("unit.not_found", turn.lang, query=query[:60]))])
+    if len(found) == 1:
+        return unit_invite(turn, found[0]) if action == "invite" else unit_detail(turn, campaign, found[0])
+    kind = "moi" if action == "invite" else "unit"
+    choices = tuple(Button(f"{u.name} ({u.code})", f"{kind}:{campaign.id}:{u.id}") for u in found[:MATCHES])
+    text = say("unit.several", turn.lang, count=len(found))
+    if len(found) > MATCHES:
+        text += "\n" + say("unit.more", turn.lang, more=len(found) - MATCHES)
+    return Outcome([Reply(text, choices=choices)])
+
+
+def unit_detail(turn: _Turn, campaign: Campaign, unit: Unit) -> Outcome:
+    """/donvi: the unit, its reporters, its report with every version, and the nudges sent."""
+    session, lang = turn.session, turn.lang
+    kind = say(f"unit.kind.{unit.kind.value}", lang)
+    lines = [
+        say(
+            "unit.heading",
+            lang,
+            name=unit.name,
+            code=unit.code,
+            kind=kind,
+            members=formatting.number(unit.member_count),
+        )
+    ]
+    people = session.exec(
+        select(Person).where(
+            Person.unit_id == unit.id, Person.role == Role.reporter, Person.state != PersonState.revoked
+        )
+    ).all()
+    if people:
+        described = [
+            say(
+                "unit.reporter",
+                lang,
+                name=p.display_name or p.channel_user_id,
+                channel=p.channel.value,
+                state=say(f"state.{p.state.value}", lang),
+            )
+            for p in people
+        ]
+        lines.append(say("unit.reporters", lang, people="; ".join(described)))
+    else:
+        lines.append(say("unit.no_reporters", lang))
+    submission = submissions.get_submission(session, campaign_id=campaign.id or 0, unit_id=unit.id or 0)
+    versions = submissions.list_versions(session, submission_id=submission.id) if submission and submission.id else []
+    if versions:
+        tz = turn.engine.timezone
+        listed = ", ".join(
+            say(
+                "unit.version",
+                lang,
+                version=v.version,
+                at=formatting.moment(v.submitted_at.astimezone(tz)),
+                late=say("unit.late", lang) if v.late else "",
+            )
+            for v in versions
+        )
+        lines.append(say("unit.versions", lang, title=campaign.title, versions=listed))
+        latest = versions[-1]
+        questions = campaigns.questionnaire_at(
+            session, campaign_id=campaign.id or 0, version=latest.questionnaire_version
+        )
+        shown = [q for q in questions if q.id in latest.answers]
+        lines += [
+            f"  {i}. {q.short(lang)}: {qn.display(q, latest.answers[q.id], lang, limit=120)}"
+            for i, q in enumerate(shown, start=1)
+        ]
+    elif submission is not None and submission.draft_answers:
+        lines.append(say("unit.draft", lang, title=campaign.title, count=len(submission.draft_answers)))
+    else:
+        lines.append(say("unit.nothing", lang, title=campaign.title))
+    sent = session.exec(
+        select(Nudge.sent_at)
+        .where(Nudge.unit_id == unit.id, Nudge.campaign_id == campaign.id, Nudge.status == NudgeStatus.sent)
+        .order_by(col(Nudge.sent_at))
+    ).all()
+    if sent and sent[-1] is not None:
+        last = formatting.moment(sent[-1].astimezone(turn.engine.timezone))
+        lines.append(say("unit.nudges", lang, count=len(sent), last=last))
+    else:
+        lines.append(say("unit.no_nudges", lang))
+    rows = [(Button(say("button.invite_unit", lang), f"moi:{campaign.id}:{unit.id}"),)]
+    if turn.is_admin():
+        rows += [
+            (Button(say("button.revoke", lang, name=p.display_name or p.channel_user_id), f"rv:{p.id}"),)
+            for p in people
+        ]
+    text = "\n".join(lines)
+    return Outcome([Reply(text[:4000], buttons=tuple(rows))])
+
+
+def unit_invite(turn: _Turn, unit: Unit) -> Outcome:
+    """/moi: a new invite for the unit, as a link and a QR code picture."""
+    new = invites.create_invite(
+        turn.session,
+        role=Role.reporter,
+        unit_id=unit.id,
+        max_uses=2,
+        ttl=timedelta(days=30),
+        actor=f"person:{turn.person.id if turn.person else 0}",
+        now=turn.now,
+    )
+    link = turn.engine.invite_link(new.code)
+    text = say(
+        "invite.unit",
+        turn.lang,
+        unit=unit.name,
+        link=link,
+        expires=formatting.day((turn.now + timedelta(days=30)).astimezone(turn.engine.timezone).date()),
+    )
+    picture = Attachment(f"moi-{unit.code}.png", qr_png(link), caption=unit.name, picture=True)
+    return Outcome([Reply(text, attachment=picture)])
+
+
+def qr_png(text: str) -> bytes:
+    import qrcode
+
+    buffer = io.BytesIO()
+    qrcode.make(text).save(buffer)
+    return buffer.getvalue()
+
+
+# --- figures and the chart ---
+
+
+def stats(turn: _Turn, campaign: Campaign) -> Outcome:
+    """/thongke: the figures, and the chart as a picture."""
+    session = turn.session
+    total = units.count_units(session)
+    people = reports.attendance(session, campaign_id=campaign.id or 0)
+    png = charts.progress_chart(
+        title=campaign.title,
+        first_submissions=reports.first_submissions(session, campaign_id=campaign.id or 0),
+        total_units=total,
+        deadline=campaign.report_deadline,
+        attendance=people,
+        timezone=turn.engine.timezone,
+        language=turn.lang,
+    )
+    picture = Attachment(f"thongke-{campaign.code}.png", png, caption=campaign.title, picture=True)
+    return Outcome([Reply(status_text(turn, campaign), attachment=picture)])
+
+
+# --- reminders and announcements ---
 
 
 def manual_step(now: datetime, turn: _Turn) -> str:
@@ -21,37 +386,28 @@ def manual_step(now: datetime, turn: _Turn) -> str:
     return f"manual-{now.astimezone(turn.engine.timezone).date().isoformat()}"
 
 
-def remind_prompt(turn: _Turn) -> Outcome:
-    """Says how many reporters a reminder would reach, with a confirm button per open campaign."""
-    open_now = campaigns.open_campaigns(turn.session, today=turn.today)
-    if not open_now:
-        return Outcome([Reply(say("campaign.none", turn.lang))])
-    replies = []
-    for campaign in open_now:
-        reach = nudges.reach(turn.session, campaign_id=campaign.id or 0, now=turn.now)
-        if not reach:
-            replies.append(Reply(say("remind.nobody", turn.lang, title=campaign.title)))
-            continue
-        text = say(
-            "remind.confirm", turn.lang, title=campaign.title, people=len(reach), units=len({unit for unit, _ in reach})
-        )
-        buttons = (
-            (
-                Button(say("button.remind", turn.lang), f"nhac:{campaign.id}"),
-                Button(say("button.cancel", turn.lang), "nhac:no"),
-            ),
-        )
-        replies.append(Reply(text, buttons=buttons))
-    return Outcome(replies)
+def remind_prompt(turn: _Turn, campaign: Campaign) -> Outcome:
+    """/nhac: how many reporters a reminder would reach, and a confirm button."""
+    reach = nudges.reach(turn.session, campaign_id=campaign.id or 0, now=turn.now)
+    if not reach:
+        return Outcome([Reply(say("remind.nobody", turn.lang, title=campaign.title))])
+    text = say(
+        "remind.confirm", turn.lang, title=campaign.title, people=len(reach), units=len({unit for unit, _ in reach})
+    )
+    buttons = (
+        (
+            Button(say("button.remind", turn.lang), f"nhac:{campaign.id}"),
+            Button(say("button.cancel", turn.lang), "nhac:no"),
+        ),
+    )
+    return Outcome([Reply(text, buttons=buttons)])
 
 
 def remind(turn: _Turn, choice: str) -> Outcome:
     """Writes the reminders (the sender delivers them within a minute)."""
-    if not choice.isdigit():
-        return Outcome(edit=Reply(say("remind.cancelled", turn.lang)), notice=say("remind.cancelled", turn.lang))
-    campaign = next((c for c in campaigns.open_campaigns(turn.session, today=turn.today) if c.id == int(choice)), None)
+    campaign = turn.session.get(Campaign, int(choice)) if choice.isdigit() else None
     if campaign is None:
-        return turn.stale()
+        return Outcome(edit=Reply(say("remind.cancelled", turn.lang)), notice=say("remind.cancelled", turn.lang))
     written = nudges.plan(
         turn.session, campaign_id=campaign.id or 0, step=manual_step(turn.now, turn), due_at=turn.now, now=turn.now
     )
@@ -61,3 +417,97 @@ def remind(turn: _Turn, choice: str) -> Outcome:
         else say("remind.nobody", turn.lang, title=campaign.title)
     )
     return Outcome(edit=Reply(text), notice=text[:190])
+
+
+def announce_prompt(turn: _Turn, text: str) -> Outcome:
+    """/thongbao <text>: who would get it, and a confirm button; the text waits in the conversation."""
+    if not text.strip():
+        return Outcome([Reply(say("announce.usage", turn.lang))])
+    reporters = nudges.active_reporters(turn.session)
+    turn.conversation.pending = {"announce": text.strip()[:3500]}
+    buttons = (
+        (Button(say("button.announce", turn.lang), "ann:yes"), Button(say("button.cancel", turn.lang), "ann:no")),
+    )
+    return Outcome(
+        [Reply(say("announce.confirm", turn.lang, people=len(reporters), text=text.strip()[:3500]), buttons=buttons)]
+    )
+
+
+def announce(turn: _Turn, yes: bool) -> Outcome:
+    text = turn.conversation.pending.get("announce")
+    turn.conversation.pending = {}
+    if not yes or not text:
+        return Outcome(edit=Reply(say("announce.cancelled", turn.lang)), notice=say("announce.cancelled", turn.lang))
+    key = f"announce:{turn.now.isoformat(timespec='seconds')}:{turn.person.id if turn.person else 0}"
+    body = say("announce.body", turn.lang, text=text)
+    count = sum(
+        nudges.add_notice(turn.session, campaign_id=None, person_id=p.id or 0, key=key, text=body)
+        for p in nudges.active_reporters(turn.session)
+    )
+    audit.record(
+        turn.session,
+        actor=f"person:{turn.person.id if turn.person else 0}",
+        action="announce",
+        entity="notice",
+        entity_id=key,
+        people=count,
+    )
+    done = say("announce.queued", turn.lang, count=count)
+    return Outcome(edit=Reply(done), notice=done[:190])
+
+
+# --- staff and revocation (admins) ---
+
+
+def staff_list(turn: _Turn) -> Outcome:
+    people = nudges.staff(turn.session)
+    lines = [say("staff.heading", turn.lang, count=len(people))]
+    lines += [f"- {p.display_name or p.channel_user_id} ({say(f'role.{p.role.value}', turn.lang)})" for p in people]
+    rows: list[tuple[Button, ...]] = [
+        (Button(say("button.revoke", turn.lang, name=p.display_name or p.channel_user_id), f"rv:{p.id}"),)
+        for p in people
+        if turn.person is None or p.id != turn.person.id
+    ]
+    rows.append(
+        (
+            Button(say("button.staff_invite", turn.lang), "inv:staff"),
+            Button(say("button.admin_invite", turn.lang), "inv:admin"),
+        )
+    )
+    return Outcome([Reply("\n".join(lines), buttons=tuple(rows))])
+
+
+def staff_invite(turn: _Turn, admin: bool) -> Outcome:
+    new = invites.create_invite(
+        turn.session,
+        role=Role.admin if admin else Role.staff,
+        max_uses=1,
+        ttl=timedelta(days=7),
+        actor=f"person:{turn.person.id if turn.person else 0}",
+        now=turn.now,
+    )
+    return Outcome([Reply(say("invite.staff", turn.lang, link=turn.engine.invite_link(new.code)))])
+
+
+def revoke(turn: _Turn, person_id: int, confirmed: bool) -> Outcome:
+    """Unbind a reporter's or staff member's chat at once; what they submitted stays."""
+    person = turn.session.get(Person, person_id)
+    if person is None or person.state is PersonState.revoked:
+        return turn.stale()
+    name = person.display_name or person.channel_user_id
+    if not confirmed:
+        buttons = ((Button(say("button.revoke_yes", turn.lang), f"rvy:{person_id}"),),)
+        return Outcome([Reply(say("revoke.confirm", turn.lang, name=name), buttons=buttons)])
+    person.state = PersonState.revoked
+    turn.session.add(person)
+    audit.record(
+        turn.session,
+        actor=f"person:{turn.person.id if turn.person else 0}",
+        action="person.revoke",
+        entity="person",
+        entity_id=person_id,
+        role=person.role.value,
+        unit_id=person.unit_id,
+    )
+    done = say("revoke.done", turn.lang, name=name)
+    return Outcome(edit=Reply(done), notice=done[:190])
