@@ -328,3 +328,19 @@ async def test_the_offline_api_refuses_any_other_method(bot: tuple[AnyApplicatio
     with pytest.raises(UnexpectedCall, match="getChat"):
         api.assert_no_unexpected()
     api.unexpected.clear()
+
+
+async def test_a_new_staff_member_gets_the_staff_menu_and_charts_come_as_photos(
+    bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database
+) -> None:
+    from storage.models import Role
+
+    staff = Player(bot, update_ids, user_id=4242)
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    calls = await staff.press("join:yes")
+    [menu] = [call for call in calls if call.method == "setMyCommands"]
+    assert menu.params["scope"] == {"type": "chat", "chat_id": 4242}
+    assert [c["command"] for c in menu.params["commands"]][:4] == ["tinhhinh", "chuanop", "donvi", "thongke"]
+    calls = await staff.say("/thongke")
+    [photo] = [call for call in calls if call.method == "sendPhoto"]
+    assert photo.files["photo"][1][:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,7 +2,7 @@
 
 In the style of python-telegram-bot's own test suite (``tests/auxil/networking.py``): the application's
 ``Bot`` talks to an ``OfflineRequest`` instead of HTTP. It answers the few methods nqbot uses (``getMe``,
-``sendMessage``, ``editMessageText``, ``sendDocument``, ``answerCallbackQuery``, ``setMyCommands``,
+``sendMessage``, ``editMessageText``, ``sendDocument``, ``sendPhoto``, ``answerCallbackQuery``, ``setMyCommands``,
 ``deleteMyCommands``) with valid Bot API results, records every call with its decoded parameters, and
 raises ``UnexpectedCall`` (an ``AssertionError``) for any other method.
 
@@ -106,6 +106,7 @@ class OfflineRequest(BaseRequest):
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
             "answerCallbackQuery": self._true,
             "setMyCommands": self._true,
             "deleteMyCommands": self._true,
@@ -183,6 +184,22 @@ class OfflineRequest(BaseRequest):
             "file_name": filename,
             "file_size": len(content),
         }
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        return self._keep(message)
+
+    def _send_photo(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        message = self._new_message(int(params["chat_id"]))
+        _, content = files.get("photo", ("photo", b""))
+        message["photo"] = [
+            {
+                "file_id": f"photo-{message['message_id']}",
+                "file_unique_id": f"uphoto-{message['message_id']}",
+                "width": 1000,
+                "height": 550,
+                "file_size": len(content),
+            }
+        ]
         if "caption" in params:
             message["caption"] = params["caption"]
         return self._keep(message)
