@@ -27,6 +27,16 @@ def moment(value: datetime) -> str:
     return value.strftime("%H:%M %d/%m/%Y")
 
 
+def days_to(deadline: date, today: date, language: str) -> str:
+    """ "còn 5 ngày", "hạn là hôm nay", "đã quá hạn 2 ngày"."""
+    from bot.texts import say
+
+    days = (deadline - today).days
+    if days > 0:
+        return say("deadline.days_left", language, days=days)
+    return say("deadline.today", language) if days == 0 else say("deadline.days_late", language, days=-days)
+
+
 def value(item: Any) -> str:
     """Any value an expression gives, written for a reader."""
     if item is None:

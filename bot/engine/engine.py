@@ -12,35 +12,31 @@ at the same question. No Telegram or Zalo types here; channels render the Replie
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot import formatting, parsing
+from bot.engine import enrolment, staff
 from bot.engine import questionnaire as qn
-from bot.engine import staff
 from bot.engine.messages import Button, Inbound, Outcome, Reply
+from bot.engine.report import Report
 from bot.texts import say
-from storage import campaigns, inbound, invites, people, submissions
+from storage import campaigns, inbound, people, submissions
 from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
-from storage.invites import InviteProblem
 from storage.models import (
     Campaign,
     Conversation,
     ConversationMode,
-    Invite,
     Person,
     PersonState,
     Role,
-    Submission,
     SubmissionStatus,
-    Unit,
 )
 from storage.units import fold
 
@@ -48,8 +44,6 @@ logger = logging.getLogger(__name__)
 
 Mode = ConversationMode
 CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-WRONG_CODES_ALLOWED = 5  # then the chat waits out the window before codes are checked again
-WRONG_CODES_WINDOW = timedelta(minutes=15)
 COMMANDS = {
     "start": "start",
     "baocao": "report",
@@ -122,7 +116,7 @@ class _Turn:
         self.today = self.now.astimezone(engine.timezone).date()
         self.person: Person | None = None
         self.conversation: Conversation
-        self._report: _Report | None = None
+        self._report: Report | None = None
 
     def t(self, key: str, **params: Any) -> str:
         return say(key, self.lang, **params)
@@ -161,7 +155,7 @@ class _Turn:
     def on_command(self, command: str, argument: str) -> Outcome:
         action = COMMANDS.get(command)
         if action == "start":
-            return self.join(argument) if argument else self.greet()
+            return enrolment.join(self, argument) if argument else self.greet()
         if action == "help":
             return Outcome([Reply(self.help_text())])
         if action == "cancel":
@@ -185,11 +179,11 @@ class _Turn:
         if mode is Mode.confirm_join:
             answer = self.typed_button(text, {"button.join_yes": True, "button.join_no": False})
             if answer is None:
-                return Outcome([self.join_question()])
-            return self.confirm_join(answer)
+                return Outcome([enrolment.join_question(self)])
+            return enrolment.confirm_join(self, answer)
         if self.person is None:
             if CODE_SHAPE.match(text):
-                return self.join(text)
+                return enrolment.join(self, text)
             return self.greet()
         if not self.is_reporter():
             return Outcome([Reply(self.help_text())])
@@ -210,7 +204,7 @@ class _Turn:
     def on_button(self, data: str) -> Outcome:
         kind, _, rest = data.partition(":")
         if kind == "join" and self.conversation.mode is Mode.confirm_join:
-            return self.confirm_join(rest == "yes")
+            return enrolment.confirm_join(self, rest == "yes")
         if kind in staff.BUTTONS:
             return staff.button(self, kind, rest) if self.is_staff() else self.stale()
         if not self.is_reporter():
@@ -297,81 +291,14 @@ class _Turn:
 
     # --- enrolment ---
 
-    def join(self, code: str) -> Outcome:
-        conversation = self.conversation
-        if conversation.failed_since and self.now - conversation.failed_since > WRONG_CODES_WINDOW:
-            conversation.failed_codes, conversation.failed_since = 0, None
-        if conversation.failed_codes >= WRONG_CODES_ALLOWED and conversation.failed_since:
-            wait = WRONG_CODES_WINDOW - (self.now - conversation.failed_since)
-            return self.reply("join.slow_down", minutes=max(1, math.ceil(wait.total_seconds() / 60)))
-        invite, problem = invites.find_invite(self.session, code=code.strip(), now=self.now)
-        if invite is None or problem is not None:
-            if problem is InviteProblem.unknown:
-                conversation.failed_codes += 1
-                conversation.failed_since = conversation.failed_since or self.now
-            return self.reply(f"join.{problem.value if problem else 'unknown'}")
-        if self.person is not None and self.person.role is not Role.reporter and invite.role is Role.reporter:
-            return self.reply("join.staff_cannot_report")
-        conversation.mode, conversation.pending = Mode.confirm_join, {"invite_id": invite.id}
-        return Outcome([self.join_question_for(invite)])
-
-    def join_question_for(self, invite: Invite) -> Reply:
-        if invite.role is Role.reporter and invite.unit_id is not None:
-            unit = self.session.get(Unit, invite.unit_id)
-            text = self.t("join.confirm_unit", unit=unit.name if unit else "?")
-            if self.person is not None and self.person.unit_id not in (None, invite.unit_id):
-                current = self.session.get(Unit, self.person.unit_id)
-                text += "\n" + self.t("join.switch_note", unit=current.name if current else "?")
-        else:
-            text = self.t("join.confirm_staff")
-        buttons = ((Button(self.t("button.join_yes"), "join:yes"), Button(self.t("button.join_no"), "join:no")),)
-        return Reply(text, buttons=buttons)
-
-    def join_question(self) -> Reply:
-        return Reply(
-            self.t("join.yes_or_no"),
-            buttons=((Button(self.t("button.join_yes"), "join:yes"), Button(self.t("button.join_no"), "join:no")),),
-        )
-
-    def confirm_join(self, yes: bool) -> Outcome:
-        invite_id = self.conversation.pending.get("invite_id")
-        self.conversation.mode, self.conversation.pending = Mode.idle, {}
-        invite = self.session.get(Invite, invite_id) if invite_id else None
-        if not yes or invite is None:
-            return self.reply("join.declined")
-        problem = invites.invite_problem(invite, now=self.now)
-        if problem is not None:
-            return self.reply(f"join.{problem.value}")
-        event = self.event
-        self.person = people.enrol(
-            self.session,
-            invite=invite,
-            channel=event.channel,
-            user_id=event.user_id,
-            chat_id=event.chat_id,
-            display_name=event.display_name,
-        )
-        self.conversation.person_id = self.person.id
-        self.conversation.failed_codes, self.conversation.failed_since = 0, None
-        self._report = None
-        if invite.role is not Role.reporter:
-            welcome = self.reply("join.welcome_staff")
-            welcome.menu = "staff"
-            return welcome
-        unit = self.session.get(Unit, invite.unit_id or 0)
-        outcome = self.reply("join.welcome_reporter", unit=unit.name if unit else "?")
-        follow = self.open_report()
-        outcome.replies.extend(follow.replies)
-        return outcome
-
     # --- the report ---
 
-    def report(self) -> _Report | None:
+    def report(self) -> Report | None:
         """The unit's report in the chat's campaign (loaded once per turn), or None when there is none."""
         if self._report is None and self.person is not None and self.person.unit_id is not None:
             campaign = self.current_campaign()
             if campaign is not None:
-                self._report = _Report.load(self, campaign, self.person.unit_id)
+                self._report = Report.load(self, campaign, self.person.unit_id)
         return self._report
 
     def current_campaign(self) -> Campaign | None:
@@ -432,7 +359,7 @@ class _Turn:
         self._report = None
         return self.open_report()
 
-    def proceed(self, report: _Report, before: list[str] | None = None) -> Outcome:
+    def proceed(self, report: Report, before: list[str] | None = None) -> Outcome:
         """Ask the next unanswered question, or show the summary when none is left."""
         notes = list(before or [])
         for broken, problem in report.walk.broken(self.lang):
@@ -447,7 +374,7 @@ class _Turn:
             replies.append(self.ask(report, question))
         return Outcome(replies)
 
-    def ask(self, report: _Report, question: Question, current: bool = False) -> Reply:
+    def ask(self, report: Report, question: Question, current: bool = False) -> Reply:
         """The question as a message with its buttons; remembers it as the question asked."""
         self.conversation.question_id = question.id
         if self.conversation.mode is not Mode.editing:
@@ -556,7 +483,7 @@ class _Turn:
             question, value, pressed=qn.display(question, qn.encode(question, value), self.lang) if pressed else None
         )
 
-    def answered(self, report: _Report, question: Question, value: Any) -> Reply:
+    def answered(self, report: Report, question: Question, value: Any) -> Reply:
         """The question's message once answered by a button: its text and the choice, no buttons."""
         heading = self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))
         return Reply(f"{heading}\n➜ {qn.display(question, qn.encode(question, value), self.lang)}")
@@ -604,7 +531,7 @@ class _Turn:
         self.conversation.pending = {}
         return Outcome([self.ask(report, question)])
 
-    def summary(self, report: _Report) -> Reply:
+    def summary(self, report: Report) -> Reply:
         self.conversation.mode, self.conversation.question_id = Mode.summary, None
         lines = [self.t("summary.heading", unit=report.unit.name), ""]
         lines += report.lines(report.walk.final())
@@ -717,130 +644,3 @@ class _Turn:
         summary = self.summary(report)
         prompt = self.pick_edit_prompt()
         return Outcome([summary, *prompt.replies])
-
-
-class _Report:
-    """A unit's report in one campaign during one turn: the draft answers and the walk over them."""
-
-    def __init__(
-        self,
-        turn: _Turn,
-        campaign: Campaign,
-        spec: CampaignSpec,
-        unit: Unit,
-        submission: Submission,
-        dropped: list[str],
-    ) -> None:
-        self.turn = turn
-        self.campaign = campaign
-        self.spec = spec
-        self.unit = unit
-        self.submission = submission
-        self.dropped = dropped
-        self.answers: dict[str, Any] = dict(submission.draft_answers)
-        self.closed = turn.today > campaign.closes_on
-        context = {
-            "today": turn.today,
-            "report_deadline": campaign.report_deadline,
-            "board_deadline": campaign.board_deadline,
-            "closes_on": campaign.closes_on,
-            "resolution_date": spec.resolution.date,
-            "register_members": unit.member_count,
-        }
-        self.walk = qn.Walk(spec.questionnaire, self.answers, context)
-        self._by_id = {q.id: q for q in spec.questionnaire}
-
-    @classmethod
-    def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> _Report:
-        session = turn.session
-        assert campaign.id is not None
-        unit, submission = submissions.unit_and_submission(
-            session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
-        )
-        spec = turn.engine.spec(campaign)
-        dropped: list[str] = []
-        if submission.draft_questionnaire_version != campaign.questionnaire_version:
-            dropped = cls._carry_over(session, campaign, spec, submission)
-        return cls(turn, campaign, spec, unit, submission, dropped)
-
-    @staticmethod
-    def _carry_over(session: Session, campaign: Campaign, spec: CampaignSpec, submission: Submission) -> list[str]:
-        """Move a draft to the campaign's new questionnaire: answers to questions that kept their id, type and
-        choices stay; the others are asked again. Submitted versions keep their own questionnaire version."""
-        old = {
-            q.id: q
-            for q in campaigns.questionnaire_at(
-                session, campaign_id=campaign.id or 0, version=submission.draft_questionnaire_version
-            )
-        }
-        kept, dropped = {}, []
-        for qid, raw in submission.draft_answers.items():
-            new = next((q for q in spec.questionnaire if q.id == qid), None)
-            before = old.get(qid)
-            same = (
-                new is not None
-                and before is not None
-                and new.type == before.type
-                and ({c.id for c in before.choices} <= {c.id for c in new.choices})
-            )
-            if same:
-                kept[qid] = raw
-            else:
-                dropped.append(qid)
-        submission.draft_answers = kept
-        submission.draft_questionnaire_version = campaign.questionnaire_version
-        session.add(submission)
-        return dropped
-
-    def question(self, question_id: str) -> Question | None:
-        return self._by_id.get(question_id)
-
-    def save(self) -> None:
-        person = self.turn.person
-        if self.answers != self.submission.draft_answers:
-            submissions.save_draft(
-                self.turn.session,
-                submission=self.submission,
-                answers=self.answers,
-                person_id=person.id if person else None,
-                now=self.turn.now,
-            )
-
-    def latest(self) -> Any:
-        if self.submission.latest_version == 0 or self.submission.id is None:
-            return None
-        return (submissions.list_versions(self.turn.session, submission_id=self.submission.id))[-1]
-
-    def draft_is_latest(self) -> bool:
-        latest = self.latest()
-        return latest is not None and latest.answers == self.answers
-
-    def intro(self) -> str:
-        days = (self.campaign.report_deadline - self.turn.today).days
-        when = (
-            say("deadline.days_left", self.turn.lang, days=days)
-            if days > 0
-            else (
-                say("deadline.today", self.turn.lang)
-                if days == 0
-                else say("deadline.days_late", self.turn.lang, days=-days)
-            )
-        )
-        return say(
-            "report.intro",
-            self.turn.lang,
-            title=self.campaign.title,
-            unit=self.unit.name,
-            deadline=formatting.day(self.campaign.report_deadline),
-            when=when,
-        )
-
-    def lines(self, answers: dict[str, Any], questions: list[Question] | None = None) -> list[str]:
-        """One line a question: "3. Hình thức: Trực tiếp"; numbered as the summary numbers them."""
-        questions = questions or self.spec.questionnaire
-        by_id = {q.id: q for q in questions}
-        shown = [by_id[qid] for qid in [q.id for q in questions] if qid in answers]
-        return [
-            f"{i}. {q.short(self.turn.lang)}: {qn.display(q, answers[q.id], self.turn.lang)}"
-            for i, q in enumerate(shown, start=1)
-        ]

@@ -130,13 +130,6 @@ def pick_campaign(turn: _Turn, action: str, argument: str) -> Outcome:
 # --- the state of play ---
 
 
-def deadline_words(turn: _Turn, campaign: Campaign) -> str:
-    days = (campaign.report_deadline - turn.today).days
-    if days > 0:
-        return say("deadline.days_left", turn.lang, days=days)
-    return say("deadline.today", turn.lang) if days == 0 else say("deadline.days_late", turn.lang, days=-days)
-
-
 def rate(part: int, whole: int) -> str:
     return formatting.decimal(100 * part / whole) if whole else "—"
 
@@ -171,7 +164,7 @@ def status_text(turn: _Turn, campaign: Campaign) -> str:
             "status.deadline",
             lang,
             deadline=formatting.day(campaign.report_deadline),
-            when=deadline_words(turn, campaign),
+            when=formatting.days_to(campaign.report_deadline, turn.today, lang),
         ),
     ]
     upcoming = ladder.next_step(
