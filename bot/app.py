@@ -1,5 +1,12 @@
-"""The composition root: builds the database, the engine and the channels from settings.
+"""The composition root: builds the database, the engine, the channels and the reminders from settings.
 
+Usage:
+    run(settings)  # `nqbot run`: every channel whose token is set, until SIGINT/SIGTERM
+
+One event loop serves Telegram (long polling) and Zalo (long polling, or its webhook when WEBHOOK_URL is set)
+side by side. They share the database, the engine and one sender, which reaches each person through their
+own channel. A channel that cannot start (network down, token refused) is tried again in the background with
+a growing pause while the other runs; its nudges wait in the outbox until it is up.
 The CLI only calls these; nothing here runs at import time.
 """
 
@@ -7,45 +14,137 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from typing import Protocol
 
 from telegram import Update
+from telegram.error import TelegramError
 
-from bot.channels import telegram
+from bot.channels import telegram, zalo
 from bot.channels.telegram import AnyApplication
+from bot.channels.zalo_api import ZaloApi
 from bot.engine import Engine
 from bot.settings import Settings
 from scheduler.jobs import Reminders
-from scheduler.sender import Sender
+from scheduler.sender import Delivery, Sender
 from storage import migrate
 from storage.database import Database
 from storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
+RETRY_FIRST = 10.0  # seconds before a channel that did not start is tried again; doubled up to RETRY_MAX
+RETRY_MAX = 300.0
+
 
 def configure_logging(verbose: bool = False) -> None:
+    # force: the CLI group has already configured logging at WARNING, which would make this a no-op.
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
     )
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # two lines a minute for the outbox job
 
 
 def make_engine(settings: Settings, database: Database) -> Engine:
     return Engine(database, timezone=settings.timezone, language=settings.nqbot_language)
 
 
-def run_telegram(settings: Settings) -> None:
-    """Run the bot with long polling, and its reminders, until interrupted (SIGINT/SIGTERM)."""
-    token = settings.require_telegram_token()
-    database = Database(settings.database_url)
-    engine = make_engine(settings, database)
-    running: list[Reminders] = []
+class Service(Protocol):
+    """A channel as the app runs it: started, stopped, and its way of sending the outbox's messages."""
 
-    async def start(application: AnyApplication) -> None:
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def delivery(self) -> Delivery: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class TelegramService:
+    """python-telegram-bot's application, started by hand (run_polling would own the event loop)."""
+
+    name = Channel.telegram.value
+
+    def __init__(self, application: AnyApplication) -> None:
+        self.application = application
+        self.delivery = telegram.TelegramDelivery(application.bot)
+
+    async def start(self) -> None:
+        application = self.application
+        await application.initialize()
+        if application.post_init is not None:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, error_callback=self._poll_error)
+        await application.start()
+        logger.info("Telegram bot @%s: long polling", application.bot.username)
+
+    def _poll_error(self, exc: TelegramError) -> None:
+        """A failed getUpdates goes to the application's error handler, as run_polling does it."""
+        self.application.create_task(self.application.process_error(error=exc, update=None))
+
+    async def stop(self) -> None:
+        application = self.application
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+
+def build_services(settings: Settings, engine: Engine) -> list[Service]:
+    """A service for each channel whose token is set."""
+    services: list[Service] = []
+    if token := settings.telegram_token():
+        application = telegram.build_application(
+            token=token, base_url=settings.telegram_api_base_url, engine=engine, language=settings.nqbot_language
+        )
+        services.append(TelegramService(application))
+    if token := settings.zalo_token():
+        quota = zalo.Quota(
+            engine.database,
+            timezone=settings.timezone,
+            monthly=settings.zalo_monthly_quota,
+            language=settings.nqbot_language,
+        )
+        channel = zalo.ZaloChannel(
+            engine,
+            ZaloApi(token, settings.zalo_api_base_url),
+            quota=quota,
+            actions=zalo.TypedActions(),
+            language=settings.nqbot_language,
+            poll_interval=settings.zalo_poll_interval,
+        )
+        webhook = None
+        if settings.webhook_url:
+            webhook = zalo.Webhook(
+                settings.webhook_url, settings.require_webhook_secret(), settings.webhook_host, settings.webhook_port
+            )
+        services.append(zalo.ZaloService(channel, webhook=webhook))
+    return services
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the configured channels and the reminders until `stop` is set."""
+    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    secrets = [value for value in (settings.telegram_token(), settings.zalo_token(), webhook_secret) if value]
+    database = Database(settings.database_url)
+    services: list[Service] = []
+    retries: list[asyncio.Task[None]] = []
+    reminders: Reminders | None = None
+    try:
         await asyncio.to_thread(migrate.upgrade, database.engine)
-        deliveries = {Channel.telegram.value: telegram.TelegramDelivery(application.bot)}
+        engine = make_engine(settings, database)
+        services = build_services(settings, engine)
+        deliveries: dict[str, Delivery] = {}  # only channels that are up: the sender defers the others' rows
         sender = Sender(
             database,
             deliveries,
@@ -54,21 +153,64 @@ def run_telegram(settings: Settings) -> None:
             rate=settings.nqbot_send_rate,
         )
         reminders = Reminders(database, sender, timezone=settings.timezone, language=settings.nqbot_language)
+        # Each channel gets a first try before the reminders start, so the first drain finds them up.
+        started = await asyncio.gather(*(_try_start(service, secrets) for service in services))
+        for service, up in zip(services, started, strict=True):
+            if up:
+                deliveries[service.name] = service.delivery
+            else:
+                retries.append(asyncio.create_task(_keep_trying(service, deliveries, secrets)))
         await reminders.start()
-        running.append(reminders)
-        logger.info("database ready, reminders scheduled; polling Telegram")
-
-    async def stop(application: AnyApplication) -> None:
-        for reminders in running:
+        logger.info("database ready, reminders scheduled; channels up: %s", ", ".join(deliveries) or "none")
+        await stop.wait()
+    finally:
+        for task in retries:
+            task.cancel()
+        if reminders is not None:
             reminders.shutdown()
+        for service in services:
+            try:
+                await service.stop()
+            except Exception as exc:
+                logger.warning("%s did not stop cleanly: %s", service.name, _scrub(exc, secrets))
         await asyncio.to_thread(database.dispose)
 
-    application = telegram.build_application(
-        token=token,
-        base_url=settings.telegram_api_base_url,
-        engine=engine,
-        language=settings.nqbot_language,
-        on_start=start,
-        on_stop=stop,
-    )
-    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+async def _try_start(service: Service, secrets: list[str]) -> bool:
+    try:
+        await service.start()
+    except Exception as exc:  # e.g. python-telegram-bot's InvalidToken names the token: logged scrubbed
+        logger.error("%s did not start: %s", service.name, _scrub(exc, secrets))
+        return False
+    return True
+
+
+async def _keep_trying(service: Service, deliveries: dict[str, Delivery], secrets: list[str]) -> None:
+    pause = RETRY_FIRST
+    while True:
+        logger.info("trying %s again in %.0f s", service.name, pause)
+        await asyncio.sleep(pause)
+        if await _try_start(service, secrets):
+            deliveries[service.name] = service.delivery
+            return
+        pause = min(RETRY_MAX, pause * 2)
+
+
+def _scrub(exc: BaseException, secrets: list[str]) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def run(settings: Settings) -> None:
+    """Run the bot on every configured channel, and its reminders, until interrupted (SIGINT/SIGTERM)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop)
+
+    asyncio.run(main())

@@ -218,13 +218,14 @@ def status() -> None:
 
 @cli.command()
 def run() -> None:
-    """Run the bot on Telegram (long polling) until stopped with Ctrl-C or SIGTERM."""
-    from bot.app import configure_logging, run_telegram
+    """Run the bot on Telegram and/or Zalo (whichever tokens are set) until stopped with Ctrl-C or SIGTERM."""
+    from bot.app import configure_logging
+    from bot.app import run as run_bot
 
     settings = load_settings()
-    settings.require_telegram_token()  # before logging starts: a missing token is one line, exit 2
+    settings.require_any_token()  # before logging starts: a missing token is one line, exit 2
     configure_logging()
-    run_telegram(settings)
+    run_bot(settings)
 
 
 @cli.command()

@@ -23,13 +23,17 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     zalo_bot_token: SecretStr | None = None
-    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"  # a trailing "/bot" is accepted too
+    zalo_poll_interval: float = Field(default=1.0, gt=0)  # seconds between long polls; Zalo asks for ≥ 1
+    zalo_monthly_quota: int = Field(default=3000, gt=0)  # messages a month the Zalo plan allows (free: 3,000)
     database_url: str = "sqlite:///./data/nqbot.db"
     nqbot_timezone: str = "Asia/Ho_Chi_Minh"
     nqbot_language: Literal["vi", "en"] = "vi"
     nqbot_send_rate: float = Field(default=25.0, gt=0, le=30)  # messages a second the sender allows itself
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"  # where the webhook server listens (behind a TLS reverse proxy)
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("nqbot_timezone")
     @classmethod
@@ -52,11 +56,38 @@ class Settings(BaseSettings):
         """Return the Zalo token, or fail with one clear line when it is missing or a placeholder."""
         return _require(self.zalo_bot_token, "ZALO_BOT_TOKEN")
 
+    def require_any_token(self) -> None:
+        """Fail with one clear line unless a channel can run: a Telegram or a Zalo token (with WEBHOOK_URL, a
+        WEBHOOK_SECRET of 8–256 characters too, since Zalo requires one)."""
+        if self.zalo_token() is None:
+            self.require_telegram_token()
+        elif self.webhook_url:
+            self.require_webhook_secret()
+
+    def telegram_token(self) -> str | None:
+        """The Telegram token, or None when it is unset or a placeholder (Telegram then does not run)."""
+        return _optional(self.telegram_bot_token)
+
+    def zalo_token(self) -> str | None:
+        """The Zalo token, or None when it is unset or a placeholder (Zalo then does not run)."""
+        return _optional(self.zalo_bot_token)
+
+    def require_webhook_secret(self) -> str:
+        secret = _require(self.webhook_secret, "WEBHOOK_SECRET")
+        if not 8 <= len(secret) <= 256:
+            raise ConfigError("WEBHOOK_SECRET must be 8 to 256 characters long")
+        return secret
+
     def sqlite_path(self) -> Path | None:
         """The database file when DATABASE_URL is SQLite on disk, else None."""
         from storage.database import sqlite_file
 
         return sqlite_file(self.database_url)
+
+
+def _optional(secret: SecretStr | None) -> str | None:
+    value = secret.get_secret_value().strip() if secret else ""
+    return None if value.lower() in _PLACEHOLDERS else value
 
 
 def _require(secret: SecretStr | None, name: str) -> str:

@@ -175,7 +175,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Mã mời dành cho cán bộ Ban Tuyên giáo. Đồng chí xác nhận tham gia?",
         "This invite is for the propaganda board's staff. Do you confirm?",
     ),
-    "join.yes_or_no": ("Đồng chí bấm “Xác nhận” hoặc “Không phải”.", "Please press “Confirm” or “Not me”."),
+    "join.yes_or_no": ("Đồng chí trả lời “Xác nhận” hoặc “Không phải”.", "Please answer “Confirm” or “Not me”."),
     "join.declined": (
         "Đã hủy. Nếu mã mời không đúng đơn vị, đồng chí liên hệ Ban Tuyên giáo.",
         "Cancelled. If the invite is for the wrong unit, contact the propaganda board.",
@@ -231,18 +231,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "question.hint.text": ("(gõ câu trả lời)", "(type your answer)"),
     "question.hint.single_choice": (
-        "(bấm một lựa chọn hoặc gõ số thứ tự)",
-        "(press a choice or type its number)",
+        "(chọn một: gõ số thứ tự hoặc bấm nút)",
+        "(choose one: type its number or press its button)",
     ),
     "question.hint.multi_choice": (
-        "(chọn một hoặc nhiều rồi bấm “Xong”, hoặc gõ các số, ví dụ 1, 3)",
+        "(chọn một hoặc nhiều: gõ các số, ví dụ 1, 3, hoặc bấm các nút rồi “Xong”)",
         "(choose one or more then press “Done”, or type the numbers, e.g. 1, 3)",
     ),
     "question.hint.yes_no": ("(có / không)", "(yes / no)"),
     "question.current": ("Câu trả lời hiện tại: {answer}", "Current answer: {answer}"),
     "question.prefill": (
-        "Theo sổ đơn vị: {value}. Bấm nút nếu đúng, hoặc gõ số khác.",
-        "The unit register says {value}. Press it if right, or type another number.",
+        "Theo sổ đơn vị: {value}. Gõ lại số này nếu đúng, hoặc gõ số khác.",
+        "The unit register says {value}. Type it if right, or type another number.",
     ),
     "question.optional": ("Có thể bỏ qua câu này.", "You may skip this question."),
     "answer.yes": ("Có", "Yes"),
@@ -268,7 +268,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "I didn't understand. Type “send” or “edit N” (N is the question number).",
     ),
     "edit.which": (
-        "Đồng chí muốn sửa câu nào? Bấm số hoặc gõ số câu (1–{count}).",
+        "Đồng chí muốn sửa câu nào? Gõ số câu (1–{count}).",
         "Which answer do you want to change? Press or type its number (1–{count}).",
     ),
     "edit.no_such": (
@@ -308,8 +308,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nudge.days_late": ("đã quá hạn {days} ngày (hạn {deadline})", "{days} days overdue (due {deadline})"),
     "nudge.draft": ("Đồng chí còn {count} câu chưa trả lời.", "You have {count} questions left to answer."),
     "nudge.action": (
-        "Đồng chí bấm “Làm báo cáo” hoặc gõ /baocao để tiếp tục.",
-        "Press “Open the report” or type /report to continue.",
+        "Đồng chí gõ /baocao (hoặc “làm báo cáo”) để tiếp tục.",
+        "Type /report (or “open the report”) to continue.",
     ),
     "button.open_report": ("Làm báo cáo", "Open the report"),
     "digest.heading": ("Tình hình báo cáo {title} – {date}", "Reporting on {title} – {date}"),
@@ -441,6 +441,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chart.attendance": ("Tỷ lệ đảng viên tham gia: {rate}%", "Members attending: {rate}%"),
     "chart.rate_axis": ("Tỷ lệ tham gia (%)", "Attendance rate (%)"),
     "chart.units_axis": ("Số đơn vị", "Units"),
+    # --- Zalo ---
+    "zalo.quota_warning": (
+        "Bot Zalo đã gửi {sent}/{quota} tin nhắn trong tháng {month} ({percent}% hạn mức của gói miễn phí). "
+        "Khi hết hạn mức, tin nhắn nhắc và trả lời trên Zalo có thể không tới được người báo cáo cho đến hết tháng.",
+        "The Zalo bot has sent {sent}/{quota} messages in {month} ({percent}% of the free plan's allowance). "
+        "Once it is used up, reminders and replies on Zalo may not reach reporters until the month ends.",
+    ),
+    "zalo.no_attachment": (
+        "(Tệp “{filename}” không gửi được qua Zalo; đồng chí dùng Telegram hoặc dòng lệnh để lấy tệp.)",
+        "(The file “{filename}” cannot be sent on Zalo; use Telegram or the command line to get it.)",
+    ),
     # --- channels ---
     "error.retry": (
         "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",

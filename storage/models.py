@@ -305,3 +305,15 @@ class Notice(SQLModel, table=True):
     last_error: str | None = None
     sent_at: datetime | None = _at(default=None)
     created_at: datetime = _at(default_factory=utcnow)
+
+
+class ChannelUsage(SQLModel, table=True):
+    """Messages a channel sent in one month, for plans that cap them (Zalo's free plan: 3,000 a month)."""
+
+    __table_args__ = (UniqueConstraint("channel", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(sa_type=EnumText(Channel, 16))
+    month: str = Field(sa_type=String(7))  # "2026-11", in the bot's time zone
+    sent: int = 0
+    updated_at: datetime = _at(default_factory=utcnow)

@@ -127,3 +127,12 @@ async def enrol_with(engine: Engine, code: str, user_id: str) -> None:
     dialogue = Dialogue(engine, user_id)
     await dialogue.say(f"/start {code}")
     await dialogue.press("join:yes")
+
+
+async def test_on_a_channel_without_buttons_everything_can_be_typed(engine: Engine, database: Database) -> None:
+    zalo = Dialogue(engine, "z1", Channel.zalo)
+    code = invite_code(database, "CB-SNV")
+    assert "Chi bộ Sở Nội vụ" in await zalo.say(f"DK {code}")
+    assert "Câu 1." in await zalo.say("Xác nhận")
+    await zalo.say("/huy")
+    assert "Câu 1." in await zalo.say("làm báo cáo")  # the nudge's words open the report

@@ -58,6 +58,7 @@ COMMANDS = {
     "help": "help",
 }
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+OPEN_REPORT_WORDS = {"lam bao cao", "bao cao", "baocao", "report", "open the report"}
 SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
@@ -182,8 +183,9 @@ class _Turn:
                 return Outcome([enrolment.join_question(self)])
             return enrolment.confirm_join(self, answer)
         if self.person is None:
-            if CODE_SHAPE.match(text):
-                return enrolment.join(self, text)
+            code = re.sub(r"^(?:dk|đk|dang ky|đăng ký)\s+", "", text, flags=re.IGNORECASE)
+            if CODE_SHAPE.match(code):  # a code typed alone or after "DK" (Zalo has no deep links)
+                return enrolment.join(self, code)
             return self.greet()
         if not self.is_reporter():
             return Outcome([Reply(self.help_text())])
@@ -199,6 +201,8 @@ class _Turn:
             return self.summary_text(text)
         if mode is Mode.pick_edit:
             return self.pick_edit_text(text)
+        if fold(text) in OPEN_REPORT_WORDS:
+            return self.open_report()
         return self.reply("idle.hint")
 
     def on_button(self, data: str) -> Outcome:
@@ -546,7 +550,7 @@ class _Turn:
         match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d{1,4})", words)
         if match:
             return self.edit_number(int(match.group(1)))
-        if words in {"sua", "edit", "change"}:
+        if words in {"sua", "edit", "change", "sua mot cau", "change an answer"}:
             return self.pick_edit_prompt()
         report = self.report()
         assert report is not None

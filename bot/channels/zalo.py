@@ -1,0 +1,408 @@
+"""Zalo through its Bot API: updates in (long polling or a webhook), the engine's replies out as plain text.
+
+Usage:
+    api = ZaloApi(token, settings.zalo_api_base_url)
+    quota, actions = Quota(database, timezone=tz), TypedActions()
+    channel = ZaloChannel(engine, api, quota=quota, actions=actions)
+    service = ZaloService(channel, webhook=None)  # long polling; or Webhook(url, secret, host, port)
+    await service.start()
+    sender = Sender(database, {"zalo": ZaloDelivery(api, quota=quota, actions=actions)}, timezone=tz)
+
+Zalo has no buttons: a question's choices become numbered lines (typing the number or the label answers)
+and action buttons are left out, since the text names their typed alternative ("gõ “gửi”"); typing an
+action's label still presses it, as in the terminal demo. Texts are cut at 2,000 UTF-16 units between
+words. Stickers, photos and voice notes are answered with a request to type. Each update is recorded by
+its message id in the database in the transaction that handles it, so a redelivered update is handled once.
+Every message sent is counted per month (Zalo's free plan allows 3,000); staff are warned once at 80 %.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.channels.zalo_api import ZaloApi, ZaloApiError
+from bot.channels.zalo_webhook import WebhookServer
+from bot.engine import Engine, Inbound, Reply
+from bot.engine.engine import system_clock
+from bot.texts import say
+from scheduler.sender import Delivered, Result
+from storage import inbound, nudges, usage
+from storage.database import Database
+from storage.models import Channel
+from storage.units import fold
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # UTF-16 code units a sendMessage text may have
+TEXT_EVENT = "message.text.received"
+MAX_BACKOFF = 60.0
+
+
+# --- rendering ---
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a text into pieces of at most `limit` UTF-16 units: at a line break in the last half of a piece,
+    else between words; only a single word longer than a piece is cut inside."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while utf16_units(rest) > limit:
+        fits, used = 0, 0
+        for char in rest:
+            used += 2 if ord(char) > 0xFFFF else 1
+            if used > limit:
+                break
+            fits += 1
+        window = rest[:fits]
+        at = window.rfind("\n")
+        if at < fits // 2:
+            at = max(at, window.rfind(" "))
+        piece, rest = (window, rest[fits:]) if at <= 0 else (window[:at], rest[at + 1 :])
+        if piece.strip():
+            pieces.append(piece.rstrip())
+        rest = rest.lstrip(" \n")
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def render(reply: Reply, language: str = "vi") -> str:
+    """The reply as Zalo shows it: its text, then its choices as numbered lines; action buttons are left out."""
+    lines = [reply.text] if reply.text else []
+    lines += [f"{i}. {button.label}" for i, button in enumerate(reply.choices, start=1)]
+    if reply.attachment is not None:  # Zalo takes no uploads: say where to get the file instead
+        lines.append(say("zalo.no_attachment", language, filename=reply.attachment.filename))
+    return "\n".join(lines)
+
+
+class TypedActions:
+    """The action buttons of the last message each chat got, so that typing a label presses it.
+
+    In memory only, and bounded: after a restart the engine's own typed words ("gửi", "có", numbers) still work."""
+
+    def __init__(self, chats: int = 10_000) -> None:
+        self.chats = chats
+        self._by_chat: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    def remember(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        self._by_chat.pop(chat_id, None)
+        actions = {fold(b.label): b.data for reply in replies for row in reply.buttons for b in row}
+        if actions:
+            self._by_chat[chat_id] = actions
+            while len(self._by_chat) > self.chats:
+                self._by_chat.popitem(last=False)
+
+    def pressed(self, chat_id: str, text: str) -> str | None:
+        """The data of the button whose label was typed, if any."""
+        return self._by_chat.get(chat_id, {}).get(fold(text))
+
+
+# --- the monthly quota ---
+
+
+class Quota:
+    """Counts the Zalo messages sent each month in the database and warns staff (a notice each) once when the
+    month's count reaches `warn_at` of the plan's `monthly` allowance."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        timezone: ZoneInfo,
+        monthly: int = 3000,
+        warn_at: float = 0.8,
+        language: str = "vi",
+        clock: Callable[[], datetime] = system_clock,
+    ) -> None:
+        self.database = database
+        self.timezone = timezone
+        self.monthly = monthly
+        self.warn_at = warn_at
+        self.language = language
+        self.clock = clock
+
+    async def count(self, sent: int) -> None:
+        """Add `sent` messages to this month's count; a database error is logged, never stops a send."""
+        if sent <= 0:
+            return
+        now = self.clock()
+        month = now.astimezone(self.timezone).strftime("%Y-%m")
+        try:
+            await self.database.run(partial(self._record, month=month, sent=sent, now=now))
+        except Exception:
+            logger.exception("could not count %d Zalo message(s)", sent)
+
+    def _record(self, session: Session, *, month: str, sent: int, now: datetime) -> None:
+        before, after = usage.add_sent(session, channel=Channel.zalo, month=month, count=sent, now=now)
+        threshold = math.ceil(self.monthly * self.warn_at)
+        if before < threshold <= after:
+            logger.warning("Zalo: %d of the month's %d messages sent (%s)", after, self.monthly, month)
+            year, number = month.split("-")
+            text = say(
+                "zalo.quota_warning",
+                self.language,
+                sent=after,
+                quota=self.monthly,
+                month=f"{int(number)}/{year}",
+                percent=math.floor(100 * after / self.monthly),
+            )
+            for person in nudges.staff(session):
+                nudges.add_notice(
+                    session, campaign_id=None, person_id=person.id or 0, key=f"quota:zalo:{month}", text=text
+                )
+        if before < self.monthly <= after:
+            logger.warning("Zalo: the month's %d messages are used up (%s)", self.monthly, month)
+
+
+# --- receiving ---
+
+
+class _ChatLocks:
+    """One lock a chat, dropped when nobody holds or waits for it: a chat's updates are handled in order."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+class ZaloChannel:
+    """Turns Zalo updates into Inbound events for the engine and sends its replies back."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        api: ZaloApi,
+        *,
+        quota: Quota,
+        actions: TypedActions,
+        language: str = "vi",
+        poll_interval: float = 1.0,
+        poll_timeout: int = 30,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.engine = engine
+        self.api = api
+        self.quota = quota
+        self.actions = actions
+        self.language = language
+        self.poll_interval = poll_interval  # Zalo asks for at least 1 s between polls; tests shorten it
+        self.poll_timeout = poll_timeout
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._locks = _ChatLocks()
+
+    async def poll(self) -> None:
+        """Long-poll until cancelled: each update handled before the next poll, polls `poll_interval` apart,
+        and a growing pause (up to a minute) while polls fail."""
+        failures = 0
+        while True:
+            started = self.monotonic()
+            try:
+                updates = await self.api.get_updates(self.poll_timeout)
+            except ZaloApiError as exc:
+                failures += 1
+                pause = min(MAX_BACKOFF, 2.0 ** (failures - 1))
+                logger.warning("Zalo getUpdates failed (%s); polling again in %.0f s", exc, pause)
+                await self.sleep(pause)
+                continue
+            failures = 0
+            for update in updates:
+                try:
+                    await self.handle_update(update)
+                except Exception:  # a database error, say: logged; polling goes on
+                    logger.exception("error while handling a Zalo update")
+            await self.sleep(max(0.0, self.poll_interval - (self.monotonic() - started)))
+
+    async def handle_update(self, update: Mapping[str, Any]) -> None:
+        """Answer one update: a webhook's `{ok, result}` wrapper or the bare update."""
+        result = update.get("result")
+        event = result if isinstance(result, Mapping) else update
+        message = event.get("message")
+        if not isinstance(message, Mapping):
+            logger.info("Zalo update without a message ignored: %s", event.get("event_name"))
+            return
+        chat, sender = _mapping(message.get("chat")), _mapping(message.get("from"))
+        chat_id = str(chat.get("id") or sender.get("id") or "")
+        if not chat_id or sender.get("is_bot"):
+            return
+        private = chat.get("chat_type", "PRIVATE") == "PRIVATE"
+        text = message.get("text")
+        async with self._locks.hold(chat_id):
+            if isinstance(text, str) and text.strip() and event.get("event_name") in (TEXT_EVENT, None):
+                pressed = self.actions.pressed(chat_id, text)
+                typed = Inbound(
+                    Channel.zalo,
+                    str(sender.get("id") or chat_id),
+                    chat_id,
+                    text=None if pressed else text,
+                    button=pressed,
+                    display_name=str(sender.get("display_name") or sender.get("first_name") or ""),
+                    private=private,
+                    event_id=_event_id(message),
+                )
+                await self._on_text(typed)
+            elif private:
+                await self._on_other(message, chat_id)
+
+    async def _on_text(self, typed: Inbound) -> None:
+        """Passes typed text (a command, an answer, or an action's label) to the engine and sends its replies."""
+        chat_id = typed.chat_id
+        try:
+            outcome = await self.engine.handle(typed)
+        except Exception:
+            logger.exception("error while handling a Zalo update")
+            await self.send(chat_id, [Reply(say("error.retry", self.language))])
+            return
+        replies = outcome.replies or ([outcome.edit] if outcome.edit is not None else [])
+        await self.send(chat_id, replies)
+
+    async def _on_other(self, message: Mapping[str, Any], chat_id: str) -> None:
+        """Asks for text when someone sends a sticker, a photo, a voice note or anything else (once an update)."""
+        event_id = _event_id(message)
+        if event_id is not None:
+            first = partial(inbound.first_delivery, channel=Channel.zalo, event_id=event_id)
+            if not await self.engine.database.run(first):
+                return
+        await self.send(chat_id, [Reply(say("input.unsupported", self.language))])
+
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        """Send the replies as text; a failure is logged (the update's effects are already stored)."""
+        if replies:
+            self.actions.remember(chat_id, replies)
+        sent = 0
+        try:
+            for reply in replies:
+                for piece in split(render(reply, self.language)):
+                    await self.api.send_message(chat_id, piece)
+                    sent += 1
+        except ZaloApiError as exc:
+            logger.warning("could not send to Zalo chat %s: %s", chat_id, exc)
+        finally:
+            await self.quota.count(sent)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _event_id(message: Mapping[str, Any]) -> str | None:
+    value = message.get("message_id")
+    return str(value)[:64] if value else None
+
+
+# --- sending nudges and notices ---
+
+
+class ZaloDelivery:
+    """Sends the sender's messages (nudges, notices) through the Bot API and says how it went."""
+
+    def __init__(self, api: ZaloApi, *, quota: Quota, actions: TypedActions, language: str = "vi") -> None:
+        self.api = api
+        self.quota = quota
+        self.actions = actions
+        self.language = language
+
+    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+        sent = 0
+        try:
+            for piece in split(render(reply, self.language)):
+                await self.api.send_message(chat_id, piece)
+                sent += 1
+        except ZaloApiError as exc:
+            return failed(exc)
+        finally:
+            await self.quota.count(sent)
+        self.actions.remember(chat_id, [reply])
+        return Delivered(Result.sent)
+
+
+def failed(exc: ZaloApiError) -> Delivered:
+    """What a failed send means for the sender. Zalo's error codes are not documented: 403 is taken as
+    "blocked"; everything else (429 included, which comes without a wait) is tried again later."""
+    if exc.status == 403 or exc.error_code == 403:
+        return Delivered(Result.blocked, error=str(exc))
+    return Delivered(Result.transient, error=str(exc))
+
+
+# --- running ---
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str  # the public HTTPS URL Zalo posts to (a reverse proxy forwards it to host:port)
+    secret: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+class ZaloService:
+    """Receives Zalo updates: by long polling, or through a webhook when one is configured."""
+
+    name = Channel.zalo.value
+
+    def __init__(self, channel: ZaloChannel, *, webhook: Webhook | None = None) -> None:
+        self.channel = channel
+        self.api = channel.api
+        self.webhook = webhook
+        self.delivery = ZaloDelivery(
+            channel.api, quota=channel.quota, actions=channel.actions, language=channel.language
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._server: WebhookServer | None = None
+
+    async def start(self) -> None:
+        """Check the token (getMe), then start polling, or start the webhook server and register it."""
+        me = await self.api.get_me()
+        if self.webhook is None:
+            with suppress(ZaloApiError):  # none set, most often; getUpdates would fail while one is
+                await self.api.delete_webhook()
+            self._task = asyncio.create_task(self.channel.poll(), name="zalo-poll")
+            logger.info("Zalo bot %s: long polling", me.get("account_name", "?"))
+            return
+        if self._server is None:
+            self._server = WebhookServer(
+                self.channel.handle_update, secret=self.webhook.secret, host=self.webhook.host, port=self.webhook.port
+            )
+            await self._server.start()
+        await self.api.set_webhook(self.webhook.url, self.webhook.secret)
+        logger.info("Zalo bot %s: webhook on %s:%d", me.get("account_name", "?"), self.webhook.host, self._server.port)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        if self._server is not None:
+            await self._server.stop()
+        await self.api.close()

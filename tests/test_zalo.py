@@ -1,0 +1,384 @@
+"""The Zalo channel in process: the client's envelope, splitting and rendering, dedupe, typed presses, the
+quota warning, the webhook's secret, and a campaign where a Telegram and a Zalo reporter both report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.channels.zalo import Quota, TypedActions, ZaloChannel, ZaloDelivery, render, split, utf16_units
+from bot.channels.zalo_api import ZaloApi, ZaloApiError
+from bot.channels.zalo_webhook import WebhookServer
+from bot.engine import Attachment, Button, Engine, Reply
+from bot.settings import Settings
+from scheduler.sender import Result
+from storage import usage
+from storage.campaign_spec import CampaignSpec
+from storage.database import Database
+from storage.errors import ConfigError
+from storage.models import Campaign, Channel, ChannelUsage, InboundEvent, Notice, Person, Role
+from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
+from tests.fakes.zalo_api import FakeZalo
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+TOKEN = "1234567890:zalo-test-token"
+
+
+def typed_steps(steps: list[tuple[str, str]], spec: CampaignSpec) -> list[str]:
+    """The report's steps as a Zalo reporter types them: a pressed choice by its number, a skip as “bỏ qua”."""
+    questions = {q.id: q for q in spec.questionnaire}
+    typed = []
+    for kind, value in steps:
+        action, _, rest = value.partition(":")
+        if kind == "say":
+            typed.append(value)
+        elif action == "ans":
+            qid, _, choice = rest.partition(":")
+            typed.append(str([c.id for c in questions[qid].choices].index(choice) + 1))
+        else:
+            assert action == "skip", value
+            typed.append("bỏ qua")
+    return typed
+
+
+# --- rendering ---
+
+
+def test_a_short_text_is_one_piece_and_a_long_one_is_cut_between_words() -> None:
+    assert split("Xin chào đồng chí") == ["Xin chào đồng chí"]
+    words = [f"từ{i}" for i in range(1200)]  # about 6,000 characters
+    pieces = split(" ".join(words))
+    assert len(pieces) == 4 and all(utf16_units(p) <= 2000 for p in pieces)
+    assert " ".join(pieces).split() == words  # no word broken, none lost
+
+
+def test_lines_are_kept_whole_when_they_fit_and_emoji_count_double() -> None:
+    lines = [f"{i}. Chi bộ số {i} – chưa báo cáo" for i in range(200)]
+    pieces = split("\n".join(lines))
+    assert all(p.split("\n")[0] in lines and p.split("\n")[-1] in lines for p in pieces)
+    emoji = split("📊" * 1500)  # 3,000 UTF-16 units, one "word": cut inside, never between a surrogate pair
+    assert [utf16_units(p) for p in emoji] == [2000, 1000]
+
+
+@given(st.lists(st.text(alphabet="aăâbcdđeêo📊 \n", min_size=1, max_size=40), max_size=300))
+def test_every_piece_fits_and_the_words_survive(chunks: list[str]) -> None:
+    text = " ".join(chunks)
+    pieces = split(text, limit=120)
+    assert all(1 <= utf16_units(p) <= 120 for p in pieces)
+    assert " ".join(pieces).split() == text.split() or any(utf16_units(w) > 120 for w in text.split())
+
+
+def test_choices_are_numbered_and_action_buttons_left_out() -> None:
+    reply = Reply(
+        "Câu 1. Đã tổ chức chưa?",
+        choices=(Button("Đã tự tổ chức", "ans:held:a"), Button("Chưa tổ chức", "ans:held:b")),
+        buttons=((Button("Bỏ qua", "skip:held"),),),
+    )
+    assert render(reply) == "Câu 1. Đã tổ chức chưa?\n1. Đã tự tổ chức\n2. Chưa tổ chức"
+    chart = Reply("Thống kê", attachment=Attachment("thongke.png", b"png", picture=True))
+    assert "“thongke.png” không gửi được qua Zalo" in render(chart)
+
+
+def test_typing_an_action_label_presses_it_until_the_next_message() -> None:
+    actions = TypedActions(chats=2)
+    actions.remember("c1", [Reply("Xác nhận?", buttons=((Button("Xác nhận", "join:yes"),),))])
+    assert actions.pressed("c1", "xac nhan") == "join:yes" and actions.pressed("c1", "có") is None
+    actions.remember("c1", [Reply("Câu 1.")])
+    assert actions.pressed("c1", "Xác nhận") is None
+    for chat in ("c2", "c3", "c4"):
+        actions.remember(chat, [Reply("?", buttons=((Button("Gửi", "submit"),),))])
+    assert actions.pressed("c2", "gửi") is None and actions.pressed("c4", "gửi") == "submit"  # bounded
+
+
+def test_run_needs_a_token_of_either_channel_and_a_real_secret_for_the_webhook() -> None:
+    def settings(**values: Any) -> Settings:
+        empty: dict[str, Any] = {"telegram_bot_token": None, "zalo_bot_token": None, "webhook_url": None}
+        return Settings(_env_file=None, **(empty | values))
+
+    settings(zalo_bot_token="1:abc").require_any_token()  # Zalo alone
+    settings(telegram_bot_token="1:abc").require_any_token()  # Telegram alone
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
+        settings(zalo_bot_token="changeme").require_any_token()
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is not set"):
+        settings(zalo_bot_token="1:abc", webhook_url="https://bot.example.org/zalo").require_any_token()
+    with pytest.raises(ConfigError, match="8 to 256"):
+        settings(zalo_bot_token="1:abc", webhook_url="https://x.org/z", webhook_secret="short").require_any_token()
+
+
+# --- the client ---
+
+
+def mock_api(handler: Any, base_url: str = "https://zalo.test/bot") -> tuple[ZaloApi, list[str]]:
+    seen: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return handler(request)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(record))
+    return ZaloApi(TOKEN, base_url, client=client), seen
+
+
+async def test_calls_go_to_bot_token_method_with_or_without_bot_in_the_base_url() -> None:
+    for base in ("https://zalo.test", "https://zalo.test/", "https://zalo.test/bot", "https://zalo.test/bot/"):
+        api, seen = mock_api(lambda r: httpx.Response(200, json={"ok": True, "result": {"id": "1"}}), base)
+        assert await api.get_me() == {"id": "1"}
+        assert seen == [f"https://zalo.test/bot{TOKEN}/getMe"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (200, {"ok": False, "error_code": 400, "description": "bad chat"}, 400),  # ok:false on HTTP 200
+        (500, {"ok": True, "result": {}}, 500),  # ok:true on an HTTP error
+        (502, None, 502),  # not JSON at all
+    ],
+)
+async def test_both_the_envelope_and_the_http_status_are_checked(status: int, body: Any, code: int) -> None:
+    api, _ = mock_api(lambda r: httpx.Response(status, json=body) if body else httpx.Response(status, text="<html>"))
+    with pytest.raises(ZaloApiError) as raised:
+        await api.send_message("c1", "hi")
+    assert raised.value.error_code == code and TOKEN not in str(raised.value)
+
+
+async def test_an_empty_long_poll_is_nothing_new_and_a_network_error_hides_the_token() -> None:
+    timeout = {"ok": False, "error_code": 408, "description": "Request timeout"}
+    api, _ = mock_api(lambda r: httpx.Response(408, json=timeout))
+    assert await api.get_updates(30) == []
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"cannot reach {request.url}")
+
+    api, _ = mock_api(down)
+    with pytest.raises(ZaloApiError) as raised:
+        await api.get_updates(30)
+    assert raised.value.status == 0 and TOKEN not in str(raised.value) and "***" in str(raised.value)
+    assert raised.value.__suppress_context__  # the original, with the URL, is not chained into tracebacks
+
+
+async def test_the_fake_server_speaks_the_same_api() -> None:
+    with FakeZalo(token=TOKEN, max_poll=0.2) as server:
+        api = ZaloApi(TOKEN, server.base_url)
+        try:
+            assert (await api.get_me())["account_name"] == "bot.nqbot"
+            assert await api.get_updates(1) == []  # 408 after the (capped) timeout
+            update = server.text_update("u1", "Xin chào")
+            server.queue(update)
+            assert await api.get_updates(1) == [update]
+            with pytest.raises(ZaloApiError) as raised:
+                await api.send_message("u1", "x" * 2001)
+            assert raised.value.status == 400
+            assert await api.get_webhook_info() is None
+            await api.set_webhook("https://bot.example.org/zalo", "s3cret-s3cret")
+            assert (await api.get_webhook_info() or {})["url"] == "https://bot.example.org/zalo"
+            with pytest.raises(ZaloApiError):  # getUpdates does not work while a webhook is set
+                await api.get_updates(1)
+            await api.delete_webhook()
+            assert await api.get_webhook_info() is None
+            with pytest.raises(ZaloApiError) as raised:
+                await ZaloApi("1:wrong", server.base_url).get_me()
+            assert raised.value.status == 401
+        finally:
+            await api.close()
+
+
+# --- the channel, against the fake server ---
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
+    return Engine(database, clock=clock)
+
+
+@pytest.fixture
+async def zalo(engine: Engine, database: Database, clock: Clock) -> AsyncIterator[tuple[ZaloChannel, FakeZalo]]:
+    with FakeZalo(token=TOKEN, max_poll=0.2) as server:
+        api = ZaloApi(TOKEN, server.base_url)
+        quota = Quota(database, timezone=VN, clock=clock)
+        yield ZaloChannel(engine, api, quota=quota, actions=TypedActions(), poll_interval=0.01, poll_timeout=1), server
+        await api.close()
+
+
+async def test_a_redelivered_update_is_handled_once(zalo: tuple[ZaloChannel, FakeZalo], database: Database) -> None:
+    channel, server = zalo
+    update = server.text_update("u1", "/trogiup")
+    await channel.handle_update(update)
+    await channel.handle_update({"ok": True, "result": update})  # the webhook's wrapper: the same update
+    assert len(server.texts("u1")) == 1
+    with database.session() as session:
+        assert len(session.exec(select(InboundEvent)).all()) == 1
+
+
+async def test_stickers_photos_and_voice_get_a_request_to_type_once_each(zalo: tuple[ZaloChannel, FakeZalo]) -> None:
+    channel, server = zalo
+    sticker = server.event_update("u1", "message.sticker.received", sticker="0e078a2fb66a5f34067b")
+    for update in (
+        sticker,
+        sticker,
+        server.event_update("u1", "message.image.received", photo_url="https://x/y.jpg"),
+        server.event_update("u1", "message.voice.received"),
+        server.event_update("u1", "message.unsupported.received"),
+    ):
+        await channel.handle_update(update)
+    assert server.texts("u1") == ["Bot chỉ đọc được tin nhắn chữ. Đồng chí vui lòng gõ câu trả lời."] * 4
+
+
+async def test_a_reporter_enrols_by_typing_the_code_and_the_confirm_label(
+    zalo: tuple[ZaloChannel, FakeZalo], database: Database
+) -> None:
+    channel, server = zalo
+    await channel.handle_update(server.text_update("u1", invite_code(database, "CB-STP"), name="Chị Lan"))
+    assert "Mã mời dành cho đơn vị: Chi bộ Sở Tư pháp." in server.texts("u1")[-1]
+    await channel.handle_update(server.text_update("u1", "Xác nhận", name="Chị Lan"))  # the button's label, typed
+    replies = server.texts("u1")[1:]
+    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Tư pháp" in replies[0]
+    assert replies[-1].endswith("1. Đã tự tổ chức\n2. Đã học cùng hội nghị cấp Khối\n3. Chưa tổ chức")
+    with database.session() as session:
+        person = session.exec(select(Person).where(Person.channel == Channel.zalo)).one()
+        assert (person.channel_user_id, person.chat_id, person.display_name) == ("u1", "u1", "Chị Lan")
+
+
+async def test_polling_answers_each_update_and_backs_off_when_polls_fail(zalo: tuple[ZaloChannel, FakeZalo]) -> None:
+    channel, server = zalo
+    task = asyncio.create_task(channel.poll())
+    try:
+        tickets = [server.send_text("u1", "/trogiup"), server.send_text("u2", "xin chào")]
+        for ticket in tickets:
+            await asyncio.to_thread(server.wait_until_handled, ticket)
+        assert server.sent_count("u1") == 1 and server.sent_count("u2") == 1
+    finally:
+        task.cancel()
+
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        if len(pauses) == 8:
+            raise asyncio.CancelledError
+
+    api, _ = mock_api(lambda r: httpx.Response(502, text="Bad Gateway"))
+    failing = ZaloChannel(channel.engine, api, quota=channel.quota, actions=TypedActions(), sleep=pause)
+    with pytest.raises(asyncio.CancelledError):
+        await failing.poll()
+    assert pauses == [1, 2, 4, 8, 16, 32, 60, 60]
+
+
+async def test_a_long_reply_is_sent_in_pieces_the_api_accepts(zalo: tuple[ZaloChannel, FakeZalo]) -> None:
+    channel, server = zalo
+    await channel.send("u1", [Reply("\n".join(f"Dòng số {i}: chưa báo cáo" for i in range(300)))])
+    assert server.sent_count("u1") == 4 and not server.rejections
+
+
+# --- the quota and nudges ---
+
+
+async def test_staff_are_warned_once_when_the_month_reaches_80_percent(database: Database, clock: Clock) -> None:
+    with database.session() as session:
+        session.add(Person(channel=Channel.telegram, channel_user_id="900", chat_id="900", role=Role.staff))
+        session.add(Person(channel=Channel.zalo, channel_user_id="z9", chat_id="z9", role=Role.admin))
+    clock.now = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 1 December in Vietnam: December's count
+    quota = Quota(database, timezone=VN, monthly=10, clock=clock)
+    for sent in (5, 2, 1, 1, 3):
+        await quota.count(sent)
+    with database.session() as session:
+        notices = session.exec(select(Notice)).all()
+        assert usage.sent_in(session, channel=Channel.zalo, month="2026-12") == 12
+        assert session.exec(select(ChannelUsage.month)).all() == ["2026-12"]
+    assert len(notices) == 2 and {n.key for n in notices} == {"quota:zalo:2026-12"}
+    assert "Bot Zalo đã gửi 8/10 tin nhắn trong tháng 12/2026 (80% hạn mức" in notices[0].text
+
+
+async def test_a_nudge_goes_out_short_with_its_action_typeable_and_failures_are_classified(
+    zalo: tuple[ZaloChannel, FakeZalo], database: Database
+) -> None:
+    channel, server = zalo
+    delivery = ZaloDelivery(channel.api, quota=channel.quota, actions=channel.actions)
+    nudge = Reply(
+        "Nhắc báo cáo: NQ 15\nChi bộ Sở Tư pháp chưa gửi báo cáo; hạn 20/09/2022, còn 5 ngày.\n"
+        "Đồng chí bấm “Làm báo cáo” hoặc gõ /baocao để tiếp tục.",
+        buttons=((Button("Làm báo cáo", "report"),),),
+    )
+    assert (await delivery.deliver("u1", nudge)).result is Result.sent
+    assert server.texts("u1") == [nudge.text] and channel.actions.pressed("u1", "làm báo cáo") == "report"
+    with database.session() as session:
+        assert usage.sent_in(session, channel=Channel.zalo, month="2022-09") == 1
+
+    def refuse(status: int) -> Any:
+        return lambda r: httpx.Response(status, json={"ok": False, "error_code": status, "description": "no"})
+
+    for status, result in [(403, Result.blocked), (429, Result.transient), (500, Result.transient)]:
+        api, _ = mock_api(refuse(status))
+        failing = ZaloDelivery(api, quota=channel.quota, actions=TypedActions())
+        assert (await failing.deliver("u1", nudge)).result is result
+
+
+# --- the webhook ---
+
+
+async def test_the_webhook_refuses_a_missing_or_wrong_secret_without_handling_the_update() -> None:
+    handled: list[dict[str, Any]] = []
+
+    async def handle(update: dict[str, Any]) -> None:
+        handled.append(update)
+
+    server = WebhookServer(handle, secret="s3cret-s3cret", host="127.0.0.1", port=0)
+    port = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            body = {"ok": True, "result": {"event_name": "message.text.received", "message": {}}}
+            missing = await client.post("/zalo", json=body)
+            wrong = await client.post("/zalo", json=body, headers={"X-Bot-Api-Secret-Token": "s3cret-s3creT"})
+            assert (missing.status_code, wrong.status_code, handled) == (401, 403, [])
+            good = await client.post("/zalo", json=body, headers={"X-Bot-Api-Secret-Token": "s3cret-s3cret"})
+            assert good.status_code == 200 and handled == [body]
+            garbage = await client.post(
+                "/zalo", content=b"{not json", headers={"X-Bot-Api-Secret-Token": "s3cret-s3cret"}
+            )
+            assert garbage.status_code == 400 and (await client.get("/zalo")).status_code == 405
+            assert json.loads(good.content) == {"ok": True}
+    finally:
+        await server.stop()
+
+
+# --- both channels in one campaign ---
+
+
+async def test_a_telegram_and_a_zalo_reporter_both_count_in_the_staff_status(
+    engine: Engine, database: Database, nq15: CampaignSpec
+) -> None:
+    on_telegram = Dialogue(engine, "5001", Channel.telegram)
+    await enrol(on_telegram, database, "CB-SNV")
+    await answer_all(on_telegram)
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ" in await on_telegram.say("gửi")
+
+    on_zalo = Dialogue(engine, "6ede9afa66b88fe6d6a9", Channel.zalo)
+    await on_zalo.say(invite_code(database, "CB-SVH"))
+    assert "Câu 1." in await on_zalo.say("Xác nhận")
+    for typed in typed_steps(FULL_REPORT, nq15):  # only typing: numbers, words, “bỏ qua”
+        await on_zalo.say(typed)
+    assert "Báo cáo của Chi bộ Sở Văn hóa" in on_zalo.text and "Gõ “gửi”" in on_zalo.text
+    assert "Đã gửi báo cáo của Chi bộ Sở Văn hóa, Thể thao và Du lịch (lần 1)" in await on_zalo.say("gửi")
+
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    await staff.press("join:yes")
+    status = await staff.say("/tinhhinh")
+    assert "Đã báo cáo: 2/22 đơn vị" in status
+    with database.session() as session:
+        channels = {p.channel for p in session.exec(select(Person).where(Person.role == Role.reporter)).all()}
+    assert channels == {Channel.telegram, Channel.zalo}
