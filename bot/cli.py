@@ -301,6 +301,34 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
         database.dispose()
 
 
+@cli.command()
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("exports"),
+    show_default=True,
+    help="Folder for the files.",
+)
+def export(campaign_code: str, out_dir: Path) -> None:
+    """Write the compiled report (DOCX) and its table (XLSX) for a campaign, as of today."""
+    from bot.engine.engine import system_clock
+    from bot.exports import export_files
+
+    settings = load_settings()
+    database = _open_database(settings)
+    try:
+        today = system_clock().astimezone(settings.timezone).date()
+        paths = export_files(
+            database, campaign_code, out_dir, today=today, language=settings.nqbot_language, timezone=settings.timezone
+        )
+    finally:
+        database.dispose()
+    for path in paths:
+        click.echo(str(path))
+
+
 @cli.group()
 def staff() -> None:
     """The propaganda board's staff."""

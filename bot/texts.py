@@ -100,6 +100,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/nhac – nhắc ngay các đơn vị chưa báo cáo\n"
         "/thongbao <nội dung> – gửi thông báo tới mọi người báo cáo\n"
         "/moi <đơn vị> – mã mời và mã QR của một đơn vị\n"
+        "/xuat – báo cáo tổng hợp (DOCX) và bảng phụ lục (XLSX)\n"
         "/canbo – cán bộ Ban (quản trị viên)\n"
         "/trogiup – hướng dẫn này",
         "Board staff commands:\n"
@@ -110,6 +111,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/remind – remind the units that have not reported, now\n"
         "/announce <text> – send a message to every reporter\n"
         "/invite <unit> – a unit's invite link and QR code\n"
+        "/export – the compiled report (DOCX) and the appendix table (XLSX)\n"
         "/staff – the board's staff (admins)\n"
         "/help – this help",
     ),
@@ -470,6 +472,120 @@ TEXTS: dict[str, tuple[str, str]] = {
     "menu.announce": ("Gửi thông báo tới người báo cáo", "Message every reporter"),
     "menu.invite": ("Mã mời của một đơn vị", "A unit's invite link"),
     "menu.staff": ("Cán bộ Ban (quản trị)", "Board staff (admins)"),
+    "menu.export": ("Xuất báo cáo tổng hợp", "Export the compiled report"),
+    "export.sent": (
+        "Báo cáo tổng hợp {title}, tính đến ngày {date}: báo cáo (DOCX) để Ban biên tập và ký, bảng phụ lục (XLSX).",
+        "Compiled report on {title} as of {date}: the report (DOCX) for the board to edit and sign, the table (XLSX).",
+    ),
+    # --- the compiled report (bot/exports/); its bodies, headings and signers come from the campaign file ---
+    # --- files ---
+    "export.file.report": ("bao-cao", "report"),
+    "export.file.appendix": ("phu-luc", "appendix"),
+    # --- XLSX sheets ---
+    "export.sheet.appendix": ("Phụ lục", "Appendix"),
+    "export.sheet.missing": ("Chưa báo cáo", "Not reported"),
+    "export.sheet.versions": ("Các lần gửi", "Submitted versions"),
+    "export.total": ("Tổng cộng", "Total"),
+    "export.as_of": ("(Tính đến ngày {date})", "(As of {date})"),
+    "export.closed_on": ("(Đợt báo cáo kết thúc ngày {date})", "(Reporting closed on {date})"),
+    "export.group.not_held": ("Các TCCSĐ chưa tổ chức học tập", "Units that have not held the session"),
+    "export.group.missing": ("Các TCCSĐ chưa báo cáo", "Units that have not reported"),
+    "export.col.code": ("Mã đơn vị", "Unit code"),
+    "export.col.register_members": ("ĐV theo sổ", "Members (register)"),
+    "export.col.reporter": ("Người báo cáo", "Reporter"),
+    "export.col.draft_answers": ("Số câu đã trả lời (nháp)", "Draft answers"),
+    "export.col.version": ("Lần gửi", "Version"),
+    "export.col.questionnaire": ("Phiên bản câu hỏi", "Questionnaire"),
+    "export.col.submitted_at": ("Thời gian gửi", "Submitted at"),
+    "export.col.sender": ("Người gửi", "Sent by"),
+    "export.col.late": ("Sau hạn", "Late"),
+    "export.yes": ("Có", "Yes"),
+    "export.no": ("Không", "No"),
+    # --- cells of the appendix ---
+    "export.kind.grassroots_committee": ("ĐBCS", "Committee"),
+    "export.kind.grassroots_cell": ("CBCS", "Cell"),
+    "export.format_sites": ("{format} ({sites} điểm cầu)", "{format} ({sites} video sites)"),
+    "export.absence": ("{count} ({reasons})", "{count} ({reasons})"),
+    "export.makeup.done": ("Có ({date})", "Yes ({date})"),
+    "export.makeup.no": ("Chưa", "No"),
+    "export.plan.issued": ("{number}, {date}", "{number}, {date}"),
+    "export.remark.exempt": ("Miễn SH: {count}", "Exempt: {count}"),
+    "export.remark.late": ("Gửi sau hạn", "Sent late"),
+    "export.remark.amended": ("Đã sửa (lần {version})", "Amended (version {version})"),
+    "export.not_held.row": ("Dự kiến: {date}. {reason}", "Planned: {date}. {reason}"),
+    # --- reporters of units not reported ---
+    "export.reporter.none": ("Chưa có người báo cáo", "No reporter enrolled"),
+    "export.reporter.enrolled": ("Đã tham gia, chưa trả lời", "Enrolled, no answer yet"),
+    "export.reporter.draft": ("Đang soạn: {count} câu đã trả lời", "Drafting: {count} answers"),
+    "export.reporter.unreachable": ("Không liên lạc được (đã chặn bot)", "Unreachable (blocked the bot)"),
+    # --- the DOCX around the figures ---
+    "doc.number": ("Số {blank}{symbol}", "No. {blank}{symbol}"),
+    "doc.place_date": ("{place}, ngày {day} tháng {month} năm {year}", "{place}, {day}/{month}/{year}"),
+    "doc.opening": (
+        "Thực hiện văn bản số {number}, ngày {date} của {issuer}{subject}, {body} báo cáo kết quả như sau:",
+        "Pursuant to document {number} of {date} by {issuer}{subject}, {body} reports as follows:",
+    ),
+    "doc.as_of": ("Tính đến ngày {date}", "As of {date}"),
+    "doc.held": (
+        "có {held}/{units} TCCSĐ (đạt {rate}%) đã tổ chức học tập, quán triệt Nghị quyết{by}.",
+        "{held}/{units} units ({rate}%) have held the study session{by}.",
+    ),
+    "doc.in_which": (" (trong đó: {items})", " (of which: {items})"),
+    "doc.count_item": ("{label}: {count} đơn vị", "{label}: {count} units"),
+    "doc.not_held": (
+        "{count} TCCSĐ đã báo cáo nhưng chưa tổ chức{names}.",
+        "{count} units have reported but not yet held it{names}.",
+    ),
+    "doc.missing": ("{count} TCCSĐ chưa gửi báo cáo.", "{count} units have not reported."),
+    "doc.late": (
+        "{count} TCCSĐ gửi báo cáo sau hạn ({deadline}).",
+        "{count} units reported after the deadline ({deadline}).",
+    ),
+    "doc.members": (
+        "Số đảng viên tham gia học tập: {attended}/{eligible} đảng viên, đạt {rate}%"
+        " (không tính {exempt} đảng viên được miễn sinh hoạt); trong đó cán bộ chủ chốt: {key} đồng chí.",
+        "Members who attended: {attended}/{eligible}, {rate}% (not counting {exempt} exempt members);"
+        " of them key officials: {key}.",
+    ),
+    "doc.non_members": ("Số quần chúng tham dự: {count} người.", "Non-members who attended: {count}."),
+    "doc.essays": ("Số bài thu hoạch: {count} bài.", "Written reflections (essays): {count}."),
+    "doc.format": (
+        "Hình thức tổ chức: {formats}; tổng số {sessions} buổi (hội nghị){sites}.",
+        "Formats: {formats}; {sessions} sessions in all{sites}.",
+    ),
+    "doc.sites": (", {count} điểm cầu trực tuyến", ", {count} video sites"),
+    "doc.presenters": ("Báo cáo viên: {names}.", "Presenters: {names}."),
+    "doc.presenters_many": (
+        "Báo cáo viên do cấp ủy các đơn vị phân công ({count} đồng chí; danh sách trong bảng tổng hợp XLSX).",
+        "Presenters were assigned by each unit's committee ({count}; listed in the XLSX workbook).",
+    ),
+    "doc.absent": (
+        "Số đảng viên vắng: {count} đồng chí tại {units} TCCSĐ (lý do: {reasons});"
+        " {makeup}/{units} TCCSĐ đã tổ chức học bù.",
+        "Absent members: {count} in {units} units (reasons: {reasons}); {makeup}/{units} units held a make-up session.",
+    ),
+    "doc.no_absent": ("Không có đảng viên vắng.", "No member was absent."),
+    "doc.disseminated": (
+        "có {count}/{units} TCCSĐ đã tuyên truyền Nghị quyết{by}; tổng số {items} tin, bài.",
+        "{count}/{units} units have disseminated the resolution{by}; {items} news items in all.",
+    ),
+    "doc.not_disseminated": ("{count} TCCSĐ chưa tuyên truyền.", "{count} units have not disseminated it yet."),
+    "doc.action": (
+        "có {count}/{units} TCCSĐ (đạt {rate}%) đã ban hành chương trình hành động, kế hoạch"
+        " thực hiện Nghị quyết{rest}.",
+        "{count}/{units} units ({rate}%) have issued an action programme or plan{rest}.",
+    ),
+    "doc.action_rest": ("; {items}", "; {items}"),
+    "doc.notes_hint": (
+        "(Tổng hợp từ báo cáo của các đơn vị, để Ban biên tập trước khi ký.)",
+        "(Gathered from the units' reports, for the board to edit before signing.)",
+    ),
+    "doc.note": ("{unit}: {text}", "{unit}: {text}"),
+    "doc.no_notes": ("(Chưa có ý kiến của các đơn vị.)", "(No unit has written anything here yet.)"),
+    "doc.appendix_attached": (
+        "(Kèm theo Báo cáo số {blank}{symbol}, ngày {date})",
+        "(Attached to report No. {blank}{symbol} of {date})",
+    ),
 }
 
 

@@ -11,9 +11,10 @@ import re
 import signal
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import demo
 from storage import invites, submissions, units
@@ -127,7 +128,7 @@ def _button_data(message: dict[str, Any]) -> list[str]:
 
 def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
     workdir = tmp_path
-    today = date.today()  # the bot's clock is the real one; a day change mid-test would only shift dates
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # the bot's "today" (its clock is the real one)
     url = f"sqlite:///{workdir / 'nqbot.db'}"
     codes = _prepare(workdir / "nqbot.db", today)
     steps = steps_for(today)

@@ -22,7 +22,7 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from tests.fakes.telegram_api import FakeTelegram
@@ -352,6 +352,59 @@ async def test_blocked_chats_fail_next_and_rate_limit(bot: Bot, server: FakeTele
 
     assert server.sent_count(7) == 0 and server.sent_count(USER) == 2 and server.sent_count(USER + 1) == 1
     assert [refused["status"] for refused in server.rejections] == [403, 429, 400, 429]
+
+
+def test_hold_after_keeps_a_send_in_flight_and_never_delivers_it(server: FakeTelegram) -> None:
+    url = f"{server.base_url}{TOKEN}/sendMessage"
+    with pytest.raises(AssertionError, match="no hold set"):
+        server.wait_until_held(timeout=0.1)
+    server.hold_after(2)
+    assert post(url, b"chat_id=1&text=one")[0] == 200
+    assert post(url, b"chat_id=2&text=two")[0] == 200
+    answers: list[tuple[int, Any]] = []
+    sender = threading.Thread(target=lambda: answers.append(post(url, b"chat_id=3&text=three")), daemon=True)
+    sender.start()
+
+    held = server.wait_until_held(timeout=5)
+
+    assert (held["chat_id"], held["text"]) == (3, "three") and len(server.held) == 1
+    assert server.sent_count(3) == 0 and answers == []  # not answered, not recorded
+    assert server.release_held() == 1
+    sender.join(timeout=5)
+    assert answers == [
+        (
+            500,
+            {
+                "ok": False,
+                "error_code": 500,
+                "description": "Internal Server Error: the request was held, not delivered",
+            },
+        )
+    ]
+    assert post(url, b"chat_id=3&text=again")[0] == 200  # the hold is over
+
+    # A client that dies while its request is held (the bot killed mid-send) never gets the message either.
+    server.hold_after(0)
+    connection = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]), timeout=5)
+    connection.request("POST", f"/bot{TOKEN}/sendMessage", body=b"chat_id=4&text=lost", headers={"Content-Type": FORM})
+    assert server.wait_until_held(timeout=5)["chat_id"] == 4
+    connection.close()
+    assert server.release_held() == 1
+
+    assert [(m["chat_id"], m["text"]) for m in server.sent_messages()] == [(1, "one"), (2, "two"), (3, "again")]
+    assert [(refused["chat_id"], refused["status"]) for refused in server.rejections] == [(3, 500), (4, 500)]
+    assert server.held == [] and server.errors == []
+
+
+async def test_a_held_send_fails_in_a_live_client(bot: Bot, server: FakeTelegram) -> None:
+    server.hold_after(0)
+    send = asyncio.create_task(bot.send_message(USER, "xin chào"))
+    assert (await server.wait_until_held_async(timeout=5))["text"] == "xin chào"
+    server.release_held()
+    with pytest.raises(NetworkError, match="held, not delivered"):
+        await send
+    await bot.send_message(USER, "lần nữa")
+    assert [m["text"] for m in server.sent_messages(USER)] == ["lần nữa"]
 
 
 def test_waits_say_what_they_saw_on_timeout(server: FakeTelegram) -> None:

@@ -25,6 +25,7 @@ STAFF_COMMANDS = [
     "/thongbao Họp lúc 8 giờ",
     "/moi CB-SNV",
     "/canbo",
+    "/xuat",
 ]
 
 
@@ -239,3 +240,11 @@ async def test_staff_buttons_do_nothing_for_a_reporter(engine: Engine, data: str
     reply = await reporter.press(data)
     assert "Nút đó thuộc một câu hỏi đã qua" in reply and "3/22" not in reply
     assert reporter.last.edit is None
+
+
+async def test_export_sends_the_docx_and_the_xlsx(engine: Engine) -> None:
+    staff = Dialogue(engine, "900")
+    assert "tính đến ngày 22/09/2022" in await staff.say("/xuat")
+    files = [r.attachment for r in staff.last.replies if r.attachment is not None]
+    assert [f.filename for f in files] == ["nq15-2022_bao-cao_2022-09-22.docx", "nq15-2022_phu-luc_2022-09-22.xlsx"]
+    assert all(f.content[:2] == b"PK" and not f.picture for f in files)  # zip containers: real Office files

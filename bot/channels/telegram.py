@@ -58,6 +58,7 @@ STAFF_MENU = [
     ("nhac", "remind", "menu.remind"),
     ("thongbao", "announce", "menu.announce"),
     ("moi", "invite", "menu.invite"),
+    ("xuat", "export", "menu.export"),
     ("canbo", "staff", "menu.staff"),
     ("trogiup", "help", "menu.help"),
 ]

@@ -43,6 +43,8 @@ STAFF_COMMANDS = {
     "invite": "invite",
     "canbo": "staff",
     "staff": "staff",
+    "xuat": "export",
+    "export": "export",
 }
 BUTTONS = {"sc", "miss", "unit", "moi", "nhac", "ann", "rv", "rvy", "inv"}
 PAGE = 25  # lines of a list a message: far below Telegram's 4,096 characters
@@ -68,6 +70,8 @@ def command(turn: _Turn, action: str, argument: str) -> Outcome:
         return stats(turn, campaign)
     if action == "remind":
         return remind_prompt(turn, campaign)
+    if action == "export":
+        return export(turn, campaign)
     return find_unit(turn, campaign, rest, action)
 
 
@@ -369,6 +373,22 @@ def stats(turn: _Turn, campaign: Campaign) -> Outcome:
     )
     picture = Attachment(f"thongke-{campaign.code}.png", png, caption=campaign.title, picture=True)
     return Outcome([Reply(status_text(turn, campaign), attachment=picture)])
+
+
+# --- the compiled report ---
+
+
+def export(turn: _Turn, campaign: Campaign) -> Outcome:
+    """/xuat: the DOCX report and the XLSX table, as files (in progress: "tính đến ngày …")."""
+    from bot.exports import build_docx, build_xlsx, compile_report, file_name
+
+    data = compile_report(turn.session, campaign_code=campaign.code, today=turn.today, timezone=turn.engine.timezone)
+    files = [("report", "docx", build_docx), ("appendix", "xlsx", build_xlsx)]
+    replies = [Reply(say("export.sent", turn.lang, title=campaign.title, date=formatting.day(turn.today)))]
+    for kind, suffix, build in files:
+        name = file_name(campaign.code, kind, turn.today, suffix, turn.lang)
+        replies.append(Reply("", attachment=Attachment(name, build(data, language=turn.lang, today=turn.today))))
+    return Outcome(replies)
 
 
 # --- reminders and announcements ---

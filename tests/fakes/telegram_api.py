@@ -41,6 +41,18 @@ Faults can be injected at any time: ``rate_limit_per_second`` (at most max(1, fl
 ``blocked_chats`` (every send to them gets 403 "bot was blocked by the user") and
 ``fail_next(method, status, description, retry_after=None)`` (the next call of that method fails once).
 A crash of the fake itself is answered 500, kept in ``errors`` and raised when the ``with`` block ends.
+
+A crash of the bot with a message in flight that Telegram never took: ``hold_after(count)`` lets ``count`` more
+sendMessage calls be accepted (counting from the call), then holds the next sendMessage request: it is neither
+answered nor recorded as sent. ``wait_until_held(timeout)`` (or ``wait_until_held_async``) returns its parameters
+once it is held; kill the bot then. ``release_held()`` ends the hold: the held request (and any other that came
+while it was held) is answered 500 and kept in ``rejections``, never counted as delivered (the killed bot does not
+hear the answer); later sendMessage calls go through again. Stopping the server releases held requests too::
+
+    server.hold_after(25)
+    held = server.wait_until_held(timeout=30)  # the 26th sendMessage; held["chat_id"] is its chat
+    bot_process.kill()
+    server.release_held()
 """
 
 from __future__ import annotations
@@ -126,6 +138,9 @@ class ApiError(Exception):
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
         return body
+
+
+_HELD = ApiError(500, "Internal Server Error: the request was held, not delivered")  # see hold_after()
 
 
 @dataclass(frozen=True)
@@ -344,6 +359,9 @@ class FakeTelegram:
         self._errors: list[str] = []
         self._failures: dict[str, list[ApiError]] = {}
         self._send_times: deque[float] = deque()
+        self._hold_at: int | None = None  # accepted sendMessage calls after which sendMessage requests are held
+        self._held: list[JSON] = []  # parameters of the requests held now
+        self._releases = 0  # release_held() calls: a held request waits for the next one
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
@@ -498,6 +516,26 @@ class FakeTelegram:
         with self._cond:
             self._failures.setdefault(method.lower(), []).append(ApiError(status, description, retry_after))
 
+    def hold_after(self, count: int) -> None:
+        """Accept ``count`` more sendMessage calls, then hold every sendMessage request until ``release_held()``
+        answers it 500 (never recorded as sent): a message in flight when the bot crashes, never delivered."""
+        if count < 0:
+            raise ValueError("count must be 0 or more")
+        with self._cond:
+            self._hold_at = self._accepted("sendMessage") + count
+
+    def release_held(self) -> int:
+        """End the hold: held requests are answered 500 and later ones go through; returns how many were held."""
+        with self._cond:
+            held = len(self._held)
+            for params in self._held:  # refused now, so ``rejections`` shows them as soon as this returns
+                self._refuse("sendMessage", params, _HELD)
+            self._hold_at = None
+            self._held.clear()
+            self._releases += 1
+            self._cond.notify_all()
+            return held
+
     @staticmethod
     def scope_key(scope: Mapping[str, Any] | None = None, language_code: str = "") -> str:
         """The key of ``commands``: compact sorted JSON of the scope, then ``#language`` if one was given."""
@@ -520,6 +558,11 @@ class FakeTelegram:
     def messages_since(self, chat_id: int, index: int) -> list[JSON]:
         """``sent_messages(chat_id)[index:]``: take ``index = sent_count(chat)`` before acting, then look."""
         return self.sent_messages(chat_id)[index:]
+
+    @property
+    def held(self) -> list[JSON]:
+        """Parameters of the sendMessage requests held now (see ``hold_after``), in the order they came."""
+        return self._snapshot(self._held)
 
     def sent_count(self, chat_id: int) -> int:
         """How many sends to this chat were accepted (refused ones are in ``rejections``)."""
@@ -622,6 +665,13 @@ class FakeTelegram:
     ) -> JSON:
         return await self._wait_async(*self._answer_condition(callback_query_id, timeout))
 
+    def wait_until_held(self, timeout: float = 10.0) -> JSON:
+        """Block until a sendMessage request is held (see ``hold_after``); returns its parameters."""
+        return self._wait(*self._held_condition(timeout))
+
+    async def wait_until_held_async(self, timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
+        return await self._wait_async(*self._held_condition(timeout))
+
     def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, description: str = "") -> None:
         """Block until ``condition()`` (called with the server's lock held) is true."""
         self._wait(*self._until_condition(condition, timeout, description))
@@ -662,6 +712,19 @@ class FakeTelegram:
             return (
                 f"callback query {callback_query_id} was not answered within {timeout}s; answered: "
                 f"{[answer['callback_query_id'] for answer in self._answered]}; refused calls: {self._rejections}"
+            )
+
+        return check, timeout, failure
+
+    def _held_condition(self, timeout: float) -> tuple[Callable[[], JSON | None], float, Callable[[], str]]:
+        def check() -> JSON | None:
+            return copy.deepcopy(self._held[0]) if self._held else None
+
+        def failure() -> str:
+            holding = "no hold set" if self._hold_at is None else f"holding after {self._hold_at} accepted"
+            return (
+                f"no sendMessage request was held within {timeout}s ({holding}, "
+                f"{self._accepted('sendMessage')} accepted); calls: {self._calls[-20:]}"
             )
 
         return check, timeout, failure
@@ -720,6 +783,8 @@ class FakeTelegram:
             except ApiError as error:
                 return self._refuse(method, {}, error)
             self._requests.append({"method": method, "params": params})
+            if method.lower() == "sendmessage" and self._holding():
+                return self._hold(method, params)
             try:
                 result = self._call(method, params, files)
             except ApiError as error:
@@ -741,6 +806,23 @@ class FakeTelegram:
             }
         )
         return error.status, error.payload()
+
+    def _holding(self) -> bool:
+        return self._hold_at is not None and (bool(self._held) or self._accepted("sendMessage") >= self._hold_at)
+
+    def _hold(self, method: str, params: JSON) -> tuple[int, JSON]:
+        """Keep the request unanswered (its handler thread waits, the lock released) until released or stopped."""
+        release = self._releases
+        self._held.append(params)
+        self._cond.notify_all()
+        while self._releases == release and not self._closed:
+            self._cond.wait()
+        if self._releases == release:  # the server stopped: nobody released it
+            return self._refuse(method, params, _HELD)
+        return _HELD.status, _HELD.payload()  # release_held() refused it
+
+    def _accepted(self, method: str) -> int:
+        return sum(1 for sent in self._sent if sent["method"] == method)
 
     def _call(self, method: str, params: JSON, files: Files) -> Any:
         handler = self._handlers.get(method.lower())
