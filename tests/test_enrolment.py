@@ -136,3 +136,12 @@ async def test_on_a_channel_without_buttons_everything_can_be_typed(engine: Engi
     assert "Câu 1." in await zalo.say("Xác nhận")
     await zalo.say("/huy")
     assert "Câu 1." in await zalo.say("làm báo cáo")  # the nudge's words open the report
+
+
+async def test_the_nudges_words_resume_the_report_at_any_step(engine: Engine, database: Database) -> None:
+    zalo = Dialogue(engine, "z2", Channel.zalo)
+    await zalo.say(f"/start {invite_code(database, 'CB-SNV')}")
+    await zalo.say("Xác nhận")
+    await zalo.say("1")
+    reply = await zalo.say("Làm báo cáo")  # while question 2 waits for a date
+    assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 2." in reply

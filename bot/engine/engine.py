@@ -58,7 +58,9 @@ COMMANDS = {
     "help": "help",
 }
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-OPEN_REPORT_WORDS = {"lam bao cao", "bao cao", "baocao", "report", "open the report"}
+# Typed words that open the report like /baocao, whatever step the chat is at: a nudge tells the reporter
+# to type them, and no question's answer could be them.
+OPEN_REPORT_WORDS = {"lam bao cao", "open the report"}
 SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
@@ -191,6 +193,8 @@ class _Turn:
             return Outcome([Reply(self.help_text())])
         if not text:
             return Outcome([Reply(self.t("input.type_text"))])
+        if fold(text) in OPEN_REPORT_WORDS:
+            return self.open_report()
         if mode is Mode.pick_campaign:
             return self.pick_campaign_text(text)
         if mode in (Mode.answering, Mode.editing):
@@ -201,8 +205,6 @@ class _Turn:
             return self.summary_text(text)
         if mode is Mode.pick_edit:
             return self.pick_edit_text(text)
-        if fold(text) in OPEN_REPORT_WORDS:
-            return self.open_report()
         return self.reply("idle.hint")
 
     def on_button(self, data: str) -> Outcome:
