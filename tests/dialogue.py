@@ -107,6 +107,39 @@ FULL_REPORT: list[tuple[str, str]] = [
 ]
 
 
+# The questions FULL_REPORT answers, in its order (the default path through NQ 15).
+FULL_REPORT_QUESTIONS = [
+    "held",
+    "session_dates",
+    "format",
+    "video_sites",
+    "sessions",
+    "presenter",
+    "members_total",
+    "members_exempt",
+    "members_attended",
+    "key_officials",
+    "absent_reasons",
+    "makeup",
+    "makeup_date",
+    "non_members",
+    "essays",
+    "action_plan",
+    "action_plan_number",
+    "action_plan_date",
+    "dissemination",
+    "dissemination_items",
+    "strengths",
+    "weaknesses",
+    "proposals",
+]
+
+
+def until(question_id: str) -> list[tuple[str, str]]:
+    """The FULL_REPORT steps that come before `question_id`."""
+    return FULL_REPORT[: FULL_REPORT_QUESTIONS.index(question_id)]
+
+
 async def answer_all(dialogue: Dialogue, steps: list[tuple[str, str]] = FULL_REPORT) -> None:
     for kind, value in steps:
         if kind == "press":

@@ -10,7 +10,7 @@ from bot.engine import Engine
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign
-from tests.dialogue import Clock, Dialogue, answer_all, enrol, invite_code
+from tests.dialogue import Clock, Dialogue, answer_all, enrol, invite_code, until
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ async def test_a_full_report_is_walked_checked_summarised_and_submitted(
 async def test_attendance_is_shown_as_a_vietnamese_percentage(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("members_attended"))
+    await answer_all(dialogue, until("members_attended"))
     reply = await dialogue.say("26")
     assert "Tỷ lệ tham gia: 26/28, đạt 92,86%" in reply
 
@@ -119,7 +119,7 @@ async def test_a_member_total_far_from_the_register_asks_for_confirmation(
 ) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("members_total"))
+    await answer_all(dialogue, until("members_total"))
     assert "Theo sổ đơn vị: 29" in dialogue.text and "ans:members_total:29" in dialogue.buttons()
     reply = await dialogue.say("40")
     assert "khác hơn 10% so với sổ đơn vị (29 đảng viên)" in reply
@@ -137,7 +137,7 @@ async def test_a_member_total_far_from_the_register_asks_for_confirmation(
 async def test_a_rule_over_other_answers_refuses_and_asks_the_same_question(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("members_attended"))
+    await answer_all(dialogue, until("members_attended"))
     reply = await dialogue.say("250")
     assert "Số này không được lớn hơn 28 (câu 7 − câu 8)." in reply
     assert "Câu 9. Số đảng viên tham gia học tập?" in reply
@@ -165,7 +165,7 @@ async def test_each_rule_has_its_own_message(
 ) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until(question))
+    await answer_all(dialogue, until(question))
     before = dialogue.question.text
     reply = await dialogue.say(typed)
     assert message in reply
@@ -190,7 +190,7 @@ async def test_not_held_skips_to_the_action_plan(engine: Engine, database: Datab
 async def test_nobody_absent_means_no_absence_questions(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("members_attended"))
+    await answer_all(dialogue, until("members_attended"))
     reply = await dialogue.say("28")
     assert "Câu 10. Trong đó, số cán bộ chủ chốt" in reply
     await dialogue.say("5")
@@ -200,7 +200,7 @@ async def test_nobody_absent_means_no_absence_questions(engine: Engine, database
 async def test_multi_choice_by_buttons_toggles_then_done(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("absent_reasons"))
+    await answer_all(dialogue, until("absent_reasons"))
     outcome_before = dialogue.question
     await dialogue.press("tog:absent_reasons:sick")
     assert dialogue.last.edit is not None and dialogue.last.edit.choices[0].label == "✅ Ốm đau"
@@ -239,7 +239,7 @@ async def test_stop_anywhere_and_resume_at_the_same_question_after_a_restart(
 ) -> None:
     first = Dialogue(Engine(database, clock=clock))
     await enrol(first, database, "CB-SNV")
-    await answer_all(first, _until("members_total"))
+    await answer_all(first, until("members_total"))
     # A new engine on the same database: the process restarted.
     again = Dialogue(Engine(database, clock=clock))
     reply = await again.say("/baocao")
@@ -256,7 +256,7 @@ async def test_two_reporters_of_a_unit_share_one_draft(engine: Engine, database:
     secretary, deputy = Dialogue(engine, "1001"), Dialogue(engine, "1002")
     await enrol(secretary, database, "CB-SNV")
     await enrol(deputy, database, "CB-SNV")
-    await answer_all(secretary, _until("sessions"))
+    await answer_all(secretary, until("sessions"))
     reply = await deputy.say("/baocao")
     assert "Câu 5. Số buổi" in reply  # the deputy sees the secretary's answers
     await deputy.say("3")
@@ -320,45 +320,13 @@ async def test_after_the_campaign_closes_changes_are_refused_politely(
     assert len(versions) == 1
 
 
-def _until(question_id: str) -> list[tuple[str, str]]:
-    """The FULL_REPORT steps that come before `question_id` (answering the default path)."""
-    order = [
-        "held",
-        "session_dates",
-        "format",
-        "video_sites",
-        "sessions",
-        "presenter",
-        "members_total",
-        "members_exempt",
-        "members_attended",
-        "key_officials",
-        "absent_reasons",
-        "makeup",
-        "makeup_date",
-        "non_members",
-        "essays",
-        "action_plan",
-        "action_plan_number",
-        "action_plan_date",
-        "dissemination",
-        "dissemination_items",
-        "strengths",
-        "weaknesses",
-        "proposals",
-    ]
-    from tests.dialogue import FULL_REPORT
-
-    return FULL_REPORT[: order.index(question_id)]
-
-
 async def test_an_update_delivered_twice_is_applied_once(engine: Engine, database: Database, loaded: Campaign) -> None:
     from bot.engine import Inbound
     from storage.models import Channel
 
     dialogue = Dialogue(engine)
     await enrol(dialogue, database, "CB-SNV")
-    await answer_all(dialogue, _until("sessions"))
+    await answer_all(dialogue, until("sessions"))
     update = Inbound(Channel.telegram, "1001", "1001", text="2", event_id="777")
     first = await engine.handle(update)
     again = await engine.handle(update)

@@ -38,7 +38,7 @@ from storage.campaign_spec import CampaignSpec, Question, QuestionType, load_cam
 from storage.database import Database
 from storage.models import Channel, Conversation, ConversationMode
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
-from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
+from tests.dialogue import FULL_REPORT, FULL_REPORT_QUESTIONS, Clock, Dialogue, answer_all, enrol, invite_code
 
 Mode = ConversationMode
 T = TypeVar("T")
@@ -54,32 +54,7 @@ FUZZ = settings(
 )
 ASKED = "{asked}"  # in generated button data: replaced by the id of the question the scene stands at
 
-# The questions of FULL_REPORT, in the order its steps answer them (the default path through NQ 15).
-ORDER = [
-    "held",
-    "session_dates",
-    "format",
-    "video_sites",
-    "sessions",
-    "presenter",
-    "members_total",
-    "members_exempt",
-    "members_attended",
-    "key_officials",
-    "absent_reasons",
-    "makeup",
-    "makeup_date",
-    "non_members",
-    "essays",
-    "action_plan",
-    "action_plan_number",
-    "action_plan_date",
-    "dissemination",
-    "dissemination_items",
-    "strengths",
-    "weaknesses",
-    "proposals",
-]
+ORDER = FULL_REPORT_QUESTIONS
 SPEC: CampaignSpec = load_campaign_file(SHIPPED_CAMPAIGN)
 QUESTIONS: dict[str, Question] = {q.id: q for q in SPEC.questionnaire}
 HEADING = re.compile(r"Câu (\d+)\. (.*)")
