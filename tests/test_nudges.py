@@ -215,3 +215,27 @@ async def test_staff_remind_now_through_the_same_outbox_without_doubling_a_step(
     clock.now = local(13, 9, 9)
     await staff.say("/nhac")
     assert "không có ai cần nhắc" in staff.text  # one hour after d7: no doubling
+
+
+async def test_jobs_are_built_from_the_database_and_rebuilt_when_a_campaign_changes(
+    database: Database, loaded: Campaign, clock: Clock, reminders: Reminders, nq15: CampaignSpec
+) -> None:
+    from storage import campaigns
+
+    reminders.scheduler.start(paused=True)  # jobs land in the job store, nothing runs
+    await reminders.rebuild()
+    jobs = {job.id: job for job in reminders.scheduler.get_jobs()}
+    assert jobs["step:nq15-2022:d7"].trigger.run_date == local(13, 9, 8)
+    assert jobs["step:nq15-2022:late15"].trigger.run_date == local(5, 10, 8)
+    assert "digest:nq15-2022" in jobs
+    await reminders.rebuild()  # rebuilding replaces, never duplicates
+    assert len(reminders.scheduler.get_jobs()) == len(jobs)
+
+    later = nq15.model_copy(update={"report_deadline": nq15.report_deadline.replace(day=25)})
+    with database.session() as session:
+        campaigns.load_campaign(session, spec=later)  # `nqbot campaign load` of an edited file
+    await reminders.watch()
+    moved = {job.id: job for job in reminders.scheduler.get_jobs()}
+    assert moved["step:nq15-2022:d0"].trigger.run_date == local(25, 9, 8)
+    assert "step:nq15-2022:late15" not in moved  # 25/09 + 15 days is after the campaign closes
+    reminders.shutdown()
