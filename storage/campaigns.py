@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, func, select
 
@@ -15,6 +16,15 @@ from storage.models import Campaign, QuestionnaireVersion, Submission, Submissio
 
 # Listing campaigns leaves the 20 kB spec column unread; the engine caches each parsed spec.
 _WITHOUT_SPEC = defer(cast("QueryableAttribute[Any]", Campaign.spec))
+
+
+# Built once with a parameter: the engine asks for every update.
+_OPEN = (
+    select(Campaign)
+    .where(col(Campaign.closes_on) >= bindparam("today"))
+    .order_by(col(Campaign.report_deadline))
+    .options(_WITHOUT_SPEC)  # loaded only when the caller's cache misses
+)
 
 
 @dataclass(frozen=True)
@@ -97,13 +107,7 @@ def list_campaigns(session: Session) -> list[Campaign]:
 
 def open_campaigns(session: Session, *, today: date) -> list[Campaign]:
     """Campaigns that still take reports on `today` (local date)."""
-    query = (
-        select(Campaign)
-        .where(Campaign.closes_on >= today)
-        .order_by(col(Campaign.report_deadline))
-        .options(_WITHOUT_SPEC)  # loaded only when the caller's cache misses
-    )
-    return list(session.exec(query).all())
+    return list(session.execute(_OPEN, {"today": today}).scalars().all())
 
 
 def questionnaire_at(session: Session, *, campaign_id: int, version: int) -> list[Question]:

@@ -16,14 +16,18 @@ def first_delivery(session: Session, *, channel: Channel, event_id: str) -> bool
 
     One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it): the row count says whether
     the event is new."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(InboundEvent)
-        .values(channel=channel, event_id=event_id, received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    statement = _RECORD[session.get_bind().dialect.name]
+    result: Any = session.connection().execute(
+        statement, {"channel": channel, "event_id": event_id, "received_at": utcnow()}
     )
-    result: Any = session.execute(statement)
     return bool(result.rowcount == 1)
+
+
+# Built once: this runs for every update, and building the statement costs more than running it.
+_RECORD = {
+    name: dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 
 
 def forget_before(session: Session, *, before: datetime) -> None:

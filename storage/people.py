@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -16,21 +16,26 @@ def find_person(session: Session, *, channel: Channel, user_id: str) -> Person |
 
 def chat_of(session: Session, *, channel: Channel, user_id: str) -> tuple[Conversation, Person | None]:
     """The chat's conversation (created on first contact) and the person behind it, in one query."""
-    same_chat = and_(
-        col(Person.channel) == col(Conversation.channel),
-        col(Person.channel_user_id) == col(Conversation.channel_user_id),
-    )
-    query = (
-        select(Conversation, Person)
-        .outerjoin(Person, same_chat)
-        .where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
-    )
-    row = session.exec(query).first()
+    row = session.execute(_CHAT, {"channel": channel, "user_id": user_id}).first()
     if row is not None:
         return row[0], row[1]
     conversation = Conversation(channel=channel, channel_user_id=user_id)
     session.add(conversation)
     return conversation, find_person(session, channel=channel, user_id=user_id)
+
+
+# Built once with parameters: it runs for every update.
+_CHAT = (
+    select(Conversation, Person)
+    .outerjoin(
+        Person,
+        and_(
+            col(Person.channel) == col(Conversation.channel),
+            col(Person.channel_user_id) == col(Conversation.channel_user_id),
+        ),
+    )
+    .where(col(Conversation.channel) == bindparam("channel"), col(Conversation.channel_user_id) == bindparam("user_id"))
+)
 
 
 def enrol(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -30,18 +30,22 @@ def get_or_create_submission(
     return submission
 
 
+# Built once with parameters: it runs for every answer a reporter gives.
+_UNIT_AND_SUBMISSION = (
+    select(Unit, Submission)
+    .outerjoin(
+        Submission,
+        and_(col(Submission.unit_id) == col(Unit.id), col(Submission.campaign_id) == bindparam("campaign_id")),
+    )
+    .where(col(Unit.id) == bindparam("unit_id"))
+)
+
+
 def unit_and_submission(
     session: Session, *, campaign_id: int, unit_id: int, questionnaire_version: int
 ) -> tuple[Unit, Submission]:
     """The unit and its submission in the campaign (created empty when missing), in one query."""
-    query = (
-        select(Unit, Submission)
-        .outerjoin(
-            Submission, and_(col(Submission.unit_id) == col(Unit.id), col(Submission.campaign_id) == campaign_id)
-        )
-        .where(Unit.id == unit_id)
-    )
-    unit, submission = session.exec(query).one()
+    unit, submission = session.execute(_UNIT_AND_SUBMISSION, {"campaign_id": campaign_id, "unit_id": unit_id}).one()
     if submission is None:
         submission = Submission(
             campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
