@@ -27,14 +27,17 @@ from sqlmodel import Session
 from bot.engine.engine import system_clock
 from scheduler import digest, ladder
 from scheduler.sender import DrainReport, Sender
-from storage import campaigns, nudges, reports, units
+from storage import campaigns, inbound, nudges, reports, units
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign
 
 logger = logging.getLogger(__name__)
 
-DRAIN_EVERY = timedelta(minutes=1)  # retries, deferred (quiet hours) and /nhac rows go out within this
+DRAIN_EVERY = timedelta(minutes=1)
+KEEP_UPDATES = timedelta(
+    days=7
+)  # platforms redeliver within a day  # retries, deferred (quiet hours) and /nhac rows go out within this
 
 
 class Reminders:
@@ -69,6 +72,13 @@ class Reminders:
             replace_existing=True,
             coalesce=True,
             max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.forget_old_updates,
+            IntervalTrigger(hours=24),
+            id="inbound-cleanup",
+            replace_existing=True,
+            coalesce=True,
         )
         self.scheduler.add_job(
             self.watch,
@@ -160,6 +170,11 @@ class Reminders:
         )
         logger.info("campaign %s step %s: %d nudges written", campaign_id, step, written)
         return written
+
+    async def forget_old_updates(self) -> None:
+        """Drop the record of updates older than any redelivery (it would grow by one row an update)."""
+        before = self.clock() - KEEP_UPDATES
+        await self.database.run(partial(inbound.forget_before, before=before))
 
     async def drain(self) -> DrainReport:
         return await self.sender.drain()

@@ -239,3 +239,22 @@ async def test_jobs_are_built_from_the_database_and_rebuilt_when_a_campaign_chan
     assert moved["step:nq15-2022:d0"].trigger.run_date == local(25, 9, 8)
     assert "step:nq15-2022:late15" not in moved  # 25/09 + 15 days is after the campaign closes
     reminders.shutdown()
+
+
+async def test_the_record_of_handled_updates_is_kept_a_week(
+    database: Database, loaded: Campaign, clock: Clock, reminders: Reminders
+) -> None:
+    from datetime import timedelta
+
+    from storage import inbound
+    from storage.models import Channel, InboundEvent
+
+    with database.session() as session:
+        for event_id, age in (("old", timedelta(days=8)), ("recent", timedelta(days=1))):
+            assert inbound.first_delivery(session, channel=Channel.telegram, event_id=event_id)
+            event = session.exec(select(InboundEvent).where(InboundEvent.event_id == event_id)).one()
+            event.received_at = clock.now - age
+            session.add(event)
+    await reminders.forget_old_updates()
+    with database.session() as session:
+        assert [e.event_id for e in session.exec(select(InboundEvent)).all()] == ["recent"]
