@@ -160,6 +160,16 @@ def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:
     ]
 
 
+def sent_times(session: Session, *, campaign_id: int, unit_id: int) -> list[datetime]:
+    """When the unit's nudges in the campaign were sent, oldest first."""
+    query = (
+        select(Nudge.sent_at)
+        .where(Nudge.unit_id == unit_id, Nudge.campaign_id == campaign_id, Nudge.status == NudgeStatus.sent)
+        .order_by(col(Nudge.sent_at))
+    )
+    return [moment for moment in session.exec(query).all() if moment is not None]
+
+
 def mark(session: Session, *, nudge_id: int, status: NudgeStatus, now: datetime, error: str | None = None) -> None:
     nudge = session.get(Nudge, nudge_id)
     if nudge is None:

@@ -12,15 +12,14 @@ import io
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
-
 from bot import charts, formatting
 from bot.engine import questionnaire as qn
 from bot.engine.messages import Attachment, Button, Outcome, Reply
 from bot.texts import say
 from scheduler import ladder
 from storage import audit, campaigns, invites, nudges, reports, submissions, units
-from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role, Unit
+from storage import people as storage_people
+from storage.models import Campaign, Person, PersonState, Role, Unit
 from storage.units import fold
 
 if TYPE_CHECKING:
@@ -256,11 +255,7 @@ def unit_detail(turn: _Turn, campaign: Campaign, unit: Unit) -> Outcome:
             members=formatting.number(unit.member_count),
         )
     ]
-    people = session.exec(
-        select(Person).where(
-            Person.unit_id == unit.id, Person.role == Role.reporter, Person.state != PersonState.revoked
-        )
-    ).all()
+    people = storage_people.unit_reporters(session, unit_id=unit.id or 0)
     if people:
         described = [
             say(
@@ -303,12 +298,8 @@ def unit_detail(turn: _Turn, campaign: Campaign, unit: Unit) -> Outcome:
         lines.append(say("unit.draft", lang, title=campaign.title, count=len(submission.draft_answers)))
     else:
         lines.append(say("unit.nothing", lang, title=campaign.title))
-    sent = session.exec(
-        select(Nudge.sent_at)
-        .where(Nudge.unit_id == unit.id, Nudge.campaign_id == campaign.id, Nudge.status == NudgeStatus.sent)
-        .order_by(col(Nudge.sent_at))
-    ).all()
-    if sent and sent[-1] is not None:
+    sent = nudges.sent_times(session, campaign_id=campaign.id or 0, unit_id=unit.id or 0)
+    if sent:
         last = formatting.moment(sent[-1].astimezone(turn.engine.timezone))
         lines.append(say("unit.nudges", lang, count=len(sent), last=last))
     else:
