@@ -4,7 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test test-postgres clean
+# The tests that use the database fixture, run again on a PostgreSQL server (see .ci/postgres).
+POSTGRES_TESTS := tests/test_storage.py tests/test_dialogue.py tests/test_enrolment.py tests/test_staff.py \
+	tests/test_nudges.py tests/test_exports.py tests/test_campaign_file.py tests/test_units_import.py \
+	tests/test_telegram_handlers.py tests/test_zalo.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +24,10 @@ test: $(STAMP)  ## set up and run the tests, the linter and the type checker
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+test-postgres: $(STAMP)  ## the database tests on PostgreSQL: NQBOT_TEST_DATABASE_URL=postgresql://…
+	$(BIN)/pip install --quiet -e '.[dev,postgres]'
+	NQBOT_TEST_DATABASE_URL=$${NQBOT_TEST_DATABASE_URL:?set it to a PostgreSQL URL} $(BIN)/pytest $(POSTGRES_TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

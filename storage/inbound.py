@@ -14,18 +14,20 @@ from storage.models import Channel, InboundEvent, utcnow
 def first_delivery(session: Session, *, channel: Channel, event_id: str) -> bool:
     """True the first time an event is seen; records it in the caller's transaction (with its effects).
 
-    One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL both have it): the row count says whether
-    the event is new."""
+    One INSERT … ON CONFLICT DO NOTHING RETURNING (SQLite and PostgreSQL both have it): a returned row means
+    the event is new. (Not the row count: PostgreSQL's driver reports -1 for an insert that returns rows.)"""
     statement = _RECORD[session.get_bind().dialect.name]
     result: Any = session.connection().execute(
         statement, {"channel": channel, "event_id": event_id, "received_at": utcnow()}
     )
-    return bool(result.rowcount == 1)
+    return result.first() is not None
 
 
 # Built once: this runs for every update, and building the statement costs more than running it.
 _RECORD = {
-    name: dialect.insert(InboundEvent).on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    name: dialect.insert(InboundEvent)
+    .on_conflict_do_nothing(index_elements=["channel", "event_id"])
+    .returning(col(InboundEvent.id))
     for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
 }
 

@@ -115,9 +115,13 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
     if not rows:
         return 0
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Nudge).on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "person_id", "step"])
-    result: Any = session.connection().execute(statement, rows)  # Core: the row count is the inserted rows
-    return int(result.rowcount)
+    statement = (
+        insert(Nudge)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "person_id", "step"])
+        .returning(col(Nudge.id))  # the rows returned are the new ones (row counts differ between drivers)
+    )
+    result: Any = session.connection().execute(statement, rows)
+    return len(result.all())
 
 
 def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:

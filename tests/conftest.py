@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +21,10 @@ SAMPLE_UNITS = ROOT / "examples" / "units-sample.csv"
 
 @pytest.fixture
 def database() -> Iterator[Database]:
-    """An empty in-memory database with every table."""
-    db = Database("sqlite://")
+    """An empty database with every table: in-memory SQLite, or the server NQBOT_TEST_DATABASE_URL names
+    (e.g. postgresql://nqbot:nqbot@127.0.0.1/nqbot, to run the same tests on PostgreSQL)."""
+    db = Database(os.environ.get("NQBOT_TEST_DATABASE_URL", "sqlite://"))
+    SQLModel.metadata.drop_all(db.engine)
     SQLModel.metadata.create_all(db.engine)
     yield db
     db.dispose()
