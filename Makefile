@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The tests that use the database fixture, run again on a PostgreSQL server (see .ci/postgres).
 POSTGRES_TESTS := tests/test_storage.py tests/test_dialogue.py tests/test_enrolment.py tests/test_staff.py \
 	tests/test_nudges.py tests/test_exports.py tests/test_campaign_file.py tests/test_units_import.py \
-	tests/test_telegram_handlers.py tests/test_zalo.py
+	tests/test_telegram_handlers.py tests/test_zalo.py tests/test_migrations.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -50,5 +52,20 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) ->
             keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
             timeout = connection.execute(text("PRAGMA busy_timeout")).scalar()
         assert (mode, keys, timeout) == ("wal", 1, 5000)
+    finally:
+        database.dispose()
+
+
+@pytest.mark.skipif("NQBOT_TEST_DATABASE_URL" not in os.environ, reason="needs a PostgreSQL server (CI's second run)")
+def test_migrations_produce_the_models_schema_on_the_test_server() -> None:
+    database = Database(os.environ["NQBOT_TEST_DATABASE_URL"])
+    try:
+        SQLModel.metadata.drop_all(database.engine)
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        migrate.upgrade(database.engine)
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, SQLModel.metadata) == []
     finally:
         database.dispose()
