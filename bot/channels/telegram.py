@@ -186,7 +186,7 @@ class TelegramChannel:
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome) -> None:
         for reply in outcome.replies:
-            pieces = split(reply.text)
+            pieces = split(reply.text) if reply.text or reply.attachment is None else []  # a file alone
             for i, piece in enumerate(pieces):
                 markup = keyboard(reply) if i == len(pieces) - 1 else None
                 await context.bot.send_message(chat_id, piece, reply_markup=markup)

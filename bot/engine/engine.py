@@ -23,7 +23,7 @@ from sqlmodel import Session
 from bot import formatting, parsing
 from bot.engine import enrolment, staff
 from bot.engine import questionnaire as qn
-from bot.engine.messages import Button, Inbound, Outcome, Reply
+from bot.engine.messages import Button, Inbound, Outcome, Reply, rendered
 from bot.engine.report import Report
 from bot.texts import say
 from storage import campaigns, inbound, people, submissions
@@ -92,8 +92,10 @@ class Engine:
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:
-        """Answer one event in one transaction, on the database's worker thread."""
-        return await self.database.run(lambda session: _Turn(self, session, event).run(), autoflush=False)
+        """Answer one event in one transaction, on the database's worker thread; then render heavy files
+        (charts, exports) from the data it read, so the database thread is not held by them."""
+        outcome = await self.database.run(lambda session: _Turn(self, session, event).run(), autoflush=False)
+        return await rendered(outcome)
 
     def invite_link(self, code: str) -> str:
         """A link that opens the bot with the code, or the bare code to type after /start."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from storage.models import Channel
 
@@ -29,10 +30,14 @@ class Button:
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file or picture. Heavy ones (charts, exports) come with `render` instead of `content`: the engine
+    runs it after the update's transaction, off the database thread, and fills `content`."""
+
     filename: str
-    content: bytes
+    content: bytes = b""
     caption: str = ""
     picture: bool = False  # shown as a photo (a chart, a QR code) rather than sent as a file
+    render: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -59,3 +64,15 @@ class Outcome:
     edit: Reply | None = None
     notice: str | None = None
     menu: str | None = None  # "staff" or "reporter": the person's command menu should change to this
+
+
+async def rendered(outcome: Outcome) -> Outcome:
+    """The outcome with every attachment's `render` run (in a worker thread) into its content."""
+    import asyncio
+
+    for i, reply in enumerate(outcome.replies):
+        attachment = reply.attachment
+        if attachment is not None and attachment.render is not None:
+            content = await asyncio.to_thread(attachment.render)
+            outcome.replies[i] = replace(reply, attachment=replace(attachment, content=content, render=None))
+    return outcome

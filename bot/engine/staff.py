@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import charts, formatting
@@ -353,7 +354,8 @@ def stats(turn: _Turn, campaign: Campaign) -> Outcome:
     session = turn.session
     total = units.count_units(session)
     people = reports.attendance(session, campaign_id=campaign.id or 0)
-    png = charts.progress_chart(
+    draw = partial(
+        charts.progress_chart,
         title=campaign.title,
         first_submissions=reports.first_submissions(session, campaign_id=campaign.id or 0),
         total_units=total,
@@ -362,7 +364,7 @@ def stats(turn: _Turn, campaign: Campaign) -> Outcome:
         timezone=turn.engine.timezone,
         language=turn.lang,
     )
-    picture = Attachment(f"thongke-{campaign.code}.png", png, caption=campaign.title, picture=True)
+    picture = Attachment(f"thongke-{campaign.code}.png", caption=campaign.title, picture=True, render=draw)
     return Outcome([Reply(status_text(turn, campaign), attachment=picture)])
 
 
@@ -378,7 +380,8 @@ def export(turn: _Turn, campaign: Campaign) -> Outcome:
     replies = [Reply(say("export.sent", turn.lang, title=campaign.title, date=formatting.day(turn.today)))]
     for kind, suffix, build in files:
         name = file_name(campaign.code, kind, turn.today, suffix, turn.lang)
-        replies.append(Reply("", attachment=Attachment(name, build(data, language=turn.lang, today=turn.today))))
+        render = partial(build, data, language=turn.lang, today=turn.today)
+        replies.append(Reply("", attachment=Attachment(name, render=render)))
     return Outcome(replies)
 
 
