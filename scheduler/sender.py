@@ -212,14 +212,7 @@ class Sender:
             say("nudge.unit", lang, unit=row.unit_name, when=when),
         ]
         if row.draft_answers:
-            context = {
-                "today": today,
-                "report_deadline": row.report_deadline,
-                "closes_on": row.closes_on,
-                "board_deadline": spec.board_deadline,
-                "resolution_date": spec.resolution.date,
-                "register_members": row.register_members,
-            }
+            context = qn.context(spec, today=today, register_members=row.register_members)
             walk = qn.Walk(spec.questionnaire, dict(row.draft_answers), context)
             left = sum(1 for q in walk.applicable() if q.id not in row.draft_answers)
             lines.append(say("nudge.draft", lang, count=left))

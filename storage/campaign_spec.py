@@ -146,6 +146,26 @@ class Question(_Strict):
                 raise ValueError(f"pattern is not a valid regular expression ({exc})") from None
         return self
 
+    def decode(self, raw: Any) -> Any:
+        """A stored JSON answer as a Python value (ISO strings → dates)."""
+        if raw is None:
+            return None
+        if self.type is QuestionType.date:
+            return date.fromisoformat(raw)
+        if self.type is QuestionType.date_list:
+            return [date.fromisoformat(d) for d in raw]
+        return raw
+
+    def encode(self, value: Any) -> Any:
+        """A Python answer as it is stored (JSON: dates as ISO strings)."""
+        if value is None:
+            return None
+        if self.type is QuestionType.date:
+            return value.isoformat()
+        if self.type is QuestionType.date_list:
+            return [d.isoformat() for d in value]
+        return value
+
     def short(self, language: str) -> str:
         return (self.label or self.text).get(language)
 

@@ -22,7 +22,7 @@ from sqlalchemy import case
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.campaign_spec import CampaignSpec, Question, QuestionType
+from storage.campaign_spec import CampaignSpec, Question
 from storage.campaigns import get_campaign, spec_of
 from storage.errors import NqbotError
 from storage.models import (
@@ -100,13 +100,7 @@ class Version:
         """The answer as a Python value (dates as dates), or None when not given."""
         question = self.questions.get(question_id)
         raw = self.answers.get(question_id)
-        if question is None or raw is None:
-            return None
-        if question.type is QuestionType.date:
-            return date.fromisoformat(raw)
-        if question.type is QuestionType.date_list:
-            return [date.fromisoformat(d) for d in raw]
-        return raw
+        return None if question is None else question.decode(raw)
 
     def number(self, question_id: str) -> int:
         value = self.value(question_id)

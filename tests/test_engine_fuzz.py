@@ -555,7 +555,7 @@ async def typed_answer(scene: Scene, text: str) -> None:
         assert after.draft == before.draft, "a warned answer was stored before it was confirmed"
         assert [b.data for row in outcome.replies[-1].buttons for b in row] == ["warn:keep", "warn:retype"]
     else:
-        assert after.draft == {**before.draft, question.id: qn.encode(question, value)}
+        assert after.draft == {**before.draft, question.id: question.encode(value)}
         last = outcome.replies[-1]
         moved_on = HEADING.fullmatch(first_line(last)) or last.text.startswith("Báo cáo của Chi bộ Sở Nội vụ:")
         assert moved_on, f"answer taken, but then: {last.text[:300]!r}"

@@ -476,25 +476,25 @@ class _Turn:
         if warned:
             self.conversation.pending = {
                 "question": question.id,
-                "value": qn.encode(question, value),
+                "value": question.encode(value),
                 "return": self.conversation.mode.value,
             }
             self.conversation.mode = Mode.confirm_warning
             text = "\n".join(
-                [*warned, self.t("warning.confirm", answer=qn.display(question, qn.encode(question, value), self.lang))]
+                [*warned, self.t("warning.confirm", answer=qn.display(question, question.encode(value), self.lang))]
             )
             buttons = ((Button(self.t("button.keep"), "warn:keep"), Button(self.t("button.retype"), "warn:retype")),)
             return Outcome(
                 [Reply(text, buttons=buttons)], edit=self.answered(report, question, value) if pressed else None
             )
         return self.store(
-            question, value, pressed=qn.display(question, qn.encode(question, value), self.lang) if pressed else None
+            question, value, pressed=qn.display(question, question.encode(value), self.lang) if pressed else None
         )
 
     def answered(self, report: Report, question: Question, value: Any) -> Reply:
         """The question's message once answered by a button: its text and the choice, no buttons."""
         heading = self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))
-        return Reply(f"{heading}\n➜ {qn.display(question, qn.encode(question, value), self.lang)}")
+        return Reply(f"{heading}\n➜ {qn.display(question, question.encode(value), self.lang)}")
 
     def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
         report = self.report()
@@ -505,7 +505,7 @@ class _Turn:
                 "question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang)
             )
             heading_edit = Reply(f"{heading}\n➜ {pressed}")
-        report.walk.set(question.id, qn.encode(question, value))
+        report.walk.set(question.id, question.encode(value))
         self.conversation.pending = {}
         notes = []
         line = qn.shown(question, report.walk.values(), self.lang)
@@ -535,7 +535,7 @@ class _Turn:
             return self.stale()
         self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
         if keep:
-            return self.store(question, qn.decode(question, pending.get("value")))
+            return self.store(question, question.decode(pending.get("value")))
         self.conversation.pending = {}
         return Outcome([self.ask(report, question)])
 

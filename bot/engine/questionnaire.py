@@ -15,7 +15,7 @@ from typing import Any
 
 from bot import formatting, parsing
 from bot.texts import say
-from storage.campaign_spec import Question, QuestionType
+from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.expressions import Expression, parse
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -33,26 +33,16 @@ def expression(source: str) -> Expression:
     return parse(source, lambda _name: True)
 
 
-def decode(question: Question, raw: Any) -> Any:
-    """A stored JSON answer as a Python value (ISO strings → dates)."""
-    if raw is None:
-        return None
-    if question.type is QuestionType.date:
-        return date.fromisoformat(raw)
-    if question.type is QuestionType.date_list:
-        return [date.fromisoformat(d) for d in raw]
-    return raw
-
-
-def encode(question: Question, value: Any) -> Any:
-    """A Python answer as JSON."""
-    if value is None:
-        return None
-    if question.type is QuestionType.date:
-        return value.isoformat()
-    if question.type is QuestionType.date_list:
-        return [d.isoformat() for d in value]
-    return value
+def context(spec: CampaignSpec, *, today: date, register_members: int) -> dict[str, Any]:
+    """The values expressions may read besides answers (storage.campaign_spec.CONTEXT_NAMES)."""
+    return {
+        "today": today,
+        "report_deadline": spec.report_deadline,
+        "board_deadline": spec.board_deadline,
+        "closes_on": spec.closes_on,
+        "resolution_date": spec.resolution.date,
+        "register_members": register_members,
+    }
 
 
 @dataclass
@@ -87,7 +77,7 @@ class Walk:
             if question.when is None or expression(question.when).evaluate(values) is True:
                 applicable.append(question)
                 if question.id in self.answers:
-                    values[question.id] = decode(question, self.answers[question.id])
+                    values[question.id] = question.decode(self.answers[question.id])
         return applicable, values
 
     def values(self) -> dict[str, Any]:
@@ -213,7 +203,7 @@ def display(question: Question, raw: Any, language: str, limit: int = 300) -> st
     """A stored answer written for a reader; long texts are cut at `limit` characters."""
     if raw is None:
         return say("answer.skipped", language)
-    value = decode(question, raw)
+    value = question.decode(raw)
     if question.type is QuestionType.single_choice:
         return question.choice_label(value, language)
     if question.type is QuestionType.multi_choice:

@@ -37,14 +37,7 @@ class Report:
         self.dropped = dropped
         self.answers: dict[str, Any] = dict(submission.draft_answers)
         self.closed = turn.today > campaign.closes_on
-        context = {
-            "today": turn.today,
-            "report_deadline": campaign.report_deadline,
-            "board_deadline": campaign.board_deadline,
-            "closes_on": campaign.closes_on,
-            "resolution_date": spec.resolution.date,
-            "register_members": unit.member_count,
-        }
+        context = qn.context(spec, today=turn.today, register_members=unit.member_count)
         self.walk = qn.Walk(spec.questionnaire, self.answers, context)
         self._by_id = {q.id: q for q in spec.questionnaire}
 
