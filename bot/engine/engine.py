@@ -94,7 +94,7 @@ class Engine:
     async def handle(self, event: Inbound) -> Outcome:
         """Answer one event in one transaction, on the database's worker thread; then render heavy files
         (charts, exports) from the data it read, so the database thread is not held by them."""
-        outcome = await self.database.run(lambda session: _Turn(self, session, event).run(), autoflush=False)
+        outcome = await self.database.run(lambda session: Turn(self, session, event).run(), autoflush=False)
         return await rendered(outcome)
 
     def invite_link(self, code: str) -> str:
@@ -109,7 +109,7 @@ class Engine:
         return self._specs[key]
 
 
-class _Turn:
+class Turn:
     """One event's handling: the person, their conversation, and (when reporting) the unit's draft."""
 
     def __init__(self, engine: Engine, session: Session, event: Inbound) -> None:

@@ -14,13 +14,13 @@ from storage.models import ConversationMode as Mode
 from storage.models import Invite, Role, Unit
 
 if TYPE_CHECKING:
-    from bot.engine.engine import _Turn
+    from bot.engine.engine import Turn
 
 WRONG_CODES_ALLOWED = 5  # then the chat waits out the window before codes are checked again
 WRONG_CODES_WINDOW = timedelta(minutes=15)
 
 
-def join(turn: _Turn, code: str) -> Outcome:
+def join(turn: Turn, code: str) -> Outcome:
     """Checks an invite code (slowing down a chat that guesses) and asks to confirm the unit it names."""
     conversation = turn.conversation
     if conversation.failed_since and turn.now - conversation.failed_since > WRONG_CODES_WINDOW:
@@ -40,7 +40,7 @@ def join(turn: _Turn, code: str) -> Outcome:
     return Outcome([join_question_for(turn, invite)])
 
 
-def join_question_for(turn: _Turn, invite: Invite) -> Reply:
+def join_question_for(turn: Turn, invite: Invite) -> Reply:
     """ "This invite is for <unit>: confirm?", noting a move from the person's current unit."""
     if invite.role is Role.reporter and invite.unit_id is not None:
         unit = turn.session.get(Unit, invite.unit_id)
@@ -54,7 +54,7 @@ def join_question_for(turn: _Turn, invite: Invite) -> Reply:
     return Reply(text, buttons=buttons)
 
 
-def join_question(turn: _Turn) -> Reply:
+def join_question(turn: Turn) -> Reply:
     """The confirmation asked again after an unclear answer."""
     return Reply(
         turn.t("join.yes_or_no"),
@@ -62,7 +62,7 @@ def join_question(turn: _Turn) -> Reply:
     )
 
 
-def confirm_join(turn: _Turn, yes: bool) -> Outcome:
+def confirm_join(turn: Turn, yes: bool) -> Outcome:
     """Binds the chat (the invite is checked again: it may have expired meanwhile) and opens the report."""
     invite_id = turn.conversation.pending.get("invite_id")
     turn.conversation.mode, turn.conversation.pending = Mode.idle, {}

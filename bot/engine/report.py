@@ -14,7 +14,7 @@ from storage.campaign_spec import CampaignSpec, Question
 from storage.models import Campaign, Submission, Unit
 
 if TYPE_CHECKING:
-    from bot.engine.engine import _Turn
+    from bot.engine.engine import Turn
 
 
 class Report:
@@ -22,7 +22,7 @@ class Report:
 
     def __init__(
         self,
-        turn: _Turn,
+        turn: Turn,
         campaign: Campaign,
         spec: CampaignSpec,
         unit: Unit,
@@ -42,7 +42,7 @@ class Report:
         self._by_id = {q.id: q for q in spec.questionnaire}
 
     @classmethod
-    def load(cls, turn: _Turn, campaign: Campaign, unit_id: int) -> Report:
+    def load(cls, turn: Turn, campaign: Campaign, unit_id: int) -> Report:
         session = turn.session
         assert campaign.id is not None
         unit, submission = submissions.unit_and_submission(

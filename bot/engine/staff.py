@@ -24,7 +24,7 @@ from storage.models import Campaign, Person, PersonState, Role, Unit
 from storage.units import fold
 
 if TYPE_CHECKING:
-    from bot.engine.engine import _Turn
+    from bot.engine.engine import Turn
 
 STAFF_COMMANDS = {
     "tinhhinh": "status",
@@ -51,7 +51,7 @@ PAGE = 25  # lines of a list a message: far below Telegram's 4,096 characters
 MATCHES = 8  # units offered as buttons when a name matches several
 
 
-def command(turn: _Turn, action: str, argument: str) -> Outcome:
+def command(turn: Turn, action: str, argument: str) -> Outcome:
     """Run a staff command (the caller has checked the person is staff)."""
     if action == "announce":
         return announce_prompt(turn, argument)
@@ -75,7 +75,7 @@ def command(turn: _Turn, action: str, argument: str) -> Outcome:
     return find_unit(turn, campaign, rest, action)
 
 
-def button(turn: _Turn, kind: str, rest: str) -> Outcome:
+def button(turn: Turn, kind: str, rest: str) -> Outcome:
     """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "rv", "inv"."""
     first, _, second = rest.partition(":")
     if kind == "sc":
@@ -107,7 +107,7 @@ def button(turn: _Turn, kind: str, rest: str) -> Outcome:
 # --- which campaign ---
 
 
-def choose(turn: _Turn, argument: str) -> tuple[Campaign | None, str]:
+def choose(turn: Turn, argument: str) -> tuple[Campaign | None, str]:
     """The campaign named first in `argument`, or the only open one, or (none open) the last one closed."""
     word, _, rest = argument.partition(" ")
     every = campaigns.list_campaigns(turn.session)
@@ -122,7 +122,7 @@ def choose(turn: _Turn, argument: str) -> tuple[Campaign | None, str]:
     return None, argument
 
 
-def pick_campaign(turn: _Turn, action: str, argument: str) -> Outcome:
+def pick_campaign(turn: Turn, action: str, argument: str) -> Outcome:
     open_now = campaigns.open_campaigns(turn.session, today=turn.today)
     if not open_now:
         return Outcome([Reply(say("campaign.none", turn.lang))])
@@ -138,7 +138,7 @@ def rate(part: int, whole: int) -> str:
     return formatting.decimal(100 * part / whole) if whole else "—"
 
 
-def status_text(turn: _Turn, campaign: Campaign) -> str:
+def status_text(turn: Turn, campaign: Campaign) -> str:
     """/tinhhinh: units reported (on time, late), drafts, members attended, the deadline, the next nudge."""
     session, lang = turn.session, turn.lang
     progress = reports.progress(session, campaign_id=campaign.id or 0)
@@ -194,7 +194,7 @@ def reporter_state(unit: reports.MissingUnit, lang: str) -> str:
     return say("missing.enrolled", lang)
 
 
-def missing_page(turn: _Turn, campaign: Campaign, page: int) -> Outcome:
+def missing_page(turn: Turn, campaign: Campaign, page: int) -> Outcome:
     """/chuanop: the units not reported, a page at a time, each with its reporters' state."""
     missing = reports.missing_units(turn.session, campaign_id=campaign.id or 0)
     if not missing:
@@ -224,7 +224,7 @@ def missing_page(turn: _Turn, campaign: Campaign, page: int) -> Outcome:
 # --- one unit ---
 
 
-def find_unit(turn: _Turn, campaign: Campaign, query: str, action: str) -> Outcome:
+def find_unit(turn: Turn, campaign: Campaign, query: str, action: str) -> Outcome:
     """/donvi or /moi with a code or part of a name: one match answers, several give buttons."""
     wanted = fold(query)
     every = units.list_units(turn.session)
@@ -242,7 +242,7 @@ def find_unit(turn: _Turn, campaign: Campaign, query: str, action: str) -> Outco
     return Outcome([Reply(text, choices=choices)])
 
 
-def unit_detail(turn: _Turn, campaign: Campaign, unit: Unit) -> Outcome:
+def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
     """/donvi: the unit, its reporters, its report with every version, and the nudges sent."""
     session, lang = turn.session, turn.lang
     kind = say(f"unit.kind.{unit.kind.value}", lang)
@@ -315,7 +315,7 @@ def unit_detail(turn: _Turn, campaign: Campaign, unit: Unit) -> Outcome:
     return Outcome([Reply(text[:4000], buttons=tuple(rows))])
 
 
-def unit_invite(turn: _Turn, unit: Unit) -> Outcome:
+def unit_invite(turn: Turn, unit: Unit) -> Outcome:
     """/moi: a new invite for the unit, as a link and a QR code picture."""
     new = invites.create_invite(
         turn.session,
@@ -349,7 +349,7 @@ def qr_png(text: str) -> bytes:
 # --- figures and the chart ---
 
 
-def stats(turn: _Turn, campaign: Campaign) -> Outcome:
+def stats(turn: Turn, campaign: Campaign) -> Outcome:
     """/thongke: the figures, and the chart as a picture."""
     session = turn.session
     total = units.count_units(session)
@@ -371,7 +371,7 @@ def stats(turn: _Turn, campaign: Campaign) -> Outcome:
 # --- the compiled report ---
 
 
-def export(turn: _Turn, campaign: Campaign) -> Outcome:
+def export(turn: Turn, campaign: Campaign) -> Outcome:
     """/xuat: the DOCX report and the XLSX table, as files (in progress: "tính đến ngày …")."""
     from bot.exports import build_docx, build_xlsx, compile_report, file_name
 
@@ -388,12 +388,12 @@ def export(turn: _Turn, campaign: Campaign) -> Outcome:
 # --- reminders and announcements ---
 
 
-def manual_step(now: datetime, turn: _Turn) -> str:
+def manual_step(now: datetime, turn: Turn) -> str:
     """One manual step a day: pressing /nhac twice the same day writes nothing new."""
     return f"manual-{now.astimezone(turn.engine.timezone).date().isoformat()}"
 
 
-def remind_prompt(turn: _Turn, campaign: Campaign) -> Outcome:
+def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
     """/nhac: how many reporters a reminder would reach, and a confirm button."""
     reach = nudges.reach(turn.session, campaign_id=campaign.id or 0, now=turn.now)
     if not reach:
@@ -410,7 +410,7 @@ def remind_prompt(turn: _Turn, campaign: Campaign) -> Outcome:
     return Outcome([Reply(text, buttons=buttons)])
 
 
-def remind(turn: _Turn, choice: str) -> Outcome:
+def remind(turn: Turn, choice: str) -> Outcome:
     """Writes the reminders (the sender delivers them within a minute)."""
     campaign = turn.session.get(Campaign, int(choice)) if choice.isdigit() else None
     if campaign is None:
@@ -426,7 +426,7 @@ def remind(turn: _Turn, choice: str) -> Outcome:
     return Outcome(edit=Reply(text), notice=text[:190])
 
 
-def announce_prompt(turn: _Turn, text: str) -> Outcome:
+def announce_prompt(turn: Turn, text: str) -> Outcome:
     """/thongbao <text>: who would get it, and a confirm button; the text waits in the conversation."""
     if not text.strip():
         return Outcome([Reply(say("announce.usage", turn.lang))])
@@ -440,7 +440,7 @@ def announce_prompt(turn: _Turn, text: str) -> Outcome:
     )
 
 
-def announce(turn: _Turn, yes: bool) -> Outcome:
+def announce(turn: Turn, yes: bool) -> Outcome:
     text = turn.conversation.pending.get("announce")
     turn.conversation.pending = {}
     if not yes or not text:
@@ -466,7 +466,7 @@ def announce(turn: _Turn, yes: bool) -> Outcome:
 # --- staff and revocation (admins) ---
 
 
-def staff_list(turn: _Turn) -> Outcome:
+def staff_list(turn: Turn) -> Outcome:
     people = nudges.staff(turn.session)
     lines = [say("staff.heading", turn.lang, count=len(people))]
     lines += [f"- {p.display_name or p.channel_user_id} ({say(f'role.{p.role.value}', turn.lang)})" for p in people]
@@ -484,7 +484,7 @@ def staff_list(turn: _Turn) -> Outcome:
     return Outcome([Reply("\n".join(lines), buttons=tuple(rows))])
 
 
-def staff_invite(turn: _Turn, admin: bool) -> Outcome:
+def staff_invite(turn: Turn, admin: bool) -> Outcome:
     new = invites.create_invite(
         turn.session,
         role=Role.admin if admin else Role.staff,
@@ -496,7 +496,7 @@ def staff_invite(turn: _Turn, admin: bool) -> Outcome:
     return Outcome([Reply(say("invite.staff", turn.lang, link=turn.engine.invite_link(new.code)))])
 
 
-def revoke(turn: _Turn, person_id: int, confirmed: bool) -> Outcome:
+def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
     """Unbind a reporter's or staff member's chat at once; what they submitted stays."""
     person = turn.session.get(Person, person_id)
     if person is None or person.state is PersonState.revoked:
