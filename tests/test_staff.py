@@ -248,3 +248,17 @@ async def test_export_sends_the_docx_and_the_xlsx(engine: Engine) -> None:
     files = [r.attachment for r in staff.last.replies if r.attachment is not None]
     assert [f.filename for f in files] == ["nq15-2022_bao-cao_2022-09-22.docx", "nq15-2022_phu-luc_2022-09-22.xlsx"]
     assert all(f.content[:2] == b"PK" and not f.picture for f in files)  # zip containers: real Office files
+
+
+async def test_an_admin_invites_staff_in_chat_and_the_invite_works(engine: Engine) -> None:
+    admin = Dialogue(engine, "901")
+    reply = await admin.say("/canbo")
+    assert "Cán bộ Ban (2):" in reply and "inv:staff" in admin.buttons()
+    link = (await admin.press("inv:staff")).split("\n")[-1]
+    assert link.startswith("/start ")
+    newcomer = Dialogue(engine, "950")
+    assert "cán bộ Ban Tuyên giáo" in await newcomer.say(link)
+    await newcomer.press("join:yes")
+    assert newcomer.last.menu == "staff"
+    assert "Đã báo cáo: 3/22" in await newcomer.say("/tinhhinh")
+    assert "đã được dùng hết" in await Dialogue(engine, "951").say(link)  # one use only
