@@ -36,7 +36,8 @@ from storage.models import Campaign, NudgeStatus
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_RETRIES = 3  # quick retries of a network error before the row waits for a later drain
+TRANSIENT_RETRIES = 2  # quick retries of a network error (1 s, 2 s); then the channel counts as down
+# until the next drain, and its rows wait (postponed) while the other channels' rows go on
 LATER = timedelta(minutes=5)
 
 
@@ -112,12 +113,14 @@ class Sender:
         self.pacer = Pacer(rate, sleep=sleep)
         self._lock = asyncio.Lock()
         self._specs: dict[int, CampaignSpec] = {}
+        self._down: set[str] = set()  # channels that failed in the current drain
 
     async def drain(self) -> DrainReport:
         """Send everything that is due now; returns what happened."""
         async with self._lock:
             report = DrainReport()
             self._specs.clear()  # a reloaded campaign file takes effect at the next drain
+            self._down = set()
             await self._drain_notices(report)
             while True:
                 batch = await self.database.run(lambda s: nudges.due(s, now=self.clock()))
@@ -147,7 +150,10 @@ class Sender:
             report.skipped += 1
             return
         reply = self.nudge_reply(row, await self._spec(row.campaign_id))
-        outcome = await self._deliver(row.channel, row.chat_id, reply)
+        if row.channel in self._down:
+            outcome = Delivered(Result.transient, error=f"{row.channel} is down")
+        else:
+            outcome = await self._deliver(row.channel, row.chat_id, reply)
         if outcome.result is Result.sent:
             await self._mark(row.nudge_id, NudgeStatus.sent)
             report.sent += 1
@@ -155,17 +161,19 @@ class Sender:
             await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id))
             report.unreachable += 1
         else:
-            until = self.clock() + LATER
-            await self.database.run(
-                lambda s: nudges.postpone(s, nudge_id=row.nudge_id, until=until, error=outcome.error)
-            )
+            self._down.add(row.channel)
+            later = self.clock() + LATER
+            await self.database.run(partial(nudges.postpone, nudge_id=row.nudge_id, until=later, error=outcome.error))
             report.postponed += 1
 
     async def _drain_notices(self, report: DrainReport) -> None:
         for notice in await self.database.run(lambda s: nudges.due_notices(s)):
+            if notice.channel in self._down:
+                continue
             outcome = await self._deliver(notice.channel, notice.chat_id, Reply(notice.text))
             status = NudgeStatus.sent if outcome.result is Result.sent else NudgeStatus.failed
             if outcome.result is Result.transient:
+                self._down.add(notice.channel)
                 continue  # stays pending for the next drain
             await self.database.run(
                 partial(nudges.mark_notice, notice_id=notice.notice_id, status=status, now=self.clock())

@@ -258,3 +258,37 @@ async def test_the_record_of_handled_updates_is_kept_a_week(
     await reminders.forget_old_updates()
     with database.session() as session:
         assert [e.event_id for e in session.exec(select(InboundEvent)).all()] == ["recent"]
+
+
+async def test_a_channel_that_is_down_does_not_hold_up_the_others(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone
+) -> None:
+    from storage.models import Channel
+
+    @dataclass
+    class Down:
+        tries: int = 0
+
+        async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+            self.tries += 1
+            return Delivered(Result.transient, error="ConnectError")
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    zalo = Down()
+    sender = Sender(database, {"telegram": phone, "zalo": zalo}, timezone=VN, clock=clock, sleep=sleep, rate=1000)
+    reminders = Reminders(database, sender, timezone=VN, clock=clock)
+    engine = Engine(database, clock=clock)
+    for unit, user in (("CB-SNV", "z1"), ("CB-STP", "z2"), ("CB-SVH", "z3")):
+        dialogue = Dialogue(engine, user, Channel.zalo)
+        await enrol(dialogue, database, unit)
+    await reporter(engine, database, "CB-SCT", "101")
+    clock.now = local(13, 9, 8)
+    report = await reminders.run_step(loaded.id or 0, "d7")
+    assert set(phone.take()) == {"101"}  # Telegram's reporter is nudged
+    assert (report.sent, report.postponed) == (1, 3)  # Zalo's wait for the next drain
+    assert zalo.tries == 3  # the first row: tried, retried after 1 s and 2 s; the other rows: not tried
+    assert 1 in waits and 2 in waits and sum(waits) < 8  # (pacing waits aside) no per-row backoff
