@@ -363,7 +363,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Chưa báo cáo – {title}: {count} đơn vị (trang {page}/{pages})",
         "Not reported – {title}: {count} units (page {page}/{pages})",
     ),
-    "missing.no_reporter": ("chưa có người báo cáo", "no reporter enrolled"),
+    "missing.none": ("chưa có người báo cáo", "no reporter enrolled"),
     "missing.enrolled": ("đã có người báo cáo, chưa làm", "reporter enrolled, not started"),
     "missing.draft": ("đang làm dở ({count} câu)", "draft with {count} answers"),
     "missing.unreachable": ("không liên lạc được", "unreachable"),

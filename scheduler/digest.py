@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.texts import say
 from storage.models import Campaign
-from storage.reports import MissingUnit, Progress
+from storage.reports import MissingUnit, Progress, ReporterState
 
 LISTED = 30  # names shown per list; the rest are counted
 
@@ -53,8 +53,8 @@ def digest_text(
     ]
     if not missing:
         lines.append(say("digest.all_done", language))
-    no_reporter = [u for u in missing if u.active_reporters == 0 and u.unreachable_reporters == 0]
-    unreachable = [u for u in missing if u.active_reporters == 0 and u.unreachable_reporters > 0]
+    no_reporter = [u for u in missing if u.state is ReporterState.none]
+    unreachable = [u for u in missing if u.state is ReporterState.unreachable]
     if missing:
         lines.append(say("digest.missing", language, count=len(missing), units=names(missing, language)))
     if no_reporter:

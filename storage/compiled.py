@@ -13,29 +13,26 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from storage import reports
 from storage.campaign_spec import CampaignSpec, Question
 from storage.campaigns import get_campaign, spec_of
 from storage.errors import NqbotError
 from storage.models import (
     Person,
-    PersonState,
     QuestionnaireVersion,
-    Role,
     Submission,
-    SubmissionStatus,
     SubmissionVersion,
     Unit,
     UnitKind,
 )
+from storage.reports import ReporterState
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -63,15 +60,6 @@ DISSEMINATION, NO_DISSEMINATION, DISSEMINATION_ITEMS = "dissemination", "none", 
 
 class UnknownCampaign(NqbotError):
     """No campaign has the code asked for."""
-
-
-class ReporterState(StrEnum):
-    """Where a unit without a submitted report stands."""
-
-    none = "none"  # nobody enrolled
-    enrolled = "enrolled"  # a reporter joined; no answer yet
-    draft = "draft"  # a reporter joined and a draft has answers
-    unreachable = "unreachable"  # every reporter blocked the bot
 
 
 @dataclass(frozen=True)
@@ -354,37 +342,13 @@ def _reported(versions: Iterable[Version]) -> list[ReportedUnit]:
 
 
 def _missing(session: Session, *, campaign_id: int, units: list[UnitInfo]) -> list[MissingUnit]:
-    """The units without a submitted report, with their reporters counted by state and their drafts' size."""
-    reporters = session.exec(
-        select(
-            Person.unit_id,
-            func.count(case((col(Person.state) == PersonState.active, 1))),
-            func.count(case((col(Person.state) == PersonState.unreachable, 1))),
-        )
-        .where(
-            col(Person.unit_id).is_not(None),
-            col(Person.role) == Role.reporter,
-            col(Person.state) != PersonState.revoked,
-        )
-        .group_by(col(Person.unit_id))
-    ).all()
-    counts = {unit_id: (int(active), int(unreachable)) for unit_id, active, unreachable in reporters}
-    drafts = session.exec(
-        select(Submission.unit_id, Submission.draft_answers).where(
-            Submission.campaign_id == campaign_id, Submission.status == SubmissionStatus.draft
-        )
-    ).all()
-    answered = {unit_id: len(answers or {}) for unit_id, answers in drafts}
-    missing = []
-    for unit in units:
-        active, unreachable = counts.get(unit.id, (0, 0))
-        draft = answered.get(unit.id, 0)
-        if active:
-            state = ReporterState.draft if draft else ReporterState.enrolled
-        else:
-            state = ReporterState.unreachable if unreachable else ReporterState.none
-        missing.append(MissingUnit(unit, state, draft, active, unreachable))
-    return missing
+    """The units without a submitted report, with their reporters' state (storage.reports.missing_units)."""
+    found = {m.code: m for m in reports.missing_units(session, campaign_id=campaign_id)}
+    return [
+        MissingUnit(unit, m.state, m.draft_answers, m.active_reporters, m.unreachable_reporters)
+        for unit in units
+        if (m := found.get(unit.code)) is not None
+    ]
 
 
 def _totals(units: int, reported: list[ReportedUnit], missing: int) -> Totals:

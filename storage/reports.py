@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import and_, case, not_
 from sqlmodel import Session, col, func, select
@@ -37,6 +38,15 @@ def progress(session: Session, *, campaign_id: int) -> Progress:
     return Progress(submitted=int(row[0]), late=int(row[1]), drafts=int(row[2]))
 
 
+class ReporterState(StrEnum):
+    """Where a unit without a submitted report stands."""
+
+    none = "none"  # nobody enrolled: it cannot be nudged
+    enrolled = "enrolled"  # a reporter joined; no answer yet
+    draft = "draft"  # a reporter joined and a draft has answers
+    unreachable = "unreachable"  # every reporter blocked the bot
+
+
 @dataclass(frozen=True)
 class MissingUnit:
     """A unit without a submitted report, and the state of its reporters."""
@@ -46,6 +56,12 @@ class MissingUnit:
     active_reporters: int
     unreachable_reporters: int
     draft_answers: int = 0  # answers in the unit's draft, when it has one
+
+    @property
+    def state(self) -> ReporterState:
+        if self.active_reporters:
+            return ReporterState.draft if self.draft_answers else ReporterState.enrolled
+        return ReporterState.unreachable if self.unreachable_reporters else ReporterState.none
 
 
 def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:

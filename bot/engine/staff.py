@@ -185,13 +185,7 @@ def status_text(turn: Turn, campaign: Campaign) -> str:
 
 
 def reporter_state(unit: reports.MissingUnit, lang: str) -> str:
-    if unit.active_reporters == 0 and unit.unreachable_reporters == 0:
-        return say("missing.no_reporter", lang)
-    if unit.active_reporters == 0:
-        return say("missing.unreachable", lang)
-    if unit.draft_answers:
-        return say("missing.draft", lang, count=unit.draft_answers)
-    return say("missing.enrolled", lang)
+    return say(f"missing.{unit.state.value}", lang, count=unit.draft_answers)
 
 
 def missing_page(turn: Turn, campaign: Campaign, page: int) -> Outcome:
