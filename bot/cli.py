@@ -293,8 +293,8 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
                 invite_links.write_qr(link, qr_dir / f"{item.unit_code}.png")
         if username is None:
             click.echo(
-                "(no bot username: set TELEGRAM_BOT_TOKEN to print t.me links; the codes above can be "
-                "typed after /start)",
+                "(no bot username: set TELEGRAM_BOT_TOKEN to print t.me links; meanwhile the lines above "
+                "can be typed to the bot)",
                 err=True,
             )
     finally:

@@ -37,12 +37,14 @@ def days_to(deadline: date, today: date, language: str) -> str:
     return say("deadline.today", language) if days == 0 else say("deadline.days_late", language, days=-days)
 
 
-def value(item: Any) -> str:
+def value(item: Any, language: str = "vi") -> str:
     """Any value an expression gives, written for a reader."""
+    from bot.texts import say
+
     if item is None:
         return "—"
     if isinstance(item, bool):
-        return "có" if item else "không"
+        return say("answer.yes" if item else "answer.no", language)
     if isinstance(item, int):
         return number(item)
     if isinstance(item, float):
@@ -50,5 +52,5 @@ def value(item: Any) -> str:
     if isinstance(item, date):
         return day(item)
     if isinstance(item, list):
-        return ", ".join(value(i) for i in item)
+        return ", ".join(value(i, language) for i in item)
     return str(item)

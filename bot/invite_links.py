@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -64,11 +65,19 @@ async def bot_username(settings: Settings) -> str | None:
 
 
 def link(username: str | None, code: str) -> str:
-    return f"https://t.me/{username}?start={code}" if username else code
+    """A link that opens the bot with the code, or (no bot name known) what to type: "/start CODE"."""
+    return f"https://t.me/{username}?start={code}" if username else f"/start {code}"
+
+
+def qr_png(text: str) -> bytes:
+    """A QR code of `text` as PNG bytes."""
+    import qrcode
+
+    buffer = io.BytesIO()
+    qrcode.make(text).save(buffer)
+    return buffer.getvalue()
 
 
 def write_qr(text: str, path: Path) -> None:
-    import qrcode
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    qrcode.make(text).save(path)
+    path.write_bytes(qr_png(text))

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import formatting, parsing
+from bot import formatting, invite_links, parsing
 from bot.engine import enrolment, staff
 from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Inbound, Outcome, Reply, rendered
@@ -99,7 +99,7 @@ class Engine:
 
     def invite_link(self, code: str) -> str:
         """A link that opens the bot with the code, or the bare code to type after /start."""
-        return f"https://t.me/{self.bot_username}?start={code}" if self.bot_username else f"/start {code}"
+        return invite_links.link(self.bot_username, code)
 
     def spec(self, campaign: Campaign) -> CampaignSpec:
         """The campaign's parsed file, cached until the campaign is reloaded."""

@@ -173,7 +173,7 @@ def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk
 def warnings(question: Question, values: Mapping[str, Any], language: str) -> list[str]:
     """The soft checks that hold for the answer just given (each needs the reporter's confirmation)."""
     return [
-        render(check.text.get(language), values)
+        render(check.text.get(language), values, language)
         for check in question.warn
         if expression(check.if_).evaluate(values) is True
     ]
@@ -187,12 +187,12 @@ def shown(question: Question, values: Mapping[str, Any], language: str) -> str |
     template = question.show.get(language)
     if any(expression(m.group(1)).evaluate(values) is None for m in _PLACEHOLDER.finditer(template)):
         return None
-    return render(template, values)
+    return render(template, values, language)
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
+def render(template: str, values: Mapping[str, Any], language: str) -> str:
     """Fill {expression} placeholders, each value written the Vietnamese way."""
-    return _PLACEHOLDER.sub(lambda m: formatting.value(expression(m.group(1)).evaluate(values)), template)
+    return _PLACEHOLDER.sub(lambda m: formatting.value(expression(m.group(1)).evaluate(values), language), template)
 
 
 def prefill(question: Question, values: Mapping[str, Any]) -> Any:
@@ -210,7 +210,7 @@ def display(question: Question, raw: Any, language: str, limit: int = 300) -> st
         return ", ".join(question.choice_label(v, language) for v in value)
     if question.type is QuestionType.yes_no:
         return say("answer.yes" if value else "answer.no", language)
-    text = formatting.value(value)
+    text = formatting.value(value, language)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -8,12 +8,11 @@ Figures come from whole-campaign SQL aggregates (storage/reports.py), never a qu
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from bot import charts, formatting
+from bot import charts, formatting, invite_links
 from bot.engine import questionnaire as qn
 from bot.engine.messages import Attachment, Button, Outcome, Reply
 from bot.texts import say
@@ -328,16 +327,8 @@ def unit_invite(turn: Turn, unit: Unit) -> Outcome:
         link=link,
         expires=formatting.day((turn.now + timedelta(days=30)).astimezone(turn.engine.timezone).date()),
     )
-    picture = Attachment(f"moi-{unit.code}.png", qr_png(link), caption=unit.name, picture=True)
+    picture = Attachment(f"moi-{unit.code}.png", invite_links.qr_png(link), caption=unit.name, picture=True)
     return Outcome([Reply(text, attachment=picture)])
-
-
-def qr_png(text: str) -> bytes:
-    import qrcode
-
-    buffer = io.BytesIO()
-    qrcode.make(text).save(buffer)
-    return buffer.getvalue()
 
 
 # --- figures and the chart ---
