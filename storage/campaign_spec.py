@@ -286,6 +286,7 @@ _APPENDIX = [
     ("action_program", "CTHĐ/KH", 12),
     ("remarks", "Ghi chú", 13),
 ]
+DEFAULT_APPENDIX_HEADERS = {field: header for field, header, _ in _APPENDIX}
 
 
 class ReportSettings(_Strict):

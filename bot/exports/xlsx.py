@@ -26,7 +26,7 @@ from bot.engine.questionnaire import display
 from bot.exports import appendix
 from bot.exports.appendix import Cell
 from bot.texts import say
-from storage.campaign_spec import QuestionType
+from storage.campaign_spec import DEFAULT_APPENDIX_HEADERS, QuestionType
 from storage.compiled import CompiledReport
 
 FONT = "Times New Roman"
@@ -166,17 +166,21 @@ def _appendix_sheet(sheet: _Sheet, data: CompiledReport, language: str, today: d
             sheet.append(sheet.cell(value, "nq plain") for value in (entry.number, entry.name, entry.kind, entry.note))
 
 
-def _header_of(data: CompiledReport, field: str, language: str, default: str) -> str:
-    """The appendix's header for a figure (the unit's name, its kind), for the other sheets."""
-    return next((c.header.get(language) for c in data.spec.report.appendix if c.field == field), default)
+def _header_of(data: CompiledReport, field: str, language: str) -> str:
+    """The appendix's header for a figure (the unit's name, its kind), for the other sheets; the default
+    header when the campaign's appendix leaves that column out."""
+    return next(
+        (c.header.get(language) for c in data.spec.report.appendix if c.field == field),
+        DEFAULT_APPENDIX_HEADERS[field],
+    )
 
 
 def _missing_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
     headers = [
-        ("STT", 6, "nq center"),
+        (_header_of(data, "stt", language), 6, "nq center"),
         (say("export.col.code", language), 12, "nq text"),
-        (_header_of(data, "unit_name", language, "Tên TCCSĐ"), 40, "nq text"),
-        (_header_of(data, "unit_kind", language, "Loại"), 8, "nq center"),
+        (_header_of(data, "unit_name", language), 40, "nq text"),
+        (_header_of(data, "unit_kind", language), 8, "nq center"),
         (say("export.col.register_members", language), 10, "nq number"),
         (say("export.col.reporter", language), 34, "nq text"),
         (say("export.col.draft_answers", language), 12, "nq number"),
@@ -205,7 +209,7 @@ def _versions_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
     questions = data.all_questions
     fixed: list[tuple[str, float]] = [
         (say("export.col.code", language), 12),
-        (_header_of(data, "unit_name", language, "Tên TCCSĐ"), 32),
+        (_header_of(data, "unit_name", language), 32),
         (say("export.col.version", language), 8),
         (say("export.col.questionnaire", language), 10),
         (say("export.col.submitted_at", language), 17),
