@@ -128,10 +128,12 @@ async def test_a_member_total_far_from_the_register_asks_for_confirmation(
     assert "Câu 7. Tổng số đảng viên" in reply
     reply = await dialogue.say("41")
     assert "khác hơn 10%" in reply
+    reply = await dialogue.say("42")  # neither yes nor no: a fresh answer, checked again
+    assert "khác hơn 10%" in reply and "“42”" in reply
     reply = await dialogue.say("có")  # keep it
     assert "Câu 8." in reply
     draft, _ = stored(database, loaded, "CB-SNV")
-    assert draft["members_total"] == 41
+    assert draft["members_total"] == 42
 
 
 async def test_a_rule_over_other_answers_refuses_and_asks_the_same_question(engine: Engine, database: Database) -> None:

@@ -264,6 +264,11 @@ class Turn:
     def is_reporter(self) -> bool:
         return self.person is not None and self.person.role is Role.reporter and self.person.unit_id is not None
 
+    @property
+    def actor(self) -> str:
+        """Who did it, for the audit trail."""
+        return f"person:{self.person.id}" if self.person is not None else "unknown"
+
     def is_staff(self) -> bool:
         return self.person is not None and self.person.role in (Role.staff, Role.admin)
 
@@ -517,15 +522,12 @@ class Turn:
 
     def warning_text(self, text: str) -> Outcome:
         keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
-        if keep is None:
-            report = self.report()
-            pending = self.conversation.pending
-            question = report.question(pending.get("question", "")) if report else None
-            if question is None or report is None:
-                return self.stale()
-            self.conversation.mode = Mode(pending.get("return", Mode.answering.value))
-            return self.answer_text(text)  # a fresh answer instead of yes/no
-        return self.resolve_warning(keep)
+        if keep is not None:
+            return self.resolve_warning(keep)
+        # Neither yes nor no: a fresh answer to the same question (answer_text finds it as the one asked).
+        self.conversation.mode = Mode(self.conversation.pending.get("return", Mode.answering.value))
+        self.conversation.pending = {}
+        return self.answer_text(text)
 
     def resolve_warning(self, keep: bool) -> Outcome:
         report = self.report()

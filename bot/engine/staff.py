@@ -316,7 +316,7 @@ def unit_invite(turn: Turn, unit: Unit) -> Outcome:
         unit_id=unit.id,
         max_uses=2,
         ttl=timedelta(days=30),
-        actor=f"person:{turn.person.id if turn.person else 0}",
+        actor=turn.actor,
         now=turn.now,
     )
     link = turn.engine.invite_link(new.code)
@@ -430,7 +430,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
     turn.conversation.pending = {}
     if not yes or not text:
         return Outcome(edit=Reply(say("announce.cancelled", turn.lang)), notice=say("announce.cancelled", turn.lang))
-    key = f"announce:{turn.now.isoformat(timespec='seconds')}:{turn.person.id if turn.person else 0}"
+    key = f"announce:{turn.now.isoformat(timespec='seconds')}:{turn.actor}"
     body = say("announce.body", turn.lang, text=text)
     count = sum(
         nudges.add_notice(turn.session, campaign_id=None, person_id=p.id or 0, key=key, text=body)
@@ -438,7 +438,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
     )
     audit.record(
         turn.session,
-        actor=f"person:{turn.person.id if turn.person else 0}",
+        actor=turn.actor,
         action="announce",
         entity="notice",
         entity_id=key,
@@ -475,7 +475,7 @@ def staff_invite(turn: Turn, admin: bool) -> Outcome:
         role=Role.admin if admin else Role.staff,
         max_uses=1,
         ttl=timedelta(days=7),
-        actor=f"person:{turn.person.id if turn.person else 0}",
+        actor=turn.actor,
         now=turn.now,
     )
     return Outcome([Reply(say("invite.staff", turn.lang, link=turn.engine.invite_link(new.code)))])
@@ -494,7 +494,7 @@ def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
     turn.session.add(person)
     audit.record(
         turn.session,
-        actor=f"person:{turn.person.id if turn.person else 0}",
+        actor=turn.actor,
         action="person.revoke",
         entity="person",
         entity_id=person_id,
