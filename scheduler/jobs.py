@@ -27,7 +27,7 @@ from sqlmodel import Session
 from bot.engine.engine import system_clock
 from scheduler import digest, ladder
 from scheduler.sender import DrainReport, Sender
-from storage import campaigns, inbound, nudges, reports, units
+from storage import campaigns, inbound, nudges, people, reports, units
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign
@@ -201,7 +201,7 @@ class Reminders:
             timezone=self.timezone,
             language=self.language,
         )
-        for person in nudges.staff(session):
+        for person in people.staff_members(session):
             nudges.add_notice(
                 session,
                 campaign_id=campaign_id,

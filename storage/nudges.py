@@ -241,16 +241,3 @@ def mark_notice(
         notice.status, notice.attempts, notice.last_error = status, notice.attempts + 1, error
         notice.sent_at = now if status is NudgeStatus.sent else None
         session.add(notice)
-
-
-def active_reporters(session: Session) -> list[Person]:
-    """Every reporter who can be written to (an announcement goes to all of them)."""
-    query = select(Person).where(
-        Person.role == Role.reporter, Person.state == PersonState.active, col(Person.unit_id).is_not(None)
-    )
-    return list(session.exec(query).all())
-
-
-def staff(session: Session) -> list[Person]:
-    query = select(Person).where(col(Person.role).in_([Role.staff, Role.admin]), Person.state == PersonState.active)
-    return list(session.exec(query).all())

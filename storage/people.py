@@ -81,3 +81,17 @@ def unit_reporters(session: Session, *, unit_id: int) -> list[Person]:
         Person.unit_id == unit_id, Person.role == Role.reporter, Person.state != PersonState.revoked
     )
     return list(session.exec(query).all())
+
+
+def active_reporters(session: Session) -> list[Person]:
+    """Every reporter who can be written to (an announcement goes to all of them)."""
+    query = select(Person).where(
+        Person.role == Role.reporter, Person.state == PersonState.active, col(Person.unit_id).is_not(None)
+    )
+    return list(session.exec(query).all())
+
+
+def staff_members(session: Session) -> list[Person]:
+    """The board's active staff and admins (the digest and quota warnings go to them)."""
+    query = select(Person).where(col(Person.role).in_([Role.staff, Role.admin]), Person.state == PersonState.active)
+    return list(session.exec(query).all())

@@ -42,7 +42,7 @@ from telegram.ext import (
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.texts import say
 from scheduler.sender import Delivered, Result
-from storage import nudges
+from storage import people
 from storage.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -278,7 +278,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 def staff_chats(session: Session) -> list[int]:
     """The Telegram chats of active staff, whose menu is the staff one."""
-    return [int(p.chat_id) for p in nudges.staff(session) if p.channel is Channel.telegram]
+    return [int(p.chat_id) for p in people.staff_members(session) if p.channel is Channel.telegram]
 
 
 def build_application(

@@ -39,7 +39,7 @@ from bot.engine import Engine, Inbound, Reply
 from bot.engine.engine import system_clock
 from bot.texts import say
 from scheduler.sender import Delivered, Result
-from storage import inbound, nudges, usage
+from storage import inbound, nudges, people, usage
 from storage.database import Database
 from storage.models import Channel
 from storage.units import fold
@@ -163,7 +163,7 @@ class Quota:
                 month=f"{int(number)}/{year}",
                 percent=math.floor(100 * after / self.monthly),
             )
-            for person in nudges.staff(session):
+            for person in people.staff_members(session):
                 nudges.add_notice(
                     session, campaign_id=None, person_id=person.id or 0, key=f"quota:zalo:{month}", text=text
                 )

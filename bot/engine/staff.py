@@ -415,7 +415,7 @@ def announce_prompt(turn: Turn, text: str) -> Outcome:
     """/thongbao <text>: who would get it, and a confirm button; the text waits in the conversation."""
     if not text.strip():
         return Outcome([Reply(say("announce.usage", turn.lang))])
-    reporters = nudges.active_reporters(turn.session)
+    reporters = storage_people.active_reporters(turn.session)
     turn.conversation.pending = {"announce": text.strip()[:3500]}
     buttons = (
         (Button(say("button.announce", turn.lang), "ann:yes"), Button(say("button.cancel", turn.lang), "ann:no")),
@@ -434,7 +434,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
     body = say("announce.body", turn.lang, text=text)
     count = sum(
         nudges.add_notice(turn.session, campaign_id=None, person_id=p.id or 0, key=key, text=body)
-        for p in nudges.active_reporters(turn.session)
+        for p in storage_people.active_reporters(turn.session)
     )
     audit.record(
         turn.session,
@@ -452,7 +452,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
 
 
 def staff_list(turn: Turn) -> Outcome:
-    people = nudges.staff(turn.session)
+    people = storage_people.staff_members(turn.session)
     lines = [say("staff.heading", turn.lang, count=len(people))]
     lines += [f"- {p.display_name or p.channel_user_id} ({say(f'role.{p.role.value}', turn.lang)})" for p in people]
     rows: list[tuple[Button, ...]] = [
