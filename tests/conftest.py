@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
+from bot.engine import Engine
 from storage import campaigns, units
 from storage.campaign_spec import CampaignSpec, load_campaign_file
 from storage.database import Database
 from storage.models import Campaign
+from tests.dialogue import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CAMPAIGN = ROOT / "campaigns" / "nq15-2022.yaml"
@@ -42,3 +44,15 @@ def loaded(database: Database, nq15: CampaignSpec) -> Campaign:
         result = campaigns.load_campaign(session, spec=nq15)
         units.import_units(session, rows=units.read_units_csv(SAMPLE_UNITS), source="sample")
     return result.campaign
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The engine's clock: 15/09/2022 08:00 in Hà Nội, five days before NQ 15's deadline (tests move it)."""
+    return Clock()
+
+
+@pytest.fixture
+def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
+    """An engine on the loaded database, reading the test's clock."""
+    return Engine(database, clock=clock)

@@ -13,16 +13,6 @@ from storage.models import Campaign
 from tests.dialogue import Clock, Dialogue, answer_all, enrol, invite_code, until
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
-    return Engine(database, clock=clock)
-
-
 def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
     """The unit's draft and its submitted versions' answers."""
     with database.session() as session:

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from bot.engine import Engine
 from storage import invites, people
 from storage.database import Database
 from storage.models import Campaign, Channel, Role
 from tests.dialogue import Clock, Dialogue, enrol, invite_code
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
-    return Engine(database, clock=clock)
 
 
 async def test_a_stranger_is_told_how_to_join_and_cannot_report(engine: Engine) -> None:

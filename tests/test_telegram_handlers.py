@@ -19,7 +19,7 @@ from bot.texts import say
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign, Conversation, InboundEvent, Person
-from tests.dialogue import FULL_REPORT, Clock, invite_code
+from tests.dialogue import FULL_REPORT, invite_code
 from tests.fakes.offline_telegram import (
     AnyApplication,
     Call,
@@ -36,16 +36,6 @@ from tests.fakes.offline_telegram import (
 
 USER = 4201
 FIRST_QUESTION_BUTTONS = ["ans:held:self_organised", "ans:held:with_bloc", "ans:held:not_yet"]
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
-    return Engine(database, clock=clock)
 
 
 @pytest.fixture

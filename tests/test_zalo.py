@@ -26,7 +26,7 @@ from storage import usage
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.errors import ConfigError
-from storage.models import Campaign, Channel, ChannelUsage, InboundEvent, Notice, Person, Role
+from storage.models import Channel, ChannelUsage, InboundEvent, Notice, Person, Role
 from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
 from tests.fakes.zalo_api import FakeZalo
 
@@ -193,16 +193,6 @@ async def test_the_fake_server_speaks_the_same_api() -> None:
 
 
 # --- the channel, against the fake server ---
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
-    return Engine(database, clock=clock)
 
 
 @pytest.fixture
