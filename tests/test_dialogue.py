@@ -328,3 +328,23 @@ async def test_an_update_delivered_twice_is_applied_once(engine: Engine, databas
     assert "Câu 7." in reply
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["sessions"] == 2 and draft["presenter"] == "Đồng chí Lê Thị Bình"
+
+
+async def test_a_reporter_sees_only_their_own_units_report(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    noi_vu, van_hoa = Dialogue(engine, "1001"), Dialogue(engine, "1002")
+    await enrol(noi_vu, database, "CB-SNV")
+    await answer_all(noi_vu)
+    await noi_vu.say("gửi")
+    await enrol(van_hoa, database, "CB-SVH")
+    assert "Câu 1." in van_hoa.text  # a fresh report, not the other unit's answers
+    assert "Đơn vị chưa gửi báo cáo" in await van_hoa.say("/xem")
+    assert "Đơn vị chưa gửi báo cáo" in await van_hoa.say("/sua")
+    for data in ("submit", "edit", "editq:sessions", "ans:sessions:5"):  # buttons of the other unit's chat
+        reply = await van_hoa.press(data)
+        assert "Nội vụ" not in reply and "Nguyễn Văn An" not in reply
+    draft, versions = stored(database, loaded, "CB-SVH")
+    assert draft == {} and versions == []
+    _, theirs = stored(database, loaded, "CB-SNV")
+    assert len(theirs) == 1 and theirs[0]["sessions"] == 2  # untouched by the other chat
