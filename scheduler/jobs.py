@@ -216,8 +216,8 @@ class Reminders:
         today = self.clock().astimezone(self.timezone).date()
 
         def load(session: Session) -> list[tuple[Campaign, CampaignSpec]]:
-            rows = [session.get(Campaign, c.id) for c in campaigns.open_campaigns(session, today=today)]
-            return [(c, campaigns.spec_of(c)) for c in rows if c is not None]
+            # The spec column is deferred in the listing; reading it here loads it in this session.
+            return [(c, campaigns.spec_of(c)) for c in campaigns.open_campaigns(session, today=today)]
 
         return await self.database.run(load)
 

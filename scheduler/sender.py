@@ -28,7 +28,7 @@ from bot.engine import Button, Reply
 from bot.engine import questionnaire as qn
 from bot.engine.engine import system_clock
 from bot.texts import say
-from scheduler.ladder import after_quiet_hours, in_quiet_hours
+from scheduler.ladder import in_quiet_hours
 from storage import campaigns, nudges
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
@@ -226,7 +226,3 @@ class Sender:
             lines.append(say("nudge.draft", lang, count=left))
         lines.append(say("nudge.action", lang))
         return Reply("\n".join(lines), buttons=((Button(say("button.open_report", lang), "report"),),))
-
-    def resume_at(self, spec: CampaignSpec) -> datetime:
-        """When a drain deferred by quiet hours can go on."""
-        return after_quiet_hours(self.clock(), spec.reminders.quiet_hours, self.timezone)
