@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.channels.typed_actions import TypedActions
 from bot.engine import Engine, Inbound, Outcome, Reply
 from storage.models import Channel
-from storage.units import fold
 
 
 def render(reply: Reply) -> str:
@@ -28,12 +28,11 @@ class TerminalChat:
     def __init__(self, engine: Engine, user_id: str = "demo") -> None:
         self.engine = engine
         self.user_id = user_id
-        self.last: list[Reply] = []
+        self.actions = TypedActions(chats=1)
 
     async def send(self, typed: str) -> Outcome:
         """Typed text, or a press when it names one of the last message's action buttons."""
-        actions = {fold(b.label): b.data for reply in self.last for row in reply.buttons for b in row}
-        button = actions.get(fold(typed))
+        button = self.actions.pressed(self.user_id, typed)
         event = Inbound(
             Channel.terminal,
             self.user_id,
@@ -44,7 +43,7 @@ class TerminalChat:
         )
         outcome = await self.engine.handle(event)
         if outcome.replies:
-            self.last = outcome.replies
+            self.actions.remember(self.user_id, outcome.replies)
         return outcome
 
     async def run(self, read: Callable[[], Awaitable[str | None]], write: Callable[[str], None]) -> None:

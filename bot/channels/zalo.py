@@ -22,7 +22,6 @@ import asyncio
 import logging
 import math
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.channels.typed_actions import TypedActions
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
 from bot.channels.zalo_webhook import WebhookServer
 from bot.engine import Engine, Inbound, Reply
@@ -42,7 +42,6 @@ from scheduler.sender import Delivered, Result
 from storage import inbound, nudges, people, usage
 from storage.database import Database
 from storage.models import Channel
-from storage.units import fold
 
 logger = logging.getLogger(__name__)
 
@@ -90,28 +89,6 @@ def render(reply: Reply, language: str = "vi") -> str:
     if reply.attachment is not None:  # Zalo takes no uploads: say where to get the file instead
         lines.append(say("zalo.no_attachment", language, filename=reply.attachment.filename))
     return "\n".join(lines)
-
-
-class TypedActions:
-    """The action buttons of the last message each chat got, so that typing a label presses it.
-
-    In memory only, and bounded: after a restart the engine's own typed words ("gửi", "có", numbers) still work."""
-
-    def __init__(self, chats: int = 10_000) -> None:
-        self.chats = chats
-        self._by_chat: OrderedDict[str, dict[str, str]] = OrderedDict()
-
-    def remember(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        self._by_chat.pop(chat_id, None)
-        actions = {fold(b.label): b.data for reply in replies for row in reply.buttons for b in row}
-        if actions:
-            self._by_chat[chat_id] = actions
-            while len(self._by_chat) > self.chats:
-                self._by_chat.popitem(last=False)
-
-    def pressed(self, chat_id: str, text: str) -> str | None:
-        """The data of the button whose label was typed, if any."""
-        return self._by_chat.get(chat_id, {}).get(fold(text))
 
 
 # --- the monthly quota ---
