@@ -13,10 +13,6 @@ Campaigns here have no quiet hours (start == end), so the tests pass at any time
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import IO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,6 +48,7 @@ from storage.models import (
     UnitKind,
 )
 from tests.conftest import SHIPPED_CAMPAIGN
+from tests.fakes.bot_process import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -143,53 +139,18 @@ def wait_for(condition: Callable[[], bool], timeout: float, description: str) ->
         time.sleep(0.05)
 
 
-class BotProcess:
-    """`nqbot run` against the fake, sending at NQBOT_SEND_RATE=30; its log goes to a file (a pipe could fill)."""
-
-    def __init__(self, workdir: Path, server: FakeTelegram, database_url: str) -> None:
-        self.workdir = workdir
-        prefixes = ("TELEGRAM_", "ZALO_", "DATABASE_", "NQBOT_", "WEBHOOK_")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        self.env |= {
+def bot_process(workdir: Path, server: FakeTelegram, database_url: str) -> BotProcess:
+    """`nqbot run` against the fake, sending at NQBOT_SEND_RATE=30."""
+    return BotProcess(
+        workdir,
+        {
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": server.base_url,
             "DATABASE_URL": database_url,
             "NQBOT_TIMEZONE": "Asia/Ho_Chi_Minh",
             "NQBOT_SEND_RATE": "30",
-        }
-        self.log_path = workdir / "bot.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=self.workdir, env=self.env, stdout=self._log, stderr=self._log
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self._close()
-
-    def stop(self) -> str:
-        """Stop the bot (SIGINT, as Ctrl-C) if it runs; returns everything both runs logged."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._close()
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def _close(self) -> None:
-        self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        },
+    )
 
 
 def test_a_fan_out_survives_sigkill_with_a_message_in_flight(tmp_path: Path) -> None:
@@ -210,7 +171,7 @@ def test_a_fan_out_survives_sigkill_with_a_message_in_flight(tmp_path: Path) -> 
 
         with FakeTelegram(token=TOKEN) as server:
             server.hold_after(25)
-            bot = BotProcess(tmp_path, server, url)
+            bot = bot_process(tmp_path, server, url)
             output = ""
             try:
                 bot.start()
@@ -235,7 +196,8 @@ def test_a_fan_out_survives_sigkill_with_a_message_in_flight(tmp_path: Path) -> 
 
                 wait_for(all_marked, timeout=10, description="every nudge row is marked")
             finally:
-                output = bot.stop()
+                bot.stop()
+                output = bot.output()
                 print(output)  # shown when the test fails
 
             counts = Counter(sent["chat_id"] for sent in server.sent_messages())

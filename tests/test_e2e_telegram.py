@@ -6,11 +6,7 @@ when the bot is killed with SIGKILL; after a restart they finish, and the databa
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from storage.database import Database
 from storage.models import Role
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
 from tests.dialogue import FULL_REPORT
+from tests.fakes.bot_process import BotProcess
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -37,51 +34,20 @@ def steps_for(today: date) -> list[tuple[str, str]]:
     return [(kind, moved.get(value, value)) for kind, value in FULL_REPORT]
 
 
-class Bot:
-    """The `nqbot run` process."""
+class Bot(BotProcess):
+    """`nqbot run` against the fake Bot API; started means polling."""
 
     def __init__(self, workdir: Path, server: FakeTelegram, database_url: str) -> None:
-        self.workdir = workdir
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_"))}
-        self.env |= {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": server.base_url,
-            "DATABASE_URL": database_url,
-        }
+        settings = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.base_url, "DATABASE_URL": database_url}
+        super().__init__(workdir, settings)
         self.server = server
-        self.process: subprocess.Popen[str] | None = None
 
-    def start(self) -> None:
+    def start(self, **env: str) -> None:
         polls = self.server.calls.count("getUpdates")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=self.workdir,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        super().start(**env)
         self.server.wait_until(
             lambda: self.server.calls.count("getUpdates") > polls, timeout=30, description="the bot polls for updates"
         )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> str:
-        if self.process is None:
-            return ""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        output = self.process.stdout.read() if self.process.stdout else ""
-        self.process = None
-        return output
 
 
 class Reporter:
@@ -160,7 +126,8 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
                 deputy.step(kind, value)
             assert "Đã gửi báo cáo của Chi bộ Sở Văn hóa, Thể thao và Du lịch (lần 1)" in deputy.say("gửi")
         finally:
-            output = bot.stop()
+            bot.stop()
+            output = bot.output()
         assert TOKEN not in output and TOKEN.split(":")[1] not in output  # never in the logs
 
     answers = _submitted(workdir / "nqbot.db")

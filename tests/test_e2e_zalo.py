@@ -10,15 +10,10 @@ counted in the database. The campaign has no quiet hours, so the test passes at 
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from typing import IO
 from zoneinfo import ZoneInfo
 
 from bot.demo import demo_campaign
@@ -27,6 +22,7 @@ from storage.campaign_spec import CampaignSpec, QuietHours, load_campaign_file
 from storage.database import Database
 from storage.models import Channel, Role
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
+from tests.fakes.bot_process import BotProcess
 from tests.fakes.zalo_api import FakeZalo
 from tests.test_e2e_telegram import steps_for
 from tests.test_zalo import typed_steps
@@ -61,52 +57,18 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class BotProcess:
-    """`nqbot run` with only a Zalo token; its log goes to a file (a pipe could fill)."""
-
-    def __init__(self, workdir: Path, server: FakeZalo, database_url: str) -> None:
-        prefixes = ("TELEGRAM_", "ZALO_", "DATABASE_", "NQBOT_", "WEBHOOK_")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-        self.env |= {
+def bot_process(workdir: Path, server: FakeZalo, database_url: str) -> BotProcess:
+    """`nqbot run` with only a Zalo token."""
+    return BotProcess(
+        workdir,
+        {
             "ZALO_BOT_TOKEN": TOKEN,
             "ZALO_API_BASE_URL": server.base_url,
             "ZALO_POLL_INTERVAL": "0.02",
             "DATABASE_URL": database_url,
             "NQBOT_TIMEZONE": "Asia/Ho_Chi_Minh",
-        }
-        self.workdir = workdir
-        self.log_path = workdir / "bot.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-
-    def start(self, **env: str) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=self.workdir,
-            env=self.env | env,
-            stdout=self._log,
-            stderr=self._log,
-        )
-
-    def stop(self) -> int | None:
-        """SIGINT (Ctrl-C); returns the exit code."""
-        code = None
-        if self.process is not None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                code = self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return code
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        },
+    )
 
 
 class Reporter:
@@ -151,7 +113,7 @@ def test_enrol_report_dedupe_nudge_and_webhook_on_zalo(tmp_path: Path) -> None:
     steps = typed_steps(steps_for(today), campaign_for(today))
     port = free_port()
     with FakeZalo(token=TOKEN, max_poll=1.0) as server:
-        bot = BotProcess(tmp_path, server, url)
+        bot = bot_process(tmp_path, server, url)
         try:
             # --- long polling ---
             bot.start()
@@ -235,7 +197,7 @@ def test_one_process_serves_both_channels_and_one_that_cannot_start_does_not_sto
     url = f"sqlite:///{tmp_path / 'nqbot.db'}"
     prepare(tmp_path / "nqbot.db", datetime.now(UTC).astimezone(VN).date())
     with FakeZalo(token=TOKEN) as zalo_server, FakeTelegram(token=telegram_token) as telegram_server:
-        bot = BotProcess(tmp_path, zalo_server, url)
+        bot = bot_process(tmp_path, zalo_server, url)
         try:
             # Telegram's API cannot be reached: it is retried in the background while Zalo serves.
             bot.start(TELEGRAM_BOT_TOKEN=telegram_token, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{free_port()}/bot")
