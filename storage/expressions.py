@@ -49,11 +49,16 @@ class Expression:
             return None
 
 
-class _Present(dict[str, Any]):
-    """The values as an expression sees them: a name whose value is None is not there at all."""
+class _Present:
+    """The values as an expression sees them (a view, not a copy): a name whose value is None is not there."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
 
     def __getitem__(self, name: str) -> Any:
-        value = super().__getitem__(name)
+        value = self.values[name]
         if value is None:
             raise KeyError(name)
         return value

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam
+from sqlalchemy import and_, bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -63,11 +64,24 @@ def save_draft(
     person_id: int | None,
     now: datetime | None = None,
 ) -> None:
-    """Replace the draft's answers (a new dict, so the JSON column sees the change)."""
-    submission.draft_answers = dict(answers)
-    submission.updated_at = now or utcnow()
-    submission.updated_by = person_id
-    session.add(submission)
+    """Replace the draft's answers: one UPDATE now (it runs for every answer), and the same values on
+    `submission` as its stored state, so the session does not write them again."""
+    values = {"draft_answers": dict(answers), "updated_at": now or utcnow(), "updated_by": person_id}
+    if submission.id is None:  # not stored yet: the session inserts it with the draft
+        for name, value in values.items():
+            setattr(submission, name, value)
+        session.add(submission)
+        return
+    session.connection().execute(_SAVE_DRAFT, {"submission_id": submission.id, **values})
+    for name, value in values.items():
+        set_committed_value(submission, name, value)
+
+
+_SAVE_DRAFT = (
+    update(Submission)
+    .where(col(Submission.id) == bindparam("submission_id"))
+    .values({name: bindparam(name) for name in ("draft_answers", "updated_at", "updated_by")})
+)
 
 
 def submit(

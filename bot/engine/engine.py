@@ -154,7 +154,7 @@ class Turn:
         else:
             outcome = self.on_text((event.text or "").strip())
         self.conversation.updated_at = self.now
-        self.session.add(self.conversation)
+        people.save_conversation(self.session, self.conversation)
         return outcome
 
     def on_command(self, command: str, argument: str) -> Outcome:
