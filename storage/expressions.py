@@ -14,7 +14,7 @@ does not apply and a condition that depends on it is false.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import CodeType
 from typing import Any
@@ -49,7 +49,7 @@ class Expression:
             return None
 
 
-class _Present:
+class _Present(Mapping[str, Any]):
     """The values as an expression sees them (a view, not a copy): a name whose value is None is not there."""
 
     __slots__ = ("values",)
@@ -62,6 +62,12 @@ class _Present:
         if value is None:
             raise KeyError(name)
         return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, value in self.values.items() if value is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def parse(source: str | int | float, known: Callable[[str], bool]) -> Expression:
