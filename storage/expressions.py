@@ -52,19 +52,19 @@ class Expression:
 class _Present(Mapping[str, Any]):
     """The values as an expression sees them (a view, not a copy): a name whose value is None is not there."""
 
-    __slots__ = ("values",)
+    __slots__ = ("_values",)
 
     def __init__(self, values: Mapping[str, Any]) -> None:
-        self.values = values
+        self._values = values
 
     def __getitem__(self, name: str) -> Any:
-        value = self.values[name]
+        value = self._values[name]
         if value is None:
             raise KeyError(name)
         return value
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, value in self.values.items() if value is not None)
+        return (name for name, value in self._values.items() if value is not None)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
