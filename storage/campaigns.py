@@ -15,7 +15,7 @@ from storage.campaign_spec import CampaignSpec, Question
 from storage.models import Campaign, QuestionnaireVersion, Submission, SubmissionVersion, utcnow
 
 # Listing campaigns leaves the 20 kB spec column unread; the engine caches each parsed spec.
-_WITHOUT_SPEC = defer(cast("QueryableAttribute[Any]", Campaign.spec))
+WITHOUT_SPEC = defer(cast("QueryableAttribute[Any]", Campaign.spec))
 
 
 # Built once with a parameter: the engine asks for every update.
@@ -23,7 +23,7 @@ _OPEN = (
     select(Campaign)
     .where(col(Campaign.closes_on) >= bindparam("today"))
     .order_by(col(Campaign.report_deadline))
-    .options(_WITHOUT_SPEC)  # loaded only when the caller's cache misses
+    .options(WITHOUT_SPEC)  # loaded only when the caller's cache misses
 )
 
 
@@ -101,8 +101,13 @@ def get_campaign(session: Session, *, code: str) -> Campaign | None:
 
 
 def list_campaigns(session: Session) -> list[Campaign]:
-    query = select(Campaign).order_by(col(Campaign.report_deadline)).options(_WITHOUT_SPEC)
+    query = select(Campaign).order_by(col(Campaign.report_deadline)).options(WITHOUT_SPEC)
     return list(session.exec(query).all())
+
+
+def is_open(campaign: Campaign, *, today: date) -> bool:
+    """Whether the campaign still takes reports on `today` (local date): what `open_campaigns` selects."""
+    return campaign.closes_on >= today
 
 
 def open_campaigns(session: Session, *, today: date) -> list[Campaign]:

@@ -26,7 +26,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Inbound, Outcome, Reply, rendered
 from bot.engine.report import Report
 from bot.texts import say
-from storage import campaigns, inbound, people, submissions
+from storage import campaigns, chats, inbound, submissions
 from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
 from storage.models import (
@@ -120,6 +120,7 @@ class Turn:
         self.now = engine.clock()
         self.today = self.now.astimezone(engine.timezone).date()
         self.person: Person | None = None
+        self.chat: chats.Chat
         self.conversation: Conversation
         self._report: Report | None = None
 
@@ -140,7 +141,8 @@ class Turn:
             return Outcome()
         if not event.private:
             return self.reply("chat.private_only")
-        self.conversation, person = people.chat_of(self.session, channel=event.channel, user_id=event.user_id)
+        self.chat = chats.chat_of(self.session, channel=event.channel, user_id=event.user_id)
+        self.conversation, person = self.chat.conversation, self.chat.person
         if person is not None and person.state is not PersonState.revoked:
             self.person = person
             if person.state is PersonState.unreachable or person.chat_id != event.chat_id:
@@ -154,7 +156,7 @@ class Turn:
         else:
             outcome = self.on_text((event.text or "").strip())
         self.conversation.updated_at = self.now
-        people.save_conversation(self.session, self.conversation)
+        chats.save_conversation(self.session, self.conversation)
         return outcome
 
     def on_command(self, command: str, argument: str) -> Outcome:
@@ -316,6 +318,13 @@ class Turn:
 
     def current_campaign(self) -> Campaign | None:
         """The open campaign this chat works on; with none open, the last one closed (to view or refuse)."""
+        worked_on = self.chat.campaign  # read with the chat: most turns need no other query
+        if (
+            worked_on is not None
+            and worked_on.id == self.conversation.campaign_id
+            and campaigns.is_open(worked_on, today=self.today)
+        ):
+            return worked_on
         open_now = campaigns.open_campaigns(self.session, today=self.today)
         chosen = next((c for c in open_now if c.id == self.conversation.campaign_id), None)
         if chosen is None and len(open_now) == 1:

@@ -45,9 +45,13 @@ class Report:
     def load(cls, turn: Turn, campaign: Campaign, unit_id: int) -> Report:
         session = turn.session
         assert campaign.id is not None
-        unit, submission = submissions.unit_and_submission(
-            session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
-        )
+        chat = turn.chat  # the unit and submission were read with the chat, unless they changed since
+        if chat.unit is not None and chat.unit.id == unit_id and chat.submission and chat.campaign is campaign:
+            unit, submission = chat.unit, chat.submission
+        else:
+            unit, submission = submissions.unit_and_submission(
+                session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
+            )
         spec = turn.engine.spec(campaign)
         dropped: list[str] = []
         if submission.draft_questionnaire_version != campaign.questionnaire_version:

@@ -1,0 +1,102 @@
+"""A chat's conversation, and everything one turn of it starts from, read in one query.
+
+Every update a person sends is one turn: the engine needs the chat's conversation (where the dialogue
+is), the person behind it, and, when they are reporting, the campaign they work on, their unit and its
+submission. `chat_of` reads all of them with a single SELECT; `save_conversation` writes the
+conversation back with a single statement at the end of the turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlmodel import Session, col
+
+from storage.campaigns import WITHOUT_SPEC
+from storage.models import Campaign, Channel, Conversation, Person, Submission, Unit
+from storage.people import find_person
+
+
+@dataclass
+class Chat:
+    """A chat at the start of a turn.
+
+    `conversation` is the turn's own copy, outside the session: the turn changes it freely and
+    `save_conversation` writes it back. The others are session objects, read with it: the person
+    (None before they join), the campaign the conversation works on (its file unread), the person's
+    unit, and that unit's submission in that campaign (None until the first answer)."""
+
+    conversation: Conversation
+    person: Person | None = None
+    campaign: Campaign | None = None
+    unit: Unit | None = None
+    submission: Submission | None = None
+
+
+def chat_of(session: Session, *, channel: Channel, user_id: str) -> Chat:
+    """The chat as the turn starts: one query, or two on first contact (a new conversation)."""
+    row = session.execute(_CHAT, {"channel": channel, "user_id": user_id}).first()
+    if row is None:
+        conversation = Conversation(channel=channel, channel_user_id=user_id)
+        return Chat(conversation, find_person(session, channel=channel, user_id=user_id))
+    session.expunge(row[0])
+    return Chat(*row)
+
+
+def save_conversation(session: Session, conversation: Conversation) -> None:
+    """Write the chat's conversation back: one INSERT on first contact, else one UPDATE of its state.
+
+    The session's own changes are flushed first, so a person enrolled in this turn exists for person_id."""
+    session.flush()
+    state = {column: getattr(conversation, column) for column in _CONVERSATION_STATE}
+    if conversation.id is None:
+        identity = {"channel": conversation.channel, "channel_user_id": conversation.channel_user_id}
+        conversation.id = session.connection().execute(_NEW_CONVERSATION, {**identity, **state}).scalar_one()
+    else:
+        session.connection().execute(_SAVE_CONVERSATION, {"conversation_id": conversation.id, **state})
+
+
+# Built once with parameters: they run for every update.
+_CHAT = (
+    select(Conversation, Person, Campaign, Unit, Submission)
+    .outerjoin(
+        Person,
+        and_(
+            col(Person.channel) == col(Conversation.channel),
+            col(Person.channel_user_id) == col(Conversation.channel_user_id),
+        ),
+    )
+    .outerjoin(Campaign, col(Campaign.id) == col(Conversation.campaign_id))
+    .outerjoin(Unit, col(Unit.id) == col(Person.unit_id))
+    .outerjoin(
+        Submission,
+        and_(
+            col(Submission.unit_id) == col(Person.unit_id),
+            col(Submission.campaign_id) == col(Conversation.campaign_id),
+        ),
+    )
+    .where(col(Conversation.channel) == bindparam("channel"), col(Conversation.channel_user_id) == bindparam("user_id"))
+    .options(WITHOUT_SPEC)  # the engine caches each parsed file
+)
+# What a turn may change in a conversation (its identity, channel and user, never changes).
+_CONVERSATION_STATE = (
+    "person_id",
+    "campaign_id",
+    "mode",
+    "question_id",
+    "pending",
+    "failed_codes",
+    "failed_since",
+    "updated_at",
+)
+_SAVE_CONVERSATION = (
+    update(Conversation)
+    .where(col(Conversation.id) == bindparam("conversation_id"))
+    .values({column: bindparam(column) for column in _CONVERSATION_STATE})
+)
+_NEW_CONVERSATION = (
+    insert(Conversation)
+    .values({column: bindparam(column) for column in ("channel", "channel_user_id", *_CONVERSATION_STATE)})
+    .returning(col(Conversation.id))
+)
