@@ -1,12 +1,18 @@
 """The database: one engine per process, chosen by DATABASE_URL.
 
-The bot's event loop never waits on the database: `Database.run(work)` runs a whole unit of work (one
-update's turn, one sender batch) in a session on the database's own worker thread and awaits the result.
-That is one thread hop per unit of work, where an async driver would make several per statement; and for
-SQLite a single worker serialises the writers, so they never wait on each other's locks.
+`Database.run(work)` runs a whole unit of work (one update's turn, one sender batch) in one session and
+commits it. Where it runs depends on the database:
 
-SQLite (the default) runs with WAL, foreign keys and a busy timeout so the bot and a CLI command can share
-one file. PostgreSQL works through the same models; only the driver differs.
+- SQLite (the default) runs it right on the event loop's thread. One file has one writer and CPython one
+  GIL, so a database thread could not run turns side by side; it only added two thread hand-offs a turn,
+  a fifth of the throughput (bench/report_steps.py). A turn holds the loop about a millisecond; the
+  longest work, an export of 10,000 units, under a second. Heavy rendering (charts, DOCX, XLSX) still
+  runs off the loop (bot.engine.messages.rendered).
+- PostgreSQL runs it on a small pool of worker threads: its statements wait on the network, and those
+  waits release the GIL, so turns of different chats overlap and the loop never waits for the server.
+
+SQLite runs with WAL, foreign keys and a busy timeout so the bot and a CLI command can share one file.
+PostgreSQL works through the same models; only the driver differs.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ def make_engine(raw: str) -> Engine:
     url = database_url(raw)
     kwargs: dict[str, Any] = {}
     if url.drivername.startswith("sqlite"):
-        # The connection is used from the database worker thread and, in the CLI and tests, the main one.
+        # Connections are used from the event loop, and at start-up from a thread (migrations).
         kwargs["connect_args"] = {"check_same_thread": False}
         path = sqlite_file(raw)
         if path is None:
@@ -86,13 +92,14 @@ def make_engine(raw: str) -> Engine:
 
 
 class Database:
-    """The engine, sessions (one per unit of work), and the worker thread the event loop hands work to."""
+    """The engine, sessions (one per unit of work), and for PostgreSQL the threads the event loop hands work to."""
 
     def __init__(self, raw_url: str) -> None:
         self.url = raw_url
         self.engine = make_engine(raw_url)
+        # SQLite: no workers, work runs on the caller's thread (see the module's docstring).
         is_sqlite = self.engine.dialect.name == "sqlite"
-        self._worker = ThreadPoolExecutor(max_workers=1 if is_sqlite else 4, thread_name_prefix="nqbot-db")
+        self._workers = None if is_sqlite else ThreadPoolExecutor(max_workers=4, thread_name_prefix="nqbot-db")
 
     @contextmanager
     def session(self, *, autoflush: bool = True) -> Iterator[Session]:
@@ -111,12 +118,15 @@ class Database:
             return work(session)
 
     async def run(self, work: Callable[[Session], T], *, autoflush: bool = True) -> T:
-        """Run `work` in one session on the database worker, without blocking the event loop.
+        """Run `work` in one session and commit: on a worker thread for PostgreSQL, right here for SQLite.
 
         `autoflush=False` suits work that flushes where it needs ids: it saves a flush before every query."""
+        if self._workers is None:
+            return self.transaction(work, autoflush)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker, self.transaction, work, autoflush)
+        return await loop.run_in_executor(self._workers, self.transaction, work, autoflush)
 
     def dispose(self) -> None:
-        self._worker.shutdown(wait=True)
+        if self._workers is not None:
+            self._workers.shutdown(wait=True)
         self.engine.dispose()

@@ -92,8 +92,8 @@ class Engine:
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:
-        """Answer one event in one transaction, on the database's worker thread; then render heavy files
-        (charts, exports) from the data it read, so the database thread is not held by them."""
+        """Answer one event in one transaction (storage.database.Database.run); then render heavy files
+        (charts, exports) from the data it read, in a thread, after the transaction has ended."""
         outcome = await self.database.run(lambda session: Turn(self, session, event).run(), autoflush=False)
         return await rendered(outcome)
 

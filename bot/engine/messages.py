@@ -31,7 +31,7 @@ class Button:
 @dataclass(frozen=True)
 class Attachment:
     """A file or picture. Heavy ones (charts, exports) come with `render` instead of `content`: the engine
-    runs it after the update's transaction, off the database thread, and fills `content`."""
+    runs it after the update's transaction, in a thread (off the event loop), and fills `content`."""
 
     filename: str
     content: bytes = b""
