@@ -2,11 +2,13 @@
 
 Usage:
     run(settings)  # `nqbot run`: every channel whose token is set, until SIGINT/SIGTERM
+    run(settings, webhook=settings.require_webhook())  # `nqbot run --webhook`
 
-One event loop serves Telegram (long polling) and Zalo (long polling, or its webhook when WEBHOOK_URL is set)
-side by side. They share the database, the engine and one sender, which reaches each person through their
-own channel. A channel that cannot start (network down, token refused) is tried again in the background with
-a growing pause while the other runs; its nudges wait in the outbox until it is up.
+One event loop serves Telegram and Zalo side by side, each by long polling, or with `--webhook` through one
+webhook server (bot/channels/webhook.py) where each has its route. They share the database, the engine and
+one sender, which reaches each person through their own channel. A channel that cannot start (network
+down, token refused) is tried again in the background with a growing pause while the other runs; its
+nudges wait in the outbox until it is up.
 The CLI only calls these; nothing here runs at import time.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from functools import partial
 from typing import Protocol
 
 from telegram import Update
@@ -22,9 +25,10 @@ from telegram.error import TelegramError
 
 from bot.channels import telegram, zalo
 from bot.channels.telegram import AnyApplication
+from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi
 from bot.engine import Engine
-from bot.settings import Settings
+from bot.settings import Settings, Webhook
 from scheduler.jobs import Reminders
 from scheduler.sender import Delivery, Sender
 from storage import migrate
@@ -69,12 +73,15 @@ class Service(Protocol):
 
 
 class TelegramService:
-    """python-telegram-bot's application, started by hand (run_polling would own the event loop)."""
+    """python-telegram-bot's application, started by hand (run_polling would own the event loop): long
+    polling, or the webhook server's "telegram" route."""
 
     name = Channel.telegram.value
+    SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-    def __init__(self, application: AnyApplication) -> None:
+    def __init__(self, application: AnyApplication, *, webhook: tuple[Webhook, WebhookServer] | None = None) -> None:
         self.application = application
+        self.webhook = webhook
         self.delivery = telegram.TelegramDelivery(application.bot)
 
     async def start(self) -> None:
@@ -82,10 +89,20 @@ class TelegramService:
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, error_callback=self._poll_error)
+        if self.webhook is None:
+            assert application.updater is not None
+            await application.updater.start_polling(  # deletes a webhook left from an earlier --webhook run
+                allowed_updates=Update.ALL_TYPES, error_callback=self._poll_error
+            )
+            await application.start()
+            logger.info("Telegram bot @%s: long polling", application.bot.username)
+            return
+        settings, server = self.webhook
         await application.start()
-        logger.info("Telegram bot @%s: long polling", application.bot.username)
+        server.route(self.name, self.SECRET_HEADER, settings.secret, partial(telegram.process_posted, application))
+        url = settings.url_for(self.name)
+        await application.bot.set_webhook(url, secret_token=settings.secret, allowed_updates=Update.ALL_TYPES)
+        logger.info("Telegram bot @%s: webhook %s", application.bot.username, url)
 
     def _poll_error(self, exc: TelegramError) -> None:
         """A failed getUpdates goes to the application's error handler, as run_polling does it."""
@@ -100,14 +117,16 @@ class TelegramService:
         await application.shutdown()
 
 
-def build_services(settings: Settings, engine: Engine) -> list[Service]:
-    """A service for each channel whose token is set."""
+def build_services(
+    settings: Settings, engine: Engine, webhook: tuple[Webhook, WebhookServer] | None = None
+) -> list[Service]:
+    """A service for each channel whose token is set; with `webhook`, each takes its updates through it."""
     services: list[Service] = []
     if token := settings.telegram_token():
         application = telegram.build_application(
             token=token, base_url=settings.telegram_api_base_url, engine=engine, language=settings.nqbot_language
         )
-        services.append(TelegramService(application))
+        services.append(TelegramService(application, webhook=webhook))
     if token := settings.zalo_token():
         quota = zalo.Quota(
             engine.database,
@@ -123,27 +142,27 @@ def build_services(settings: Settings, engine: Engine) -> list[Service]:
             language=settings.nqbot_language,
             poll_interval=settings.zalo_poll_interval,
         )
-        webhook = None
-        if settings.webhook_url:
-            webhook = zalo.Webhook(
-                settings.webhook_url, settings.require_webhook_secret(), settings.webhook_host, settings.webhook_port
-            )
         services.append(zalo.ZaloService(channel, webhook=webhook))
     return services
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the configured channels and the reminders until `stop` is set."""
+async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | None = None) -> None:
+    """Run the configured channels and the reminders until `stop` is set; with `webhook`, the channels take
+    their updates through one webhook server instead of long polling."""
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     secrets = [value for value in (settings.telegram_token(), settings.zalo_token(), webhook_secret) if value]
     database = Database(settings.database_url)
+    server = None if webhook is None else WebhookServer(host=webhook.host, port=webhook.port)
     services: list[Service] = []
     retries: list[asyncio.Task[None]] = []
     reminders: Reminders | None = None
     try:
         await asyncio.to_thread(migrate.upgrade, database.engine)
         engine = make_engine(settings, database)
-        services = build_services(settings, engine)
+        if webhook is not None and server is not None:
+            await server.start()
+            logger.info("webhook server listening on %s:%d", server.host, server.port)
+        services = build_services(settings, engine, None if webhook is None or server is None else (webhook, server))
         deliveries: dict[str, Delivery] = {}  # only channels that are up: the sender defers the others' rows
         sender = Sender(
             database,
@@ -173,6 +192,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 await service.stop()
             except Exception as exc:
                 logger.warning("%s did not stop cleanly: %s", service.name, _scrub(exc, secrets))
+        if server is not None:
+            await server.stop()
         await asyncio.to_thread(database.dispose)
 
 
@@ -203,7 +224,7 @@ def _scrub(exc: BaseException, secrets: list[str]) -> str:
     return text
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, *, webhook: Webhook | None = None) -> None:
     """Run the bot on every configured channel, and its reminders, until interrupted (SIGINT/SIGTERM)."""
 
     async def main() -> None:
@@ -211,6 +232,6 @@ def run(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await serve(settings, stop)
+        await serve(settings, stop, webhook=webhook)
 
     asyncio.run(main())

@@ -217,15 +217,21 @@ def status() -> None:
 
 
 @cli.command()
-def run() -> None:
+@click.option(
+    "--webhook",
+    is_flag=True,
+    help="Take updates through a webhook at WEBHOOK_URL (…/telegram, …/zalo) instead of long polling.",
+)
+def run(webhook: bool) -> None:
     """Run the bot on Telegram and/or Zalo (whichever tokens are set) until stopped with Ctrl-C or SIGTERM."""
     from bot.app import configure_logging
     from bot.app import run as run_bot
 
     settings = load_settings()
     settings.require_any_token()  # before logging starts: a missing token is one line, exit 2
+    hook = settings.require_webhook() if webhook else None
     configure_logging()
-    run_bot(settings)
+    run_bot(settings, webhook=hook)
 
 
 @cli.command()

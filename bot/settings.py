@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,8 +13,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.errors import ConfigError
 
+# Telegram allows 1–256 of these characters in a webhook's secret token, Zalo 8–256 characters.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")
 # Values that people leave in .env when they copy .env.example; they are never real tokens.
 _PLACEHOLDERS = {"", "changeme", "change-me", "your-token-here", "<token>", "xxx", "todo"}
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where the platforms post updates: each channel registers `url`/<channel> ("…/telegram", "…/zalo") and
+    the server listens on host:port (behind a TLS reverse proxy that forwards `url` there)."""
+
+    url: str  # the public base address, without a trailing slash
+    secret: str
+    host: str
+    port: int
+
+    def url_for(self, channel: str) -> str:
+        return f"{self.url}/{channel}"
 
 
 class Settings(BaseSettings):
@@ -57,12 +75,9 @@ class Settings(BaseSettings):
         return _require(self.zalo_bot_token, "ZALO_BOT_TOKEN")
 
     def require_any_token(self) -> None:
-        """Fail with one clear line unless a channel can run: a Telegram or a Zalo token (with WEBHOOK_URL, a
-        WEBHOOK_SECRET of 8–256 characters too, since Zalo requires one)."""
+        """Fail with one clear line unless a channel can run: a Telegram or a Zalo token."""
         if self.zalo_token() is None:
             self.require_telegram_token()
-        elif self.webhook_url:
-            self.require_webhook_secret()
 
     def telegram_token(self) -> str | None:
         """The Telegram token, or None when it is unset or a placeholder (Telegram then does not run)."""
@@ -72,11 +87,17 @@ class Settings(BaseSettings):
         """The Zalo token, or None when it is unset or a placeholder (Zalo then does not run)."""
         return _optional(self.zalo_bot_token)
 
-    def require_webhook_secret(self) -> str:
+    def require_webhook(self) -> Webhook:
+        """The webhook settings (`nqbot run --webhook`), or one clear line saying what is missing or wrong."""
+        url = (self.webhook_url or "").strip().rstrip("/")
+        if not url:
+            raise ConfigError("WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)")
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError("WEBHOOK_URL must start with https:// (the address Telegram and Zalo call)")
         secret = _require(self.webhook_secret, "WEBHOOK_SECRET")
-        if not 8 <= len(secret) <= 256:
-            raise ConfigError("WEBHOOK_SECRET must be 8 to 256 characters long")
-        return secret
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            raise ConfigError("WEBHOOK_SECRET must be 8 to 256 characters: letters, digits, _ and - only")
+        return Webhook(url, secret, self.webhook_host, self.webhook_port)
 
     def sqlite_path(self) -> Path | None:
         """The database file when DATABASE_URL is SQLite on disk, else None."""

@@ -7,10 +7,13 @@ when the bot is killed with SIGKILL; after a restart they finish, and the databa
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from bot import demo
 from storage import invites, submissions, units
@@ -18,10 +21,11 @@ from storage.database import Database
 from storage.models import Role
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
 from tests.dialogue import FULL_REPORT
-from tests.fakes.bot_process import BotProcess
+from tests.fakes.bot_process import BotProcess, free_port
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
+SECRET = "webhook_secret-e2e"
 LAST_OF_A_TURN = re.compile(r"^(Câu \d+\.|Báo cáo của|Đã gửi báo cáo)", re.MULTILINE)
 
 
@@ -134,6 +138,70 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
     assert answers["CB-SNV"] == answers["CB-SVH"]  # the same answers, the second across a SIGKILL
     assert answers["CB-SVH"]["members_attended"] == 26 and answers["CB-SVH"]["proposals"] is None
     assert len(answers["CB-SVH"]) == 23
+
+
+def test_webhook_mode_reports_refuses_strangers_handles_a_resent_update_once_then_polls_again(
+    tmp_path: Path,
+) -> None:
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    url = f"sqlite:///{tmp_path / 'nqbot.db'}"
+    codes = _prepare(tmp_path / "nqbot.db", today)
+    port = free_port()
+    with FakeTelegram(token=TOKEN) as server:
+        settings = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": server.base_url, "DATABASE_URL": url}
+        hooked = BotProcess(tmp_path, settings | {"WEBHOOK_URL": f"http://127.0.0.1:{port}/nqbot"})
+        polling = Bot(tmp_path, server, url)
+        try:
+            hooked.start("--webhook", WEBHOOK_SECRET=SECRET, WEBHOOK_PORT=str(port))
+            server.wait_until(lambda: server.webhook is not None, timeout=30, description="the bot sets its webhook")
+            assert server.webhook == {"url": f"http://127.0.0.1:{port}/nqbot/telegram", "secret_token": SECRET}
+            secretary = Reporter(server, 5001)
+            assert "Câu 1." in secretary.join(codes["CB-SNV"])
+            for kind, value in steps_for(today):
+                secretary.step(kind, value)
+            assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1)" in secretary.say("gửi")
+            assert "getUpdates" not in server.calls and set(server.webhook_answers) == {200}
+
+            # Calls without the secret are refused unhandled; a good one is answered once handled, and the
+            # same update posted again (as Telegram does when it got no answer) is not handled twice.
+            view = _text_update(900_001, 5001, "/xem")
+            hook = f"http://127.0.0.1:{port}/nqbot/telegram"
+            seen = server.sent_count(5001)
+            assert _post(hook, view, secret=None) == 401 and _post(hook, view, secret="not-the-secret") == 403
+            assert _post(f"http://127.0.0.1:{port}/nqbot/zalo", view, secret=SECRET) == 404  # no Zalo here
+            assert server.sent_count(5001) == seen
+            assert _post(hook, view, secret=SECRET) == 200
+            assert "Chi bộ Sở Nội vụ" in server.sent_messages(5001)[seen]["text"]  # sent before the 200
+            handled = server.sent_count(5001)
+            assert _post(hook, view, secret=SECRET) == 200 and server.sent_count(5001) == handled
+            assert hooked.stop() == 0
+
+            polling.start()  # without --webhook: the webhook is deleted and the bot polls again
+            assert server.webhook is None
+            assert "Chi bộ Sở Nội vụ" in Reporter(server, 5001).say("/xem")
+        finally:
+            hooked.stop()
+            polling.stop()
+            output = hooked.output()
+        assert SECRET not in output and TOKEN.split(":")[1] not in output
+
+
+def _text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    chat = {"id": user_id, "type": "private", "first_name": "Test"}
+    message = {
+        "message_id": update_id,
+        "from": {"id": user_id, "is_bot": False, "first_name": "Test"},
+        "chat": chat,
+        "date": int(time.time()),
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    return {"update_id": update_id, "message": message}
+
+
+def _post(url: str, update: dict[str, Any], *, secret: str | None) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    return httpx.post(url, json=update, headers=headers, timeout=30).status_code
 
 
 def _prepare(path: Path, today: date) -> dict[str, str]:

@@ -10,7 +10,6 @@ counted in the database. The campaign has no quiet hours, so the test passes at 
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -22,7 +21,7 @@ from storage.campaign_spec import CampaignSpec, QuietHours, load_campaign_file
 from storage.database import Database
 from storage.models import Channel, Role
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
-from tests.fakes.bot_process import BotProcess
+from tests.fakes.bot_process import BotProcess, free_port
 from tests.fakes.zalo_api import FakeZalo
 from tests.test_e2e_telegram import steps_for
 from tests.test_zalo import typed_steps
@@ -49,12 +48,6 @@ def campaign_for(today: date) -> CampaignSpec:
         }
     )
     return CampaignSpec.model_validate(moved.model_dump(mode="json", by_alias=True))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def bot_process(workdir: Path, server: FakeZalo, database_url: str) -> BotProcess:
@@ -149,7 +142,8 @@ def test_enrol_report_dedupe_nudge_and_webhook_on_zalo(tmp_path: Path) -> None:
             # --- webhook mode: the due step nudges the unit that has not reported ---
             before = {chat: server.sent_count(chat) for chat in (secretary.user_id, deputy.user_id)}
             bot.start(
-                WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo",
+                "--webhook",
+                WEBHOOK_URL=f"http://127.0.0.1:{port}/nqbot",
                 WEBHOOK_SECRET=SECRET,
                 WEBHOOK_HOST="127.0.0.1",
                 WEBHOOK_PORT=str(port),
@@ -159,7 +153,7 @@ def test_enrol_report_dedupe_nudge_and_webhook_on_zalo(tmp_path: Path) -> None:
                 return any("Nhắc báo cáo" in m["text"] for m in server.messages[before[deputy.user_id] :])
 
             server.wait_until(nudged, timeout=20, description="the deputy is nudged")
-            assert server.webhook == {"url": f"http://127.0.0.1:{port}/zalo", "secret_token": SECRET}
+            assert server.webhook == {"url": f"http://127.0.0.1:{port}/nqbot/zalo", "secret_token": SECRET}
             [nudge] = server.texts(deputy.user_id, before[deputy.user_id])
             assert nudge.count("\n") == 3 and "Chi bộ Sở Văn hóa, Thể thao và Du lịch chưa gửi báo cáo" in nudge
             assert server.sent_count(secretary.user_id) == before[secretary.user_id]  # reported: no nudge

@@ -244,6 +244,13 @@ async def set_menu(bot: Bot, chat_id: int, which: str, language: str) -> None:
         await bot.delete_my_commands(scope=scope)
 
 
+async def process_posted(application: AnyApplication, data: dict[str, Any]) -> None:
+    """An update Telegram posted to the webhook, handled as a polled one is (through the per-chat update
+    processor, so one chat's updates stay in order) and before the call is answered."""
+    update = Update.de_json(data, application.bot)
+    await application.update_processor.process_update(update, application.process_update(update))
+
+
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Updates from different chats are handled concurrently (one reporter's slow network never holds up
     another's); the updates of one chat are handled one at a time, in the order they came."""

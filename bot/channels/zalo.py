@@ -4,7 +4,7 @@ Usage:
     api = ZaloApi(token, settings.zalo_api_base_url)
     quota, actions = Quota(database, timezone=tz), TypedActions()
     channel = ZaloChannel(engine, api, quota=quota, actions=actions)
-    service = ZaloService(channel, webhook=None)  # long polling; or Webhook(url, secret, host, port)
+    service = ZaloService(channel)  # long polling; or ZaloService(channel, webhook=(settings, server))
     await service.start()
     sender = Sender(database, {"zalo": ZaloDelivery(api, quota=quota, actions=actions)}, timezone=tz)
 
@@ -24,7 +24,6 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -33,10 +32,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.channels.typed_actions import TypedActions
+from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
-from bot.channels.zalo_webhook import WebhookServer
 from bot.engine import Engine, Inbound, Reply
 from bot.engine.engine import system_clock
+from bot.settings import Webhook
 from bot.texts import say
 from scheduler.sender import Delivered, Result
 from storage import inbound, nudges, people, usage
@@ -335,20 +335,13 @@ def failed(exc: ZaloApiError) -> Delivered:
 # --- running ---
 
 
-@dataclass(frozen=True)
-class Webhook:
-    url: str  # the public HTTPS URL Zalo posts to (a reverse proxy forwards it to host:port)
-    secret: str
-    host: str = "127.0.0.1"
-    port: int = 8080
-
-
 class ZaloService:
-    """Receives Zalo updates: by long polling, or through a webhook when one is configured."""
+    """Receives Zalo updates: by long polling, or through the webhook server's "zalo" route."""
 
     name = Channel.zalo.value
+    SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
-    def __init__(self, channel: ZaloChannel, *, webhook: Webhook | None = None) -> None:
+    def __init__(self, channel: ZaloChannel, *, webhook: tuple[Webhook, WebhookServer] | None = None) -> None:
         self.channel = channel
         self.api = channel.api
         self.webhook = webhook
@@ -356,10 +349,9 @@ class ZaloService:
             channel.api, quota=channel.quota, actions=channel.actions, language=channel.language
         )
         self._task: asyncio.Task[None] | None = None
-        self._server: WebhookServer | None = None
 
     async def start(self) -> None:
-        """Check the token (getMe), then start polling, or start the webhook server and register it."""
+        """Check the token (getMe), then start polling, or take the webhook's calls and register it."""
         me = await self.api.get_me()
         if self.webhook is None:
             with suppress(ZaloApiError):  # none set, most often; getUpdates would fail while one is
@@ -367,19 +359,14 @@ class ZaloService:
             self._task = asyncio.create_task(self.channel.poll(), name="zalo-poll")
             logger.info("Zalo bot %s: long polling", me.get("account_name", "?"))
             return
-        if self._server is None:
-            self._server = WebhookServer(
-                self.channel.handle_update, secret=self.webhook.secret, host=self.webhook.host, port=self.webhook.port
-            )
-            await self._server.start()
-        await self.api.set_webhook(self.webhook.url, self.webhook.secret)
-        logger.info("Zalo bot %s: webhook on %s:%d", me.get("account_name", "?"), self.webhook.host, self._server.port)
+        settings, server = self.webhook
+        server.route(self.name, self.SECRET_HEADER, settings.secret, self.channel.handle_update)
+        await self.api.set_webhook(settings.url_for(self.name), settings.secret)
+        logger.info("Zalo bot %s: webhook %s", me.get("account_name", "?"), settings.url_for(self.name))
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
-        if self._server is not None:
-            await self._server.stop()
         await self.api.close()

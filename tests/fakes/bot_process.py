@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -18,6 +19,13 @@ from pathlib import Path
 from typing import IO
 
 SETTINGS = ("TELEGRAM_", "ZALO_", "DATABASE_", "NQBOT_", "WEBHOOK_")  # left out of the inherited environment
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a webhook server the bot is to start)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class BotProcess:
@@ -28,11 +36,11 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
-    def start(self, **env: str) -> None:
-        """Start `python -m bot run`, with `env` added to the settings given at construction."""
+    def start(self, *options: str, **env: str) -> None:
+        """Start `python -m bot run [options]`, with `env` added to the settings given at construction."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
+            [sys.executable, "-m", "bot", "run", *options],
             cwd=self.workdir,
             env=self.env | env,
             stdout=self._log,

@@ -29,6 +29,12 @@ Usage::
 
 In async tests use the ``*_async`` waits: the blocking ones would stall the event loop the bot runs on.
 
+Webhooks as Telegram does them: after ``setWebhook(url, secret_token)`` the fake POSTs each queued update to
+``url`` (JSON, with ``X-Telegram-Bot-Api-Secret-Token``) from a thread of its own, one at a time and in order;
+an update leaves the queue once answered 200, otherwise it is posted again after ``webhook_retry_pause``
+seconds. ``webhook_answers`` keeps every answer's status. ``getUpdates`` is refused (409) while a webhook is
+set; ``deleteWebhook`` ends the deliveries.
+
 Like Telegram, the fake refuses (so the bot's mistakes show up in tests rather than in production): a wrong
 token (401), unknown methods (404), empty or too long texts and captions, callback data over 64 bytes,
 ``parse_mode="HTML"`` text with unsupported or unbalanced tags or a bare ``<``, edits of unknown messages or of
@@ -67,6 +73,8 @@ import re
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -223,6 +231,20 @@ def _parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], Files]
 # --- Telegram's rules --------------------------------------------------------------------------------------------
 
 
+def _post_json(url: str, payload: JSON, headers: Mapping[str, str]) -> int:
+    """POST `payload` as JSON; the status of the answer (0 when nothing answered)."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), method="POST", headers={"Content-Type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except (OSError, urllib.error.URLError):
+        return 0
+
+
 def _utf16_len(text: str) -> int:
     """Telegram measures texts and entity offsets in UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
@@ -365,9 +387,14 @@ class FakeTelegram:
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
+        self.webhook_retry_pause = 0.5
+        self._webhook: JSON | None = None  # {"url", "secret_token"} while one is set
+        self._webhook_answers: list[int] = []
+        self._deliverer: threading.Thread | None = None
 
         handlers: dict[str, Callable[[JSON, Files], Any]] = {
             "getMe": self._get_me,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "getUpdates": self._get_updates,
@@ -398,6 +425,8 @@ class FakeTelegram:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeTelegram", daemon=True
         )
         self._thread.start()
+        self._deliverer = threading.Thread(target=self._deliver_webhooks, name="FakeTelegram-webhook", daemon=True)
+        self._deliverer.start()
         return self
 
     def stop(self) -> None:
@@ -411,6 +440,9 @@ class FakeTelegram:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self._deliverer is not None:
+            self._deliverer.join(timeout=15)
+            self._deliverer = None
 
     def __enter__(self) -> FakeTelegram:
         return self.start()
@@ -601,6 +633,17 @@ class FakeTelegram:
     def commands(self) -> dict[str, list[JSON]]:
         """scope key (see ``scope_key``) → the commands set for it, as ``{"command", "description"}`` dicts."""
         return self._snapshot(self._commands)
+
+    @property
+    def webhook(self) -> JSON | None:
+        """{"url", "secret_token"} of the webhook set now, or None."""
+        with self._cond:
+            return dict(self._webhook) if self._webhook else None
+
+    @property
+    def webhook_answers(self) -> list[int]:
+        """The status of every webhook call the fake made, in order."""
+        return self._snapshot(self._webhook_answers)
 
     @property
     def calls(self) -> list[str]:
@@ -989,17 +1032,53 @@ class FakeTelegram:
             "has_main_web_app": False,
         }
 
+    def _set_webhook(self, params: JSON, files: Files) -> bool:
+        url, secret = params.get("url"), params.get("secret_token")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://127.0.0.1:")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._webhook = {"url": url, "secret_token": secret}
+        self._cond.notify_all()
+        return True
+
     def _delete_webhook(self, params: JSON, files: Files) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._webhook = None
         return True
 
     def _get_webhook_info(self, params: JSON, files: Files) -> JSON:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self._webhook["url"] if self._webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    def _deliver_webhooks(self) -> None:
+        """Telegram's side of a webhook: post the first queued update until it is answered 200, then the next."""
+        while True:
+            with self._cond:
+                while not self._closed and (self._webhook is None or not self._updates):
+                    self._cond.wait(0.2)
+                if self._closed:
+                    return
+                assert self._webhook is not None
+                url, secret, update = self._webhook["url"], self._webhook["secret_token"], self._updates[0]
+            status = _post_json(url, update, {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})
+            with self._cond:
+                self._webhook_answers.append(status)
+                if status == 200:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                    self._cond.notify_all()
+                    continue
+            time.sleep(self.webhook_retry_pause)
 
     def _get_updates(self, params: JSON, files: Files) -> list[JSON]:
         """Telegram's semantics: an offset acknowledges (drops) every earlier update; a negative offset keeps
         only the last -offset ones; with nothing pending, wait up to ``timeout`` seconds for an update."""
+        if self._webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset, limit, timeout = params.get("offset", 0), params.get("limit", 100), params.get("timeout", 0)
         if not all(isinstance(number, int | float) for number in (offset, limit, timeout)):
             raise ApiError(400, "Bad Request: offset, limit and timeout must be numbers")

@@ -1,0 +1,124 @@
+"""One small HTTP server for the channels' webhooks (asyncio streams; no web framework for two routes).
+
+Usage:
+    server = WebhookServer(host="127.0.0.1", port=8080)
+    server.route("telegram", "X-Telegram-Bot-Api-Secret-Token", secret, handle_telegram_update)
+    server.route("zalo", "X-Bot-Api-Secret-Token", secret, handle_zalo_update)
+    await server.start()   # then each channel registers WEBHOOK_URL/<route> with its platform
+    await server.stop()
+
+A call goes to the route its path ends with ("/nqbot/telegram" and "/telegram" alike, so a reverse proxy
+may keep or strip a prefix); other paths get 404. Every POST must carry its platform's secret header,
+compared in constant time: a missing one is answered 401, a wrong one 403, and the update is not handled.
+A good call is answered 200 once its update has been handled (one transaction, recorded by its id), so an
+update the platform sends again after a failure is not lost and not applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20  # a text update is a few hundred bytes
+MAX_HEADERS = 100
+READ_TIMEOUT = 10.0
+
+Handle = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # the last segment of the path: "telegram", "zalo"
+    secret_header: str  # lower case
+    secret: bytes
+    handle: Handle
+
+
+class WebhookServer:
+    """Accepts POSTed updates on host:port and hands each to its route's `handle`."""
+
+    def __init__(self, *, host: str, port: int) -> None:
+        self.host = host
+        self.port = port  # 0 picks a free port; the bound one is here after start()
+        self._routes: dict[str, Route] = {}
+        self._server: asyncio.Server | None = None
+
+    def route(self, name: str, secret_header: str, secret: str, handle: Handle) -> None:
+        """Serve POST …/name: updates with `secret` in `secret_header` go to `handle` (set again: replaced)."""
+        self._routes[name] = Route(name, secret_header.lower(), secret.encode(), handle)
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(self._read(reader), READ_TIMEOUT)
+        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            request = HTTPStatus.BAD_REQUEST
+        status = request if isinstance(request, HTTPStatus) else await self._handle(*request)
+        body = json.dumps({"ok": status is HTTPStatus.OK}).encode()
+        head = f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
+        head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        with suppress(ConnectionError):
+            writer.write(head.encode() + body)
+            await writer.drain()
+        writer.close()
+        with suppress(ConnectionError):
+            await writer.wait_closed()
+
+    async def _handle(self, route: Route, update: dict[str, Any]) -> HTTPStatus:
+        try:
+            await route.handle(update)
+        except Exception:
+            logger.exception("error while handling a %s webhook call", route.name)
+            return HTTPStatus.INTERNAL_SERVER_ERROR
+        return HTTPStatus.OK
+
+    async def _read(self, reader: asyncio.StreamReader) -> HTTPStatus | tuple[Route, dict[str, Any]]:
+        """Read one request: its route and update, or the status that refuses it. The secret is checked before
+        the body is read."""
+        method, _, rest = (await reader.readuntil(b"\r\n")).decode("latin-1").partition(" ")
+        path = rest.partition(" ")[0].partition("?")[0].rstrip("/")
+        headers: dict[str, str] = {}
+        for _ in range(MAX_HEADERS):
+            line = (await reader.readuntil(b"\r\n")).decode("latin-1").strip()
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        else:
+            return HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+        route = self._routes.get(path.rpartition("/")[2])
+        if route is None:
+            return HTTPStatus.NOT_FOUND
+        if method != "POST":
+            return HTTPStatus.METHOD_NOT_ALLOWED
+        given = headers.get(route.secret_header)
+        if given is None:
+            logger.warning("%s webhook call without a secret refused", route.name)
+            return HTTPStatus.UNAUTHORIZED
+        if not hmac.compare_digest(given.encode(), route.secret):
+            logger.warning("%s webhook call with a wrong secret refused", route.name)
+            return HTTPStatus.FORBIDDEN
+        length = int(headers.get("content-length", "0"))
+        if not 0 < length <= MAX_BODY:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > MAX_BODY else HTTPStatus.BAD_REQUEST
+        update = json.loads(await reader.readexactly(length))
+        return (route, update) if isinstance(update, dict) else HTTPStatus.BAD_REQUEST
