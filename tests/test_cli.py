@@ -135,6 +135,22 @@ def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+def test_run_with_webhook_needs_its_url_and_secret_one_clear_line_each(tmp_path: Path) -> None:
+    token = {"TELEGRAM_BOT_TOKEN": "1:abc"}
+    no_url = nqbot(tmp_path, "run", "--webhook", env=token)
+    assert no_url.returncode == 2
+    assert no_url.stderr.strip() == (
+        "Error: WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)"
+    )
+    bad_secret = nqbot(
+        tmp_path, "run", "--webhook", env=token | {"WEBHOOK_URL": "https://x.org/n", "WEBHOOK_SECRET": "has space"}
+    )
+    assert bad_secret.returncode == 2 and "has space" not in bad_secret.stderr
+    assert (
+        bad_secret.stderr.strip() == "Error: WEBHOOK_SECRET must be 8 to 256 characters: letters, digits, _ and - only"
+    )
+
+
 def test_staff_invite_prints_a_one_time_code(tmp_path: Path) -> None:
     assert nqbot(tmp_path, "init").returncode == 0
     result = nqbot(tmp_path, "staff", "invite", "--admin")
