@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.formatting import day
 from bot.settings import Settings, load_settings
+from bot.texts import say
 from storage import backup as backup_db
 from storage import campaigns, migrate, units
-from storage.campaign_spec import load_campaign_file
+from storage.campaign_spec import CampaignSpec, load_campaign_file
 from storage.database import Database
 from storage.errors import NqbotError
 
@@ -49,9 +51,22 @@ class NqbotGroup(click.Group):
         except SQLAlchemyError as exc:
             # The driver's message can carry the URL; show only its kind and first line.
             first = str(getattr(exc, "orig", exc)).splitlines()[0] if str(getattr(exc, "orig", exc)) else ""
-            raise Failure(f"database error ({type(exc).__name__}): {first}") from None
+            raise Failure(say("cli.database_error", _language(), kind=type(exc).__name__, detail=first)) from None
         except OSError as exc:
             raise Failure(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def tell(settings: Settings, key: str, /, *, err: bool = False, **params: Any) -> None:
+    """Print a catalog text in the operator's language (NQBOT_LANGUAGE)."""
+    click.echo(say(key, settings.nqbot_language, **params), err=err)
+
+
+def _language() -> str:
+    """NQBOT_LANGUAGE, for a message about settings that may themselves be wrong."""
+    try:
+        return load_settings().nqbot_language
+    except NqbotError:
+        return "vi"
 
 
 def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
@@ -89,12 +104,12 @@ def init(sample_units: bool) -> None:
         spec = load_campaign_file(SHIPPED_CAMPAIGN)
         with database.session() as session:
             result = campaigns.load_campaign(session, spec=spec, source_file=str(SHIPPED_CAMPAIGN))
-            click.echo(f"campaign {spec.code}: {'loaded' if result.created else 'up to date'}")
+            _tell_loaded(settings, spec, result)
             if sample_units:
                 rows = units.read_units_csv(SAMPLE_UNITS)
                 imported = units.import_units(session, rows=rows, source=str(SAMPLE_UNITS))
-                click.echo(f"units: {imported.created} new, {imported.updated} updated, {imported.unchanged} unchanged")
-        click.echo(f"database ready at revision {migrate.head_revision()}")
+                _tell_imported(settings, SAMPLE_UNITS, imported)
+        tell(settings, "cli.database_ready", revision=migrate.head_revision())
     finally:
         database.dispose()
 
@@ -109,36 +124,47 @@ def campaign() -> None:
 def campaign_load(file: Path) -> None:
     """Validate a campaign file and store it (a changed questionnaire becomes a new version)."""
     spec = load_campaign_file(file)  # before touching the database: a bad file changes nothing
-    database = _open_database(load_settings())
+    settings = load_settings()
+    database = _open_database(settings)
     try:
         with database.session() as session:
             result = campaigns.load_campaign(session, spec=spec, source_file=str(file))
     finally:
         database.dispose()
+    _tell_loaded(settings, spec, result)
+
+
+def _tell_loaded(settings: Settings, spec: CampaignSpec, result: campaigns.LoadResult) -> None:
     if result.created:
-        click.echo(
-            f"campaign {spec.code} loaded: {len(spec.questionnaire)} questions, "
-            f"report deadline {spec.report_deadline:%d/%m/%Y}"
+        tell(
+            settings,
+            "cli.campaign_loaded",
+            code=spec.code,
+            questions=len(spec.questionnaire),
+            deadline=day(spec.report_deadline),
         )
     elif result.questionnaire_changed:
-        click.echo(
-            f"campaign {spec.code} updated: questionnaire version {result.questionnaire_version}; "
-            f"{result.answers_on_older_versions} stored report(s) keep their earlier version"
+        tell(
+            settings,
+            "cli.campaign_new_version",
+            code=spec.code,
+            version=result.questionnaire_version,
+            older=result.answers_on_older_versions,
         )
     else:
-        click.echo(f"campaign {spec.code} updated (questionnaire unchanged)")
+        tell(settings, "cli.campaign_updated", code=spec.code)
 
 
 @campaign.command("list")
 def campaign_list() -> None:
     """List the campaigns in the database."""
-    database = _open_database(load_settings())
+    settings = load_settings()
+    database = _open_database(settings)
     try:
         with database.session() as session:
             for row in campaigns.list_campaigns(session):
-                click.echo(
-                    f"{row.code}\t{row.title}\tdeadline {row.report_deadline:%d/%m/%Y}\tcloses {row.closes_on:%d/%m/%Y}"
-                )
+                deadline, closes = day(row.report_deadline), day(row.closes_on)
+                tell(settings, "cli.campaign_row", code=row.code, title=row.title, deadline=deadline, closes=closes)
     finally:
         database.dispose()
 
@@ -154,17 +180,29 @@ def units_group() -> None:
 def units_import(file: Path, prune: bool) -> None:
     """Import units from a CSV (code,name,kind,member_count,parent) in one transaction."""
     rows = units.read_units_csv(file)
-    database = _open_database(load_settings())
+    settings = load_settings()
+    database = _open_database(settings)
     try:
         with database.session() as session:
             result = units.import_units(session, rows=rows, source=str(file), prune=prune)
     finally:
         database.dispose()
-    click.echo(f"{file}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged")
+    _tell_imported(settings, file, result)
+
+
+def _tell_imported(settings: Settings, file: Path, result: units.ImportResult) -> None:
+    tell(
+        settings,
+        "cli.units_imported",
+        source=file,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
     if result.pruned:
-        click.echo(f"deleted (not in the file, no data): {', '.join(result.pruned)}")
+        tell(settings, "cli.units_pruned", codes=", ".join(result.pruned))
     if result.not_in_file:
-        click.echo(f"kept (not in the file): {', '.join(result.not_in_file)}")
+        tell(settings, "cli.units_kept", codes=", ".join(result.not_in_file))
 
 
 @cli.group()
@@ -175,9 +213,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the schema migrations (creates the database when there is none)."""
-    database = _open_database(load_settings())
+    settings = load_settings()
+    database = _open_database(settings)
     try:
-        click.echo(f"database at revision {migrate.current_revision(database.engine)}")
+        tell(settings, "cli.database_ready", revision=migrate.current_revision(database.engine))
     finally:
         database.dispose()
 
@@ -189,9 +228,9 @@ def backup(file: Path) -> None:
     settings = load_settings()
     source = settings.sqlite_path()
     if source is None:
-        raise Failure("backup copies a SQLite file; for PostgreSQL use pg_dump")
+        raise Failure(say("cli.backup_needs_sqlite", settings.nqbot_language))
     pages = backup_db.backup_sqlite(source, file)
-    click.echo(f"backed up {source} to {file} ({pages} pages)")
+    tell(settings, "cli.backed_up", source=source, file=file, pages=pages)
 
 
 @cli.command()
@@ -204,13 +243,19 @@ def status() -> None:
     try:
         with database.session() as session:
             unit_count = units.count_units(session)
-            click.echo(f"units: {unit_count}")
+            tell(settings, "cli.status_units", count=unit_count)
             for row in campaigns.list_campaigns(session):
                 progress = reports.progress(session, campaign_id=row.id or 0)
-                click.echo(
-                    f"{row.code}: {progress.submitted}/{unit_count} reported ({progress.late} late), "
-                    f"{progress.drafts} draft(s); report deadline {row.report_deadline:%d/%m/%Y}, "
-                    f"closes {row.closes_on:%d/%m/%Y}"
+                tell(
+                    settings,
+                    "cli.status_campaign",
+                    code=row.code,
+                    submitted=progress.submitted,
+                    units=unit_count,
+                    late=progress.late,
+                    drafts=progress.drafts,
+                    deadline=day(row.report_deadline),
+                    closes=day(row.closes_on),
                 )
     finally:
         database.dispose()
@@ -240,7 +285,6 @@ def run(webhook: bool) -> None:
 async def demo(keep: bool) -> None:
     """Chat with the bot in this terminal as a unit's reporter (no token, no network)."""
     from bot import demo as demo_setup
-    from bot import formatting
     from bot.channels.terminal import TerminalChat
     from bot.engine.engine import system_clock
 
@@ -251,12 +295,10 @@ async def demo(keep: bool) -> None:
     prepared = demo_setup.prepare(
         path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today, language=settings.nqbot_language, keep=keep
     )
-    click.echo(
-        f"nqbot demo: campaign “{prepared.spec.title}”, report deadline "
-        f"{formatting.day(prepared.spec.report_deadline)}; database {path}"
-    )
-    click.echo(f"Invite code for {prepared.unit_name}: {prepared.invite_code}")
-    click.echo(f"Type  /start {prepared.invite_code}  to join as its reporter. Ctrl-D ends the demo.\n")
+    tell(settings, "demo.heading", title=prepared.spec.title, deadline=day(prepared.spec.report_deadline), path=path)
+    tell(settings, "demo.invite", unit=prepared.unit_name, code=prepared.invite_code)
+    tell(settings, "demo.how", code=prepared.invite_code)
+    click.echo()
     chat = TerminalChat(prepared.engine)
 
     async def read() -> str | None:
@@ -271,7 +313,8 @@ async def demo(keep: bool) -> None:
         pass
     finally:
         prepared.database.dispose()
-    click.echo("\nDemo ended; run `nqbot demo --keep` to continue where you left off.")
+    click.echo()
+    tell(settings, "demo.ended")
 
 
 @cli.command()
@@ -284,9 +327,9 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
     """Print a unit's invite link (`nqbot invite DB-STC`) or every unit's (`--all`)."""
     from bot import invite_links
 
-    if bool(unit) == all_units:
-        raise Failure("name one unit code, or use --all")
     settings = load_settings()
+    if bool(unit) == all_units:
+        raise Failure(say("cli.invite_which", settings.nqbot_language))
     database = _open_database(settings)
     try:
         with database.session() as session:
@@ -298,11 +341,7 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
             if qr_dir is not None:
                 invite_links.write_qr(link, qr_dir / f"{item.unit_code}.png")
         if username is None:
-            click.echo(
-                "(no bot username: set TELEGRAM_BOT_TOKEN to print t.me links; meanwhile the lines above "
-                "can be typed to the bot)",
-                err=True,
-            )
+            tell(settings, "cli.invite_no_username", err=True)
     finally:
         database.dispose()
 

@@ -586,6 +586,74 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(Kèm theo Báo cáo số {blank}{symbol}, ngày {date})",
         "(Attached to report No. {blank}{symbol} of {date})",
     ),
+    # --- the operator's command line and the terminal demo (bot/cli.py) ---
+    "cli.campaign_loaded": (
+        "Đã nạp chiến dịch {code}: {questions} câu hỏi, hạn báo cáo {deadline}.",
+        "Campaign {code} loaded: {questions} questions, report deadline {deadline}.",
+    ),
+    "cli.campaign_new_version": (
+        "Đã cập nhật chiến dịch {code}: bộ câu hỏi phiên bản {version}; {older} báo cáo đã lưu giữ nguyên phiên bản"
+        " của mình.",
+        "Campaign {code} updated: questionnaire version {version}; {older} stored report(s) keep their earlier"
+        " version.",
+    ),
+    "cli.campaign_updated": (
+        "Đã cập nhật chiến dịch {code} (bộ câu hỏi không đổi).",
+        "Campaign {code} updated (questionnaire unchanged).",
+    ),
+    "cli.campaign_row": (
+        "{code}\t{title}\thạn báo cáo {deadline}\tđóng {closes}",
+        "{code}\t{title}\tdeadline {deadline}\tcloses {closes}",
+    ),
+    "cli.units_imported": (
+        "{source}: {created} đơn vị mới, {updated} cập nhật, {unchanged} không đổi.",
+        "{source}: {created} new, {updated} updated, {unchanged} unchanged.",
+    ),
+    "cli.units_pruned": (
+        "Đã xóa (không có trong tệp, chưa có dữ liệu): {codes}",
+        "Deleted (not in the file, no data): {codes}",
+    ),
+    "cli.units_kept": ("Giữ lại (không có trong tệp): {codes}", "Kept (not in the file): {codes}"),
+    "cli.database_ready": (
+        "Cơ sở dữ liệu sẵn sàng (phiên bản lược đồ {revision}).",
+        "Database ready at revision {revision}.",
+    ),
+    "cli.database_error": ("lỗi cơ sở dữ liệu ({kind}): {detail}", "database error ({kind}): {detail}"),
+    "cli.backup_needs_sqlite": (
+        "backup sao chép tệp SQLite; với PostgreSQL hãy dùng pg_dump",
+        "backup copies a SQLite file; for PostgreSQL use pg_dump",
+    ),
+    "cli.backed_up": (
+        "Đã sao lưu {source} vào {file} ({pages} trang).",
+        "Backed up {source} to {file} ({pages} pages).",
+    ),
+    "cli.status_units": ("Đơn vị: {count}", "Units: {count}"),
+    "cli.status_campaign": (
+        "{code}: {submitted}/{units} đơn vị đã báo cáo ({late} nộp muộn), {drafts} đang làm dở;"
+        " hạn báo cáo {deadline}, đóng {closes}",
+        "{code}: {submitted}/{units} reported ({late} late), {drafts} draft(s); report deadline {deadline},"
+        " closes {closes}",
+    ),
+    "cli.invite_which": ("nêu một mã đơn vị, hoặc dùng --all", "name one unit code, or use --all"),
+    "cli.invite_no_username": (
+        "(Chưa có tên bot: đặt TELEGRAM_BOT_TOKEN để in liên kết t.me; trong lúc chờ, có thể gõ các dòng trên"
+        " cho bot.)",
+        "(No bot username: set TELEGRAM_BOT_TOKEN to print t.me links; meanwhile the lines above can be typed to"
+        " the bot.)",
+    ),
+    "demo.heading": (
+        "nqbot demo: chiến dịch “{title}”, hạn báo cáo {deadline}; dữ liệu ở {path}",
+        "nqbot demo: campaign “{title}”, report deadline {deadline}; database {path}",
+    ),
+    "demo.invite": ("Mã mời của {unit}: {code}", "Invite code for {unit}: {code}"),
+    "demo.how": (
+        "Gõ  /start {code}  để tham gia với tư cách người báo cáo của đơn vị. Ctrl-D để kết thúc.",
+        "Type  /start {code}  to join as its reporter. Ctrl-D ends the demo.",
+    ),
+    "demo.ended": (
+        "Đã kết thúc demo; chạy `nqbot demo --keep` để làm tiếp từ chỗ đã dừng.",
+        "Demo ended; run `nqbot demo --keep` to continue where you left off.",
+    ),
 }
 
 

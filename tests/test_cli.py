@@ -32,11 +32,20 @@ def test_help_lists_the_operators_commands(tmp_path: Path) -> None:
 def test_init_loads_the_campaign_and_sample_units(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "init", "--sample-units")
     assert result.returncode == 0, result.stderr
-    assert "campaign nq15-2022: loaded" in result.stdout
+    assert "Đã nạp chiến dịch nq15-2022: 25 câu hỏi, hạn báo cáo 20/09/2022." in result.stdout
+    assert "units-sample.csv: 22 đơn vị mới, 0 cập nhật, 0 không đổi." in result.stdout
     status = nqbot(tmp_path, "status")
-    assert "nq15-2022: 0/22 reported" in status.stdout
+    assert "nq15-2022: 0/22 đơn vị đã báo cáo (0 nộp muộn)" in status.stdout
     again = nqbot(tmp_path, "init")
-    assert "campaign nq15-2022: up to date" in again.stdout
+    assert "Đã cập nhật chiến dịch nq15-2022 (bộ câu hỏi không đổi)." in again.stdout
+
+
+def test_the_operator_reads_english_with_nqbot_language_en(tmp_path: Path) -> None:
+    english = {"NQBOT_LANGUAGE": "en"}
+    result = nqbot(tmp_path, "init", "--sample-units", env=english)
+    assert "Campaign nq15-2022 loaded: 25 questions, report deadline 20/09/2022." in result.stdout
+    assert "nq15-2022: 0/22 reported (0 late)" in nqbot(tmp_path, "status", env=english).stdout
+    assert nqbot(tmp_path, "invite", env=english).stderr.strip() == "Error: name one unit code, or use --all"
 
 
 @pytest.mark.parametrize(
@@ -68,9 +77,9 @@ def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
     )
     result = nqbot(tmp_path, "units", "import", str(bad))
     assert result.returncode == 2 and "line 3: kind 'cell'" in result.stderr
-    assert "units: 0" in nqbot(tmp_path, "status").stdout
+    assert "Đơn vị: 0" in nqbot(tmp_path, "status").stdout
     good = nqbot(tmp_path, "units", "import", str(SAMPLE_UNITS))
-    assert good.returncode == 0 and "22 new" in good.stdout
+    assert good.returncode == 0 and "22 đơn vị mới" in good.stdout
 
 
 def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) -> None:
@@ -118,7 +127,7 @@ def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> No
     assert one.returncode == 0, one.stderr
     code, name, link = one.stdout.strip().split("\t")
     assert (code, name) == ("CB-SNV", "Chi bộ Sở Nội vụ") and len(link) >= 22
-    assert "set TELEGRAM_BOT_TOKEN" in one.stderr  # no token: codes, not t.me links
+    assert "đặt TELEGRAM_BOT_TOKEN" in one.stderr  # no token: codes, not t.me links
     every = nqbot(tmp_path, "invite", "--all", "--qr", "qr")
     assert every.returncode == 0 and len(every.stdout.strip().splitlines()) == 22
     assert (tmp_path / "qr" / "DB-SYT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
