@@ -35,9 +35,12 @@ T = TypeVar("T")
 
 
 class Failure(click.ClickException):
-    """A one-line error; exit code 2 like click's own usage errors."""
+    """A one-line error ("Lỗi: …"); exit code 2 like click's own usage errors."""
 
     exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(say("cli.error", _language(), message=self.format_message()), err=True, file=file)
 
 
 class NqbotGroup(click.Group):

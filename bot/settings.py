@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.texts import say
 from storage.errors import ConfigError
 
 # Telegram allows 1–256 of these characters in a webhook's secret token, Zalo 8–256 characters.
@@ -68,11 +69,11 @@ class Settings(BaseSettings):
 
     def require_telegram_token(self) -> str:
         """Return the Telegram token, or fail with one clear line when it is missing or a placeholder."""
-        return _require(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN")
+        return _require(self.telegram_bot_token, "TELEGRAM_BOT_TOKEN", self.nqbot_language)
 
     def require_zalo_token(self) -> str:
         """Return the Zalo token, or fail with one clear line when it is missing or a placeholder."""
-        return _require(self.zalo_bot_token, "ZALO_BOT_TOKEN")
+        return _require(self.zalo_bot_token, "ZALO_BOT_TOKEN", self.nqbot_language)
 
     def require_any_token(self) -> None:
         """Fail with one clear line unless a channel can run: a Telegram or a Zalo token."""
@@ -91,12 +92,12 @@ class Settings(BaseSettings):
         """The webhook settings (`nqbot run --webhook`), or one clear line saying what is missing or wrong."""
         url = (self.webhook_url or "").strip().rstrip("/")
         if not url:
-            raise ConfigError("WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)")
+            raise ConfigError(say("settings.webhook_url_missing", self.nqbot_language))
         if not url.startswith(("https://", "http://")):
-            raise ConfigError("WEBHOOK_URL must start with https:// (the address Telegram and Zalo call)")
-        secret = _require(self.webhook_secret, "WEBHOOK_SECRET")
+            raise ConfigError(say("settings.webhook_url_scheme", self.nqbot_language))
+        secret = _require(self.webhook_secret, "WEBHOOK_SECRET", self.nqbot_language)
         if not _WEBHOOK_SECRET.fullmatch(secret):
-            raise ConfigError("WEBHOOK_SECRET must be 8 to 256 characters: letters, digits, _ and - only")
+            raise ConfigError(say("settings.webhook_secret_shape", self.nqbot_language))
         return Webhook(url, secret, self.webhook_host, self.webhook_port)
 
     def sqlite_path(self) -> Path | None:
@@ -111,10 +112,10 @@ def _optional(secret: SecretStr | None) -> str | None:
     return None if value.lower() in _PLACEHOLDERS else value
 
 
-def _require(secret: SecretStr | None, name: str) -> str:
+def _require(secret: SecretStr | None, name: str, language: str) -> str:
     value = secret.get_secret_value().strip() if secret else ""
     if value.lower() in _PLACEHOLDERS:
-        raise ConfigError(f"{name} is not set: put the bot's token in .env (see .env.example)")
+        raise ConfigError(say("settings.not_set", language, name=name))
     return value
 
 

@@ -618,6 +618,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Cơ sở dữ liệu sẵn sàng (phiên bản lược đồ {revision}).",
         "Database ready at revision {revision}.",
     ),
+    "cli.error": ("Lỗi: {message}", "Error: {message}"),
     "cli.database_error": ("lỗi cơ sở dữ liệu ({kind}): {detail}", "database error ({kind}): {detail}"),
     "cli.backup_needs_sqlite": (
         "backup sao chép tệp SQLite; với PostgreSQL hãy dùng pg_dump",
@@ -640,6 +641,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         " cho bot.)",
         "(No bot username: set TELEGRAM_BOT_TOKEN to print t.me links; meanwhile the lines above can be typed to"
         " the bot.)",
+    ),
+    "settings.not_set": (
+        "{name} chưa được đặt: ghi giá trị vào tệp .env (xem .env.example)",
+        "{name} is not set: put it in .env (see .env.example)",
+    ),
+    "settings.webhook_url_missing": (
+        "WEBHOOK_URL chưa được đặt: địa chỉ https:// công khai của máy chủ này (xem .env.example)",
+        "WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)",
+    ),
+    "settings.webhook_url_scheme": (
+        "WEBHOOK_URL phải bắt đầu bằng https:// (địa chỉ Telegram và Zalo gọi tới)",
+        "WEBHOOK_URL must start with https:// (the address Telegram and Zalo call)",
+    ),
+    "settings.webhook_secret_shape": (
+        "WEBHOOK_SECRET phải dài 8 đến 256 ký tự, chỉ gồm chữ cái không dấu, chữ số, _ và -",
+        "WEBHOOK_SECRET must be 8 to 256 characters: letters, digits, _ and - only",
     ),
     "demo.heading": (
         "nqbot demo: chiến dịch “{title}”, hạn báo cáo {deadline}; dữ liệu ở {path}",

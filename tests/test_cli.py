@@ -51,8 +51,8 @@ def test_the_operator_reads_english_with_nqbot_language_en(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("campaign", "load", "missing.yaml"), "Error: missing.yaml: no such file"),
-        (("units", "import", "missing.csv"), "Error: missing.csv: nothing imported, 1 bad row(s): no such file"),
+        (("campaign", "load", "missing.yaml"), "Lỗi: missing.yaml: no such file"),
+        (("units", "import", "missing.csv"), "Lỗi: missing.csv: nothing imported, 1 bad row(s): no such file"),
         (("campaign", "load", str(ROOT / "examples" / "units-sample.csv")), "must be a mapping of campaign fields"),
     ],
 )
@@ -132,16 +132,14 @@ def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> No
     assert every.returncode == 0 and len(every.stdout.strip().splitlines()) == 22
     assert (tmp_path / "qr" / "DB-SYT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert nqbot(tmp_path, "invite", "NOPE").stderr.strip() == (
-        "Error: no unit with code 'NOPE' (see `nqbot status` or the units CSV)"
+        "Lỗi: no unit with code 'NOPE' (see `nqbot status` or the units CSV)"
     )
 
 
 def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "run", env={"TELEGRAM_BOT_TOKEN": "changeme"})
     assert result.returncode == 2
-    assert (
-        result.stderr.strip() == "Error: TELEGRAM_BOT_TOKEN is not set: put the bot's token in .env (see .env.example)"
-    )
+    assert result.stderr.strip() == "Lỗi: TELEGRAM_BOT_TOKEN chưa được đặt: ghi giá trị vào tệp .env (xem .env.example)"
 
 
 def test_run_with_webhook_needs_its_url_and_secret_one_clear_line_each(tmp_path: Path) -> None:
@@ -149,14 +147,15 @@ def test_run_with_webhook_needs_its_url_and_secret_one_clear_line_each(tmp_path:
     no_url = nqbot(tmp_path, "run", "--webhook", env=token)
     assert no_url.returncode == 2
     assert no_url.stderr.strip() == (
-        "Error: WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)"
+        "Lỗi: WEBHOOK_URL chưa được đặt: địa chỉ https:// công khai của máy chủ này (xem .env.example)"
     )
     bad_secret = nqbot(
         tmp_path, "run", "--webhook", env=token | {"WEBHOOK_URL": "https://x.org/n", "WEBHOOK_SECRET": "has space"}
     )
     assert bad_secret.returncode == 2 and "has space" not in bad_secret.stderr
     assert (
-        bad_secret.stderr.strip() == "Error: WEBHOOK_SECRET must be 8 to 256 characters: letters, digits, _ and - only"
+        bad_secret.stderr.strip()
+        == "Lỗi: WEBHOOK_SECRET phải dài 8 đến 256 ký tự, chỉ gồm chữ cái không dấu, chữ số, _ và -"
     )
 
 

@@ -105,17 +105,17 @@ def test_run_needs_a_token_of_either_channel_and_webhook_mode_a_url_and_a_secret
 
     settings(zalo_bot_token="1:abc").require_any_token()  # Zalo alone
     settings(telegram_bot_token="1:abc").require_any_token()  # Telegram alone
-    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN is not set"):
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN chưa được đặt"):
         settings(zalo_bot_token="changeme").require_any_token()
     # `nqbot run --webhook`: a public base URL and a secret both platforms accept.
-    with pytest.raises(ConfigError, match="WEBHOOK_URL is not set"):
+    with pytest.raises(ConfigError, match="WEBHOOK_URL chưa được đặt"):
         settings(zalo_bot_token="1:abc", webhook_secret="s3cret-s3cret").require_webhook()
-    with pytest.raises(ConfigError, match="WEBHOOK_URL must start with https://"):
+    with pytest.raises(ConfigError, match="WEBHOOK_URL phải bắt đầu bằng https://"):
         settings(webhook_url="bot.example.org", webhook_secret="s3cret-s3cret").require_webhook()
-    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is not set"):
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET chưa được đặt"):
         settings(zalo_bot_token="1:abc", webhook_url="https://bot.example.org/nqbot").require_webhook()
     for bad in ("short", "has spaces in it", "dấu-tiếng-việt", "x" * 257):
-        with pytest.raises(ConfigError, match="8 to 256 characters: letters, digits, _ and - only"):
+        with pytest.raises(ConfigError, match="8 đến 256 ký tự, chỉ gồm chữ cái không dấu, chữ số, _ và -"):
             settings(webhook_url="https://x.org/n", webhook_secret=bad).require_webhook()
     hook = settings(webhook_url="https://bot.example.org/nqbot/", webhook_secret="s3cret_S3CRET-1").require_webhook()
     assert (hook.url_for("telegram"), hook.url_for("zalo")) == (
