@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -108,3 +109,11 @@ async def test_invite_codes_are_random_stored_hashed_and_checked(database: Datab
 async def test_a_reporter_invite_needs_a_unit(database: Database) -> None:
     with database.session() as session, pytest.raises(ValueError, match="needs a unit"):
         invites.create_invite(session, role=Role.reporter)
+
+
+async def test_sqlite_work_runs_on_the_loops_own_thread_and_postgresql_work_on_a_worker(database: Database) -> None:
+    """storage/database.py: one SQLite file has one writer, so a hand-off to a thread only costs; PostgreSQL's
+    network waits release the GIL, so there the loop hands the work to a worker thread."""
+    here = threading.get_ident()
+    there = await database.run(lambda session: threading.get_ident())
+    assert (there == here) is (database.engine.dialect.name == "sqlite")
