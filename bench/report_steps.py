@@ -8,7 +8,8 @@ Each reporter has a unit of their own and, through the real python-telegram-bot 
 ``/start <code>``, confirms, answers the whole NQ 15 questionnaire (tests.dialogue.FULL_REPORT) and submits.
 Reporters run side by side (each one's steps in order, as the bot's per-chat update processor
 handles them), then again taking turns one update at a time. One step is one update processed. The
-database is a SQLite file (made by the Alembic migrations) in a temporary folder, fresh for every run.
+database is a SQLite file (made by the Alembic migrations) in a temporary folder, fresh for every run,
+opened as `nqbot run` opens it (its WAL checkpointed by a thread, not by the commits).
 
 The baseline, measured in the same process right after: an Application with a single MessageHandler that
 sends back the text it got, through the same offline Bot API, fed as many text updates. Every measurement
@@ -35,6 +36,7 @@ from sqlmodel import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
 
+from bot.app import WAL_CHECKPOINT_EVERY  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from storage import campaigns, migrate, units  # noqa: E402
 from storage.campaign_spec import load_campaign_file  # noqa: E402
@@ -72,7 +74,7 @@ class Run:
 
 async def prepare(path: Path, reporters: int) -> tuple[Database, list[str]]:
     """A migrated SQLite file with the NQ 15 campaign and one unit (and invite) a reporter; the invite codes."""
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", checkpoint_every=WAL_CHECKPOINT_EVERY)  # as `nqbot run` opens it
     migrate.upgrade(database.engine)
     rows = [
         units.UnitRow(

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_FIRST = 10.0  # seconds before a channel that did not start is tried again; doubled up to RETRY_MAX
 RETRY_MAX = 300.0
+WAL_CHECKPOINT_EVERY = 1.0  # seconds; SQLite's WAL is written back by a thread, not by the loop's commits
 
 
 def configure_logging(verbose: bool = False) -> None:
@@ -151,7 +152,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | N
     their updates through one webhook server instead of long polling."""
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     secrets = [value for value in (settings.telegram_token(), settings.zalo_token(), webhook_secret) if value]
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, checkpoint_every=WAL_CHECKPOINT_EVERY)
     server = None if webhook is None else WebhookServer(host=webhook.host, port=webhook.port)
     services: list[Service] = []
     retries: list[asyncio.Task[None]] = []

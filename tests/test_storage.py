@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from storage import invites, submissions, units
+from storage import invites, migrate, submissions, units
 from storage.database import Database
 from storage.invites import InviteProblem
-from storage.models import Campaign, Channel, Invite, Nudge, Person, Role, SubmissionStatus
+from storage.models import Campaign, Channel, Invite, Nudge, Person, Role, SubmissionStatus, Unit, UnitKind
 
 
 async def test_submitted_versions_are_kept_and_never_overwritten(database: Database, loaded: Campaign) -> None:
@@ -117,3 +119,33 @@ async def test_sqlite_work_runs_on_the_loops_own_thread_and_postgresql_work_on_a
     here = threading.get_ident()
     there = await database.run(lambda session: threading.get_ident())
     assert (there == here) is (database.engine.dialect.name == "sqlite")
+
+
+def test_the_bots_database_checkpoints_the_wal_itself_and_its_commits_never_do(tmp_path: Path) -> None:
+    """`nqbot run` opens SQLite with checkpoint_every: commits only append to the WAL (no sync on the event
+    loop); `checkpoint()` (what its thread runs every second) writes it back without blocking anyone."""
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    bot = Database(url, checkpoint_every=3600.0)  # the thread's first round is an hour away: the test calls it
+    cli = Database(url)
+    try:
+        migrate.upgrade(bot.engine)
+        with bot.session() as session:
+            assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 0
+            assert session.execute(text("PRAGMA synchronous")).scalar_one() == 1  # NORMAL: commits do not sync
+        with cli.session() as session:
+            assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == 1000  # SQLite's own
+        for n in range(1200):  # past the 1,000 pages where a commit would have checkpointed
+            with bot.session() as session:
+                session.add(
+                    Unit(
+                        code=f"U{n:04}", name=f"Chi bộ {n} {'x' * 3000}", kind=UnitKind.grassroots_cell, member_count=9
+                    )
+                )
+        busy, in_wal, written_back = bot.checkpoint()
+        assert busy == 0 and in_wal > 1000 and written_back == in_wal
+        with cli.session() as session:
+            assert units.count_units(session) == 1200
+    finally:
+        cli.dispose()
+        bot.dispose()
+    assert not any(t.name == "nqbot-wal-checkpoint" for t in threading.enumerate())  # stopped with dispose
