@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_FIRST = 10.0  # seconds before a channel that did not start is tried again; doubled up to RETRY_MAX
 RETRY_MAX = 300.0
-WAL_CHECKPOINT_EVERY = 1.0  # seconds; SQLite's WAL is written back by a thread, not by the loop's commits
+WAL_CHECKPOINT_EVERY = 1.0  # seconds: SQLite's WAL is written back by a thread, not in the loop's commits
 
 
 def configure_logging(verbose: bool = False) -> None:
