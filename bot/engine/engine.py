@@ -381,10 +381,11 @@ class Turn:
         self._report = None
         return self.open_report()
 
-    def proceed(self, report: Report, before: list[str] | None = None) -> Outcome:
-        """Ask the next unanswered question, or show the summary when none is left."""
+    def proceed(self, report: Report, before: list[str] | None = None, *, answered: str | None = None) -> Outcome:
+        """Ask the next unanswered question, or show the summary when none is left. Answers a rule no longer
+        allows are dropped and asked again: after `answered` (the question just answered), or all."""
         notes = list(before or [])
-        for broken, problem in report.walk.broken(self.lang):
+        for broken, problem in report.walk.broken(self.lang, after=answered):
             notes.append(self.t("report.reask", number=report.walk.number(broken.id), problem=problem))
             report.walk.drop(broken.id)
         report.save()
@@ -525,7 +526,7 @@ class Turn:
         line = qn.shown(question, report.walk.values(), self.lang)
         if line:
             notes.append(line)
-        outcome = self.proceed(report, notes)
+        outcome = self.proceed(report, notes, answered=question.id)
         outcome.edit = heading_edit
         return outcome
 

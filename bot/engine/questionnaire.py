@@ -99,11 +99,17 @@ class Walk:
         """The answers to submit: those of applicable questions only."""
         return {q.id: self.answers[q.id] for q in self.applicable() if q.id in self.answers}
 
-    def broken(self, language: str) -> list[tuple[Question, str]]:
-        """Answered questions whose answer no longer meets a rule (an earlier answer changed)."""
+    def broken(self, language: str, *, after: str | None = None) -> list[tuple[Question, str]]:
+        """Answered questions whose answer no longer meets a rule (an earlier answer changed). With `after`,
+        only the questions after that one: rules name earlier questions only (campaign_spec checks it), so
+        a new answer can break nothing before it."""
         values = self.values()
         found = []
-        for question in self.applicable():
+        questions = self.applicable()
+        if after is not None:
+            ids = [q.id for q in questions]
+            questions = questions[ids.index(after) + 1 :] if after in ids else questions
+        for question in questions:
             if question.id in self.answers and self.answers[question.id] is not None:
                 problem = rule_problem(question, values[question.id], values, self, language)
                 if problem:
