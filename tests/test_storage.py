@@ -149,3 +149,14 @@ def test_the_bots_database_checkpoints_the_wal_itself_and_its_commits_never_do(t
         cli.dispose()
         bot.dispose()
     assert not any(t.name == "nqbot-wal-checkpoint" for t in threading.enumerate())  # stopped with dispose
+
+
+def test_the_turns_conversation_value_has_every_column_of_the_conversation_table() -> None:
+    """storage/chats.py reads a conversation into a plain value and writes it back: a column added to the
+    table must be added there too, or a turn would read and save it as its default."""
+    from dataclasses import fields
+
+    from storage.chats import ConversationState
+    from storage.models import Conversation
+
+    assert {f.name for f in fields(ConversationState)} == set(Conversation.__table__.columns.keys())

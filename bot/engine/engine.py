@@ -31,7 +31,6 @@ from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
 from storage.models import (
     Campaign,
-    Conversation,
     ConversationMode,
     Person,
     PersonState,
@@ -121,7 +120,7 @@ class Turn:
         self.today = self.now.astimezone(engine.timezone).date()
         self.person: Person | None = None
         self.chat: chats.Chat
-        self.conversation: Conversation
+        self.conversation: chats.ConversationState
         self._report: Report | None = None
 
     def t(self, key: str, **params: Any) -> str:
