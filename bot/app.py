@@ -144,6 +144,7 @@ def build_services(
             poll_interval=settings.zalo_poll_interval,
         )
         services.append(zalo.ZaloService(channel, webhook=webhook))
+    engine.channels = {Channel(service.name) for service in services}
     return services
 
 

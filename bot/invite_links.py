@@ -69,6 +69,11 @@ def link(username: str | None, code: str) -> str:
     return f"https://t.me/{username}?start={code}" if username else f"/start {code}"
 
 
+def typed(code: str) -> str:
+    """What a reporter types to join where there are no deep links (Zalo): "DK CODE"."""
+    return f"DK {code}"
+
+
 def qr_png(text: str) -> bytes:
     """A QR code of `text` as PNG bytes."""
     import qrcode

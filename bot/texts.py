@@ -400,6 +400,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Mã mời của {unit} (hết hạn {expires}, dùng được cho 2 người):\n{link}",
         "Invite for {unit} (expires {expires}, for 2 people):\n{link}",
     ),
+    "invite.zalo": (
+        "Trên Zalo: người báo cáo nhắn cho bot dòng “{typed}”.",
+        "On Zalo: the reporter sends the bot “{typed}”.",
+    ),
     "invite.staff": (
         "Mã mời cán bộ (dùng một lần, hết hạn sau 7 ngày):\n{link}",
         "Staff invite (one use, expires in 7 days):\n{link}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -198,8 +199,14 @@ async def test_remind_announce_and_invite(engine: Engine) -> None:
     await staff.press("ann:yes")
     assert staff.last.edit is not None and "Đã xếp 5 tin" in staff.last.edit.text
     reply = await staff.say("/moi CB-SNV")
-    assert "Mã mời của Chi bộ Sở Nội vụ" in reply and "/start " in reply
+    assert "Mã mời của Chi bộ Sở Nội vụ" in reply and "/start " in reply and "Zalo" not in reply
     assert staff.last.replies[0].attachment is not None and staff.last.replies[0].attachment.picture
+
+    # Serving Zalo too: the t.me link does not open Zalo, so the invite says what to type there.
+    engine.channels, engine.bot_username = {Channel.telegram, Channel.zalo}, "nqbot_test_bot"
+    reply = await staff.say("/moi CB-SNV")
+    link = re.search(r"https://t\.me/nqbot_test_bot\?start=(\S+)", reply)
+    assert link is not None and f"Trên Zalo: người báo cáo nhắn cho bot dòng “DK {link.group(1)}”." in reply
 
 
 async def test_an_admin_revokes_a_reporter_at_once_and_the_report_stays(engine: Engine) -> None:

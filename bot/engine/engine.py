@@ -31,6 +31,7 @@ from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
 from storage.models import (
     Campaign,
+    Channel,
     ConversationMode,
     Person,
     PersonState,
@@ -88,6 +89,7 @@ class Engine:
         self.timezone = timezone
         self.language = language
         self.bot_username: str | None = None  # set by the channel once it knows it (for t.me invite links)
+        self.channels: set[Channel] = set()  # the channels this process serves, set by the app
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:

@@ -19,7 +19,7 @@ from bot.texts import say
 from scheduler import ladder
 from storage import audit, campaigns, invites, nudges, reports, submissions, units
 from storage import people as storage_people
-from storage.models import Campaign, Person, PersonState, Role, Unit
+from storage.models import Campaign, Channel, Person, PersonState, Role, Unit
 from storage.units import fold
 
 if TYPE_CHECKING:
@@ -327,6 +327,8 @@ def unit_invite(turn: Turn, unit: Unit) -> Outcome:
         link=link,
         expires=formatting.day((turn.now + timedelta(days=30)).astimezone(turn.engine.timezone).date()),
     )
+    if Channel.zalo in turn.engine.channels and turn.engine.bot_username:  # a t.me link does not open Zalo
+        text += "\n" + say("invite.zalo", turn.lang, typed=invite_links.typed(new.code))
     picture = Attachment(f"moi-{unit.code}.png", invite_links.qr_png(link), caption=unit.name, picture=True)
     return Outcome([Reply(text, attachment=picture)])
 
