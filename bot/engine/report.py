@@ -45,10 +45,9 @@ class Report:
     def load(cls, turn: Turn, campaign: Campaign, unit_id: int) -> Report:
         session = turn.session
         assert campaign.id is not None
-        chat = turn.chat  # the unit and submission were read with the chat, unless they changed since
-        if chat.unit is not None and chat.unit.id == unit_id and chat.submission and chat.campaign is campaign:
-            unit, submission = chat.unit, chat.submission
-        else:
+        # Read with the chat, unless the turn has moved to another unit or campaign since (or there is none yet).
+        unit, submission = turn.chat.unit, turn.chat.submission
+        if unit is None or unit.id != unit_id or submission is None or turn.chat.campaign is not campaign:
             unit, submission = submissions.unit_and_submission(
                 session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
             )
