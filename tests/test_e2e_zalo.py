@@ -10,44 +10,23 @@ counted in the database. The campaign has no quiet hours, so the test passes at 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.demo import demo_campaign
 from storage import campaigns, invites, migrate, units, usage
-from storage.campaign_spec import CampaignSpec, QuietHours, load_campaign_file
 from storage.database import Database
 from storage.models import Channel, Role
-from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
+from tests.conftest import SAMPLE_UNITS
 from tests.fakes.bot_process import BotProcess, free_port
 from tests.fakes.zalo_api import FakeZalo
+from tests.test_e2e_nudges import campaign_for
 from tests.test_e2e_telegram import steps_for
 from tests.test_zalo import typed_steps
 
 TOKEN = "1459232241454765289:zalo-e2e-token"
 SECRET = "webhook-secret-e2e"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")  # the bot's default NQBOT_TIMEZONE
-
-
-def campaign_for(today: date) -> CampaignSpec:
-    """The shipped campaign one day overdue: step d0 fell due yesterday and no later step will come (no overdue
-    steps), so the same step is due all through the test. No quiet hours, no digest."""
-    source = demo_campaign(load_campaign_file(SHIPPED_CAMPAIGN), today)
-    midnight = clock_time(0, 0)
-    reminders = source.reminders.model_copy(
-        update={"quiet_hours": QuietHours(start=midnight, end=midnight), "overdue_every_days": 0, "digest_at": None}
-    )
-    moved = source.model_copy(
-        update={
-            "report_deadline": today - timedelta(days=1),
-            "board_deadline": today + timedelta(days=7),
-            "closes_on": today + timedelta(days=14),
-            "reminders": reminders,
-        }
-    )
-    return CampaignSpec.model_validate(moved.model_dump(mode="json", by_alias=True))
 
 
 def bot_process(workdir: Path, server: FakeZalo, database_url: str) -> BotProcess:
