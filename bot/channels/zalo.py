@@ -22,8 +22,8 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.channels.chat_locks import ChatLocks
 from bot.channels.typed_actions import TypedActions
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
@@ -151,27 +152,6 @@ class Quota:
 # --- receiving ---
 
 
-class _ChatLocks:
-    """One lock a chat, dropped when nobody holds or waits for it: a chat's updates are handled in order."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users == 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-
 class ZaloChannel:
     """Turns Zalo updates into Inbound events for the engine and sends its replies back."""
 
@@ -197,7 +177,7 @@ class ZaloChannel:
         self.poll_timeout = poll_timeout
         self.sleep = sleep
         self.monotonic = monotonic
-        self._locks = _ChatLocks()
+        self._locks = ChatLocks()
 
     async def poll(self) -> None:
         """Long-poll until cancelled: each update handled before the next poll, polls `poll_interval` apart,
