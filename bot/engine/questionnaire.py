@@ -205,6 +205,12 @@ def prefill(question: Question, values: Mapping[str, Any]) -> Any:
     return expression(question.prefill).evaluate(values) if question.prefill else None
 
 
+def answer_lines(questions: list[Question], answers: dict[str, Any], language: str, limit: int = 300) -> list[str]:
+    """One line an answered question, numbered among the answered ones: "3. Hình thức: Trực tiếp"."""
+    shown = [q for q in questions if q.id in answers]
+    return [f"{i}. {q.short(language)}: {display(q, answers[q.id], language, limit)}" for i, q in enumerate(shown, 1)]
+
+
 def display(question: Question, raw: Any, language: str, limit: int = 300) -> str:
     """A stored answer written for a reader; long texts are cut at `limit` characters."""
     if raw is None:

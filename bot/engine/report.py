@@ -122,10 +122,4 @@ class Report:
 
     def lines(self, answers: dict[str, Any], questions: list[Question] | None = None) -> list[str]:
         """One line a question: "3. Hình thức: Trực tiếp"; numbered as the summary numbers them."""
-        questions = questions or self.spec.questionnaire
-        by_id = {q.id: q for q in questions}
-        shown = [by_id[qid] for qid in [q.id for q in questions] if qid in answers]
-        return [
-            f"{i}. {q.short(self.turn.lang)}: {qn.display(q, answers[q.id], self.turn.lang)}"
-            for i, q in enumerate(shown, start=1)
-        ]
+        return qn.answer_lines(questions or self.spec.questionnaire, answers, self.turn.lang)

@@ -283,11 +283,7 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
         questions = campaigns.questionnaire_at(
             session, campaign_id=campaign.id or 0, version=latest.questionnaire_version
         )
-        shown = [q for q in questions if q.id in latest.answers]
-        lines += [
-            f"  {i}. {q.short(lang)}: {qn.display(q, latest.answers[q.id], lang, limit=120)}"
-            for i, q in enumerate(shown, start=1)
-        ]
+        lines += ["  " + line for line in qn.answer_lines(questions, latest.answers, lang, limit=120)]
     elif submission is not None and submission.draft_answers:
         lines.append(say("unit.draft", lang, title=campaign.title, count=len(submission.draft_answers)))
     else:
