@@ -144,7 +144,9 @@ def test_enrol_report_dedupe_nudge_and_webhook_on_zalo(tmp_path: Path) -> None:
             assert server.post_webhook(resume, secret=SECRET) == 200
             reply = "\n".join(server.texts(deputy.user_id, before[deputy.user_id] + 1))
             assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 5." in reply
+            handled = server.sent_count(deputy.user_id)
             assert server.post_webhook(resume, secret=SECRET) == 200  # sent again: handled once
+            assert server.sent_count(deputy.user_id) == handled  # (the 200 comes after handling: nothing new)
             deputy.webhook = True
             assert "Câu 6." in deputy.say(steps[4])
             assert bot.stop() == 0

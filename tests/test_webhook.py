@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx
 
-from bot.channels.webhook import WebhookServer
+from bot.channels.webhook import MAX_BODY, WebhookServer
 
 ZALO_HEADER, TELEGRAM_HEADER = "X-Bot-Api-Secret-Token", "X-Telegram-Bot-Api-Secret-Token"
 
@@ -59,5 +60,38 @@ async def test_a_failing_handler_is_answered_500_so_the_platform_sends_the_updat
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             answer = await client.post("/telegram", json={"update_id": 1}, headers={TELEGRAM_HEADER: "s3cret-s3cret"})
             assert answer.status_code == 500 and json.loads(answer.content) == {"ok": False}
+    finally:
+        await server.stop()
+
+
+async def _status_of_headers(port: int, headers: str) -> str:
+    """The status line answered to a POST that sends only its headers (no body follows)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"POST /zalo HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+    await writer.drain()
+    status = (await asyncio.wait_for(reader.readline(), timeout=5)).decode()
+    writer.close()
+    return status
+
+
+async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_checked_before_any_body() -> None:
+    handled: list[dict[str, Any]] = []
+
+    async def handle(update: dict[str, Any]) -> None:
+        handled.append(update)
+
+    server = WebhookServer(host="127.0.0.1", port=0)
+    server.route("zalo", ZALO_HEADER, "s3cret-s3cret", handle)
+    port = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            listed = await client.post("/zalo", json=[1], headers={ZALO_HEADER: "s3cret-s3cret"})
+            assert listed.status_code == 400
+        # Refused on the headers alone, before any body is read: too large, or (first) no secret.
+        too_large = f"{ZALO_HEADER}: s3cret-s3cret\r\nContent-Length: {MAX_BODY + 1}\r\n"
+        assert (await _status_of_headers(port, too_large)).startswith("HTTP/1.1 413")
+        stranger = "Content-Length: 999999999\r\n"
+        assert (await _status_of_headers(port, stranger)).startswith("HTTP/1.1 401")
+        assert handled == []
     finally:
         await server.stop()
