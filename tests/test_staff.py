@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
 from bot.engine import Engine
 from storage import submissions, units
 from storage.database import Database
-from storage.models import Campaign, Channel, Person, PersonState, Role
+from storage.models import Campaign, Channel, Invite, Person, PersonState, Role
 from tests.dialogue import Clock, Dialogue
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -247,6 +248,21 @@ async def test_staff_buttons_do_nothing_for_a_reporter(engine: Engine, data: str
     reply = await reporter.press(data)
     assert "Nút đó thuộc một câu hỏi đã qua" in reply and "3/22" not in reply
     assert reporter.last.edit is None
+
+
+@pytest.mark.parametrize("data", ["rv:{id}", "rvy:{id}", "inv:admin", "inv:staff"])
+async def test_admin_buttons_do_nothing_for_staff_who_are_not_admins(
+    engine: Engine, database: Database, data: str
+) -> None:
+    with database.session() as session:
+        reporter = session.exec(select(Person).where(Person.channel_user_id == "101")).one()
+        invites_before = len(session.exec(select(Invite)).all())
+    staff = Dialogue(engine, "900")
+    reply = await staff.press(data.format(id=reporter.id))
+    assert "Nút đó thuộc một câu hỏi đã qua" in reply and staff.last.edit is None
+    with database.session() as session:
+        assert session.get(Person, reporter.id).state is PersonState.active  # not revoked
+        assert len(session.exec(select(Invite)).all()) == invites_before  # no invite made
 
 
 async def test_export_sends_the_docx_and_the_xlsx(engine: Engine) -> None:
