@@ -289,10 +289,10 @@ async def demo(keep: bool) -> None:
     """Chat with the bot in this terminal as a unit's reporter (no token, no network)."""
     from bot import demo as demo_setup
     from bot.channels.terminal import TerminalChat
-    from bot.engine.engine import system_clock
+    from storage.models import utcnow
 
     settings = load_settings()
-    today = system_clock().astimezone(settings.timezone).date()
+    today = utcnow().astimezone(settings.timezone).date()
     path = PROJECT_ROOT / "data" / "demo.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     prepared = demo_setup.prepare(
@@ -361,13 +361,13 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
 )
 def export(campaign_code: str, out_dir: Path) -> None:
     """Write the compiled report (DOCX) and its table (XLSX) for a campaign, as of today."""
-    from bot.engine.engine import system_clock
     from bot.exports import export_files
+    from storage.models import utcnow
 
     settings = load_settings()
     database = _open_database(settings)
     try:
-        today = system_clock().astimezone(settings.timezone).date()
+        today = utcnow().astimezone(settings.timezone).date()
         paths = export_files(
             database, campaign_code, out_dir, today=today, language=settings.nqbot_language, timezone=settings.timezone
         )

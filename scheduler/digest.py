@@ -31,14 +31,7 @@ def digest_text(
     timezone: ZoneInfo,
     language: str,
 ) -> str:
-    days = (campaign.report_deadline - today).days
-    when = (
-        say("deadline.days_left", language, days=days)
-        if days > 0
-        else say("deadline.today", language)
-        if days == 0
-        else say("deadline.days_late", language, days=-days)
-    )
+    when = formatting.days_to(campaign.report_deadline, today, language)
     lines = [
         say("digest.heading", language, title=campaign.title, date=formatting.day(today)),
         say(

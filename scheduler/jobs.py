@@ -24,13 +24,12 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
-from bot.engine.engine import system_clock
 from scheduler import digest, ladder
 from scheduler.sender import DrainReport, Sender
 from storage import campaigns, inbound, nudges, people, reports, units
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Campaign
+from storage.models import Campaign, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ class Reminders:
         *,
         timezone: ZoneInfo,
         language: str = "vi",
-        clock: Callable[[], datetime] = system_clock,
+        clock: Callable[[], datetime] = utcnow,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
         self.database = database

@@ -26,13 +26,12 @@ from zoneinfo import ZoneInfo
 from bot import formatting
 from bot.engine import Button, Reply
 from bot.engine import questionnaire as qn
-from bot.engine.engine import system_clock
 from bot.texts import say
 from scheduler.ladder import in_quiet_hours
 from storage import campaigns, nudges
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Campaign, NudgeStatus
+from storage.models import Campaign, NudgeStatus, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ class Sender:
         timezone: ZoneInfo,
         language: str = "vi",
         rate: float = 25.0,
-        clock: Callable[[], datetime] = system_clock,
+        clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.database = database

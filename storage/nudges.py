@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
+from storage.campaigns import WITHOUT_SPEC
 from storage.models import (
     Campaign,
     Notice,
@@ -142,7 +142,7 @@ def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:
         )
         .order_by(col(Nudge.due_at), col(Nudge.id))
         .limit(limit)
-        .options(defer(cast("QueryableAttribute[Any]", Campaign.spec)))  # 20 kB of JSON a row, unused here
+        .options(WITHOUT_SPEC)  # 20 kB of JSON a row, unused here
     )
     return [
         Outgoing(

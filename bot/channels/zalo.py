@@ -36,13 +36,12 @@ from bot.channels.typed_actions import TypedActions
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
 from bot.engine import Engine, Inbound, Reply
-from bot.engine.engine import system_clock
 from bot.settings import Webhook
 from bot.texts import say
 from scheduler.sender import Delivered, Result
 from storage import inbound, nudges, people, usage
 from storage.database import Database
-from storage.models import Channel
+from storage.models import Channel, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ class Quota:
         monthly: int = 3000,
         warn_at: float = 0.8,
         language: str = "vi",
-        clock: Callable[[], datetime] = system_clock,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.database = database
         self.timezone = timezone

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from storage.models import (
     PersonState,
     Role,
     SubmissionStatus,
+    utcnow,
 )
 from storage.units import fold
 
@@ -69,10 +70,6 @@ def small_number(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class Engine:
     """Turns inbound events into replies, keeping every state in the database."""
 
@@ -80,7 +77,7 @@ class Engine:
         self,
         database: Database,
         *,
-        clock: Callable[[], datetime] = system_clock,
+        clock: Callable[[], datetime] = utcnow,
         timezone: ZoneInfo = VIETNAM,
         language: str = "vi",
     ) -> None:
