@@ -200,7 +200,8 @@ async def test_remind_announce_and_invite(engine: Engine) -> None:
     await staff.press("ann:yes")
     assert staff.last.edit is not None and "Đã xếp 5 tin" in staff.last.edit.text
     reply = await staff.say("/moi CB-SNV")
-    assert "Mã mời của Chi bộ Sở Nội vụ" in reply and "/start " in reply and "Zalo" not in reply
+    assert "Mã mời của Chi bộ Sở Nội vụ (hết hạn 22/10/2022, dùng được cho 2 người)" in reply
+    assert "/start " in reply and "Zalo" not in reply
     assert staff.last.replies[0].attachment is not None and staff.last.replies[0].attachment.picture
 
     # Serving Zalo too: the t.me link does not open Zalo, so the invite says what to type there.

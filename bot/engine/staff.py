@@ -113,7 +113,7 @@ def choose(turn: Turn, argument: str) -> tuple[Campaign | None, str]:
     named = next((c for c in every if c.code == word.lower()), None)
     if named is not None:
         return named, rest.strip()
-    open_now = [c for c in every if c.closes_on >= turn.today]
+    open_now = [c for c in every if campaigns.is_open(c, today=turn.today)]
     if len(open_now) == 1:
         return open_now[0], argument
     if not open_now and every:
@@ -137,12 +137,15 @@ def rate(part: int, whole: int) -> str:
     return formatting.decimal(100 * part / whole) if whole else "—"
 
 
-def status_text(turn: Turn, campaign: Campaign) -> str:
-    """/tinhhinh: units reported (on time, late), drafts, members attended, the deadline, the next nudge."""
+def status_text(
+    turn: Turn, campaign: Campaign, *, total: int | None = None, people: list[reports.UnitAttendance] | None = None
+) -> str:
+    """/tinhhinh: units reported (on time, late), drafts, members attended, the deadline, the next nudge.
+    `total` (units) and `people` (attendance) are read here unless the caller has them already."""
     session, lang = turn.session, turn.lang
     progress = reports.progress(session, campaign_id=campaign.id or 0)
-    total = units.count_units(session)
-    people = reports.attendance(session, campaign_id=campaign.id or 0)
+    total = units.count_units(session) if total is None else total
+    people = reports.attendance(session, campaign_id=campaign.id or 0) if people is None else people
     attended, expected = sum(a.attended for a in people), sum(a.expected for a in people)
     lines = [
         say("status.heading", lang, title=campaign.title),
@@ -306,23 +309,10 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
 
 def unit_invite(turn: Turn, unit: Unit) -> Outcome:
     """/moi: a new invite for the unit, as a link and a QR code picture."""
-    new = invites.create_invite(
-        turn.session,
-        role=Role.reporter,
-        unit_id=unit.id,
-        max_uses=2,
-        ttl=timedelta(days=30),
-        actor=turn.actor,
-        now=turn.now,
-    )
+    new = invites.create_invite(turn.session, role=Role.reporter, unit_id=unit.id, actor=turn.actor, now=turn.now)
     link = turn.engine.invite_link(new.code)
-    text = say(
-        "invite.unit",
-        turn.lang,
-        unit=unit.name,
-        link=link,
-        expires=formatting.day((turn.now + timedelta(days=30)).astimezone(turn.engine.timezone).date()),
-    )
+    expires = formatting.day(new.invite.expires_at.astimezone(turn.engine.timezone).date())
+    text = say("invite.unit", turn.lang, unit=unit.name, link=link, expires=expires)
     if Channel.zalo in turn.engine.channels and turn.engine.bot_username:  # a t.me link does not open Zalo
         text += "\n" + say("invite.zalo", turn.lang, typed=invite_links.typed(new.code))
     picture = Attachment(f"moi-{unit.code}.png", invite_links.qr_png(link), caption=unit.name, picture=True)
@@ -348,7 +338,7 @@ def stats(turn: Turn, campaign: Campaign) -> Outcome:
         language=turn.lang,
     )
     picture = Attachment(f"thongke-{campaign.code}.png", caption=campaign.title, picture=True, render=draw)
-    return Outcome([Reply(status_text(turn, campaign), attachment=picture)])
+    return Outcome([Reply(status_text(turn, campaign, total=total, people=people), attachment=picture)])
 
 
 # --- the compiled report ---
