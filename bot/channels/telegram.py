@@ -26,7 +26,7 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.constants import MessageLimit
+from telegram.constants import CallbackQueryLimit, MessageLimit
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -155,7 +155,9 @@ class TelegramChannel:
         except Exception:
             await query.answer()  # stop the button's spinner; the error handler tells the person
             raise
-        await query.answer(outcome.notice[:200] if outcome.notice else None)
+        await query.answer(
+            outcome.notice[: CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH] if outcome.notice else None
+        )
         if outcome.edit is not None:
             try:
                 await query.edit_message_text(

@@ -484,7 +484,7 @@ class Turn:
         values = {**report.walk.values(), question.id: value}
         problem = qn.rule_problem(question, value, values, report.walk, self.lang)
         if problem is not None:
-            return Outcome([Reply(problem), self.ask(report, question)], notice=problem[:190] if pressed else None)
+            return Outcome([Reply(problem), self.ask(report, question)], notice=problem if pressed else None)
         warned = qn.warnings(question, values, self.lang)
         if warned:
             self.conversation.pending = {

@@ -58,7 +58,8 @@ class Reply:
 @dataclass
 class Outcome:
     """What to do for one inbound event: messages to send, and for a button press, how to update the
-    message that carried the button (`edit`) and the short notice that acknowledges the press."""
+    message that carried the button (`edit`) and the short notice that acknowledges the press. Texts are
+    whole: each channel cuts or splits them to its own limits."""
 
     replies: list[Reply] = field(default_factory=list)
     edit: Reply | None = None

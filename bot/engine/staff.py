@@ -304,7 +304,7 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
             for p in people
         ]
     text = "\n".join(lines)
-    return Outcome([Reply(text[:4000], buttons=tuple(rows))])
+    return Outcome([Reply(text, buttons=tuple(rows))])
 
 
 def unit_invite(turn: Turn, unit: Unit) -> Outcome:
@@ -396,7 +396,7 @@ def remind(turn: Turn, choice: str) -> Outcome:
         if written
         else say("remind.nobody", turn.lang, title=campaign.title)
     )
-    return Outcome(edit=Reply(text), notice=text[:190])
+    return Outcome(edit=Reply(text), notice=text)
 
 
 def announce_prompt(turn: Turn, text: str) -> Outcome:
@@ -433,7 +433,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
         people=count,
     )
     done = say("announce.queued", turn.lang, count=count)
-    return Outcome(edit=Reply(done), notice=done[:190])
+    return Outcome(edit=Reply(done), notice=done)
 
 
 # --- staff and revocation (admins) ---
@@ -490,4 +490,4 @@ def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
         unit_id=person.unit_id,
     )
     done = say("revoke.done", turn.lang, name=name)
-    return Outcome(edit=Reply(done), notice=done[:190])
+    return Outcome(edit=Reply(done), notice=done)
