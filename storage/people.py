@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, col, select
 
 from storage import audit
@@ -48,6 +50,30 @@ def enrol(
         invite_id=invite.id,
     )
     return person
+
+
+def reached(person: Person, *, chat_id: str, now: datetime) -> None:
+    """The person wrote from `chat_id`: they can be reached there again (after blocking the bot, or from a
+    new chat). A revoked person stays revoked."""
+    if person.state is PersonState.revoked:
+        return
+    if person.state is PersonState.unreachable or person.chat_id != chat_id:
+        person.state, person.chat_id, person.updated_at = PersonState.active, chat_id, now
+
+
+def revoke(session: Session, *, person: Person, actor: str, now: datetime) -> None:
+    """Unbind the person at once (their submitted reports stay), with an audit record."""
+    person.state, person.updated_at = PersonState.revoked, now
+    session.add(person)
+    audit.record(
+        session,
+        actor=actor,
+        action="person.revoke",
+        entity="person",
+        entity_id=person.id,
+        role=person.role.value,
+        unit_id=person.unit_id,
+    )
 
 
 def unit_reporters(session: Session, *, unit_id: int) -> list[Person]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.engine import Engine
-from storage import invites, people
+from bot.engine import Engine, Inbound
+from storage import invites, nudges, people
 from storage.database import Database
-from storage.models import Campaign, Channel, Role
+from storage.models import Campaign, Channel, PersonState, Role
 from tests.dialogue import Clock, Dialogue, enrol, invite_code
 
 
@@ -133,3 +133,19 @@ async def test_the_nudges_words_resume_the_report_at_any_step(engine: Engine, da
     await zalo.say("1")
     reply = await zalo.say("Làm báo cáo")  # while question 2 waits for a date
     assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 2." in reply
+
+
+async def test_a_reporter_who_blocked_the_bot_is_reachable_again_once_they_write_from_their_new_chat(
+    engine: Engine, database: Database
+) -> None:
+    dialogue = Dialogue(engine, "5001")
+    await enrol(dialogue, database, "CB-SNV")
+    with database.session() as session:
+        person = people.find_person(session, channel=Channel.telegram, user_id="5001")
+        assert person is not None and person.id is not None
+        nudges.mark_unreachable(session, person_id=person.id)  # the sender got "bot was blocked by the user"
+    reply = await engine.handle(Inbound(Channel.telegram, "5001", "777", text="/baocao"))  # from another chat
+    assert "Câu 1." in "\n".join(r.text for r in reply.replies)
+    with database.session() as session:
+        person = people.find_person(session, channel=Channel.telegram, user_id="5001")
+        assert person is not None and (person.state, person.chat_id) == (PersonState.active, "777")

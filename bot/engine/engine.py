@@ -26,7 +26,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Inbound, Outcome, Reply, rendered
 from bot.engine.report import Report
 from bot.texts import say
-from storage import campaigns, chats, inbound, submissions
+from storage import campaigns, chats, inbound, people, submissions
 from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.database import Database
 from storage.models import (
@@ -143,9 +143,7 @@ class Turn:
         self.conversation, person = self.chat.conversation, self.chat.person
         if person is not None and person.state is not PersonState.revoked:
             self.person = person
-            if person.state is PersonState.unreachable or person.chat_id != event.chat_id:
-                person.state, person.chat_id = PersonState.active, event.chat_id  # they wrote: reachable again
-                self.session.add(person)
+            people.reached(person, chat_id=event.chat_id, now=self.now)  # a session object: saved at commit
         if event.button is not None:
             outcome = self.on_button(event.button)
         elif (event.text or "").strip().startswith("/"):

@@ -478,16 +478,6 @@ def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
     if not confirmed:
         buttons = ((Button(say("button.revoke_yes", turn.lang), f"rvy:{person_id}"),),)
         return Outcome([Reply(say("revoke.confirm", turn.lang, name=name), buttons=buttons)])
-    person.state = PersonState.revoked
-    turn.session.add(person)
-    audit.record(
-        turn.session,
-        actor=turn.actor,
-        action="person.revoke",
-        entity="person",
-        entity_id=person_id,
-        role=person.role.value,
-        unit_id=person.unit_id,
-    )
+    storage_people.revoke(turn.session, person=person, actor=turn.actor, now=turn.now)
     done = say("revoke.done", turn.lang, name=name)
     return Outcome(edit=Reply(done), notice=done)
