@@ -386,3 +386,24 @@ async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: 
         assert unit is not None and unit.id is not None
         draft = submissions.get_submission(session, campaign_id=1, unit_id=unit.id)
         assert draft is not None and draft.draft_answers["presenter"] == "Đồng chí Nguyễn Văn An, Bí thư Chi bộ"
+
+
+@pytest.mark.parametrize(
+    ("typed", "at_summary", "when_picking"),
+    [
+        ("sửa câu 5", 5, 5),
+        ("Sua 12", 12, 12),
+        ("edit question 3", 3, 3),
+        ("change 7", 7, 7),
+        ("5", None, 5),  # a bare number at the summary is not an edit
+        ("câu 5", None, 5),
+        ("sửa", None, None),
+        ("sửa câu năm", None, None),
+    ],
+)
+def test_which_answer_to_change_as_typed(typed: str, at_summary: int | None, when_picking: int | None) -> None:
+    from bot.engine.engine import typed_edit
+    from storage.units import fold
+
+    assert typed_edit(fold(typed), bare_number=False) == at_summary
+    assert typed_edit(fold(typed), bare_number=True) == when_picking

@@ -65,6 +65,19 @@ OPEN_REPORT_WORDS = {"lam bao cao", "open the report"}
 SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
+SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
+_EDIT = re.compile(r"(?:(sua|edit|change) *)?(?:(?:cau|question) *)?(\d{1,4})")
+
+
+def typed_edit(words: str, *, bare_number: bool) -> int | None:
+    """The question number in a typed "sửa câu 5" / "edit 5" (folded); a number alone ("5", "câu 5") only
+    where the reporter is choosing which answer to change (`bare_number`)."""
+    match = _EDIT.fullmatch(words)
+    if match is None or (match.group(1) is None and not bare_number):
+        return None
+    return int(match.group(2))
+
+
 def small_number(text: str) -> int | None:
     """A plain ASCII number of at most nine digits (button data, "sửa câu 5"), else None."""
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
@@ -557,11 +570,11 @@ class Turn:
 
     def summary_text(self, text: str) -> Outcome:
         words = fold(text)
-        if words in {"gui", "nop", "gui bao cao", "send", "submit"}:
+        if words in SUBMIT_WORDS:
             return self.submit()
-        match = re.fullmatch(r"(?:sua|edit|change)(?: cau| question)? *(\d{1,4})", words)
-        if match:
-            return self.edit_number(int(match.group(1)))
+        number = typed_edit(words, bare_number=False)
+        if number is not None:
+            return self.edit_number(number)
         if words in {"sua", "edit", "change", "sua mot cau", "change an answer"}:
             return self.pick_edit_prompt()
         report = self.report()
@@ -579,10 +592,10 @@ class Turn:
 
     def pick_edit_text(self, text: str) -> Outcome:
         words = fold(text)
-        match = re.fullmatch(r"(?:sua|edit)?(?: cau)? *(\d{1,4})", words)
-        if match:
-            return self.edit_number(int(match.group(1)))
-        if words in {"gui", "nop", "send", "submit"}:
+        number = typed_edit(words, bare_number=True)
+        if number is not None:
+            return self.edit_number(number)
+        if words in SUBMIT_WORDS:
             return self.submit()
         return self.pick_edit_prompt()
 
