@@ -46,7 +46,7 @@ SESSION_DATES, FORMAT, VIDEO_SITES, SESSIONS, PRESENTER = (
     "sessions",
     "presenter",
 )
-MEMBERS_TOTAL, MEMBERS_EXEMPT, MEMBERS_ATTENDED = "members_total", "members_exempt", "members_attended"
+MEMBERS_TOTAL, MEMBERS_EXEMPT, MEMBERS_ATTENDED = reports.TOTAL, reports.EXEMPT, reports.ATTENDED
 KEY_OFFICIALS, NON_MEMBERS, ESSAYS = "key_officials", "non_members", "essays"
 ABSENT_REASONS, MAKEUP, MAKEUP_DATE = "absent_reasons", "makeup", "makeup_date"
 ACTION_PLAN, ISSUED, ACTION_PLAN_NUMBER, ACTION_PLAN_DATE = (

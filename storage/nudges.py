@@ -14,6 +14,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage import reports
 from storage.campaigns import WITHOUT_SPEC
 from storage.models import (
     Campaign,
@@ -60,19 +61,13 @@ class OutgoingNotice:
     text: str
 
 
-def _reported(campaign_id: int) -> Any:
-    return select(Submission.unit_id).where(
-        Submission.campaign_id == campaign_id, Submission.status == SubmissionStatus.submitted
-    )
-
-
 def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
     """(unit id, person id) of every active reporter of a unit that has not submitted its report."""
     query = select(col(Person.unit_id), col(Person.id)).where(
         Person.role == Role.reporter,
         Person.state == PersonState.active,
         col(Person.unit_id).is_not(None),
-        col(Person.unit_id).not_in(_reported(campaign_id)),
+        col(Person.unit_id).not_in(reports.reported_units(campaign_id)),
     )
     return [(int(unit or 0), int(person or 0)) for unit, person in session.exec(query).all()]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import and_, case, not_
 from sqlmodel import Session, col, func, select
@@ -64,11 +65,16 @@ class MissingUnit:
         return ReporterState.unreachable if self.unreachable_reporters else ReporterState.none
 
 
-def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
-    """Every unit that has not submitted, with its reporters counted by state, in one query."""
-    reported = select(Submission.unit_id).where(
+def reported_units(campaign_id: int) -> Any:
+    """A subquery: the ids of the units that have submitted their report in the campaign."""
+    return select(Submission.unit_id).where(
         Submission.campaign_id == campaign_id, Submission.status == SubmissionStatus.submitted
     )
+
+
+def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
+    """Every unit that has not submitted, with its reporters counted by state, in one query."""
+    reported = reported_units(campaign_id)
     reporter = and_(
         col(Person.unit_id) == col(Unit.id),
         col(Person.role) == Role.reporter,
@@ -133,7 +139,7 @@ def attendance(session: Session, *, campaign_id: int) -> list[UnitAttendance]:
         .order_by(col(Unit.code))
     )
     return [
-        UnitAttendance(name, int(attended), int(total) - int(exempt or 0))
+        UnitAttendance(name, int(attended), max(int(total) - int(exempt or 0), 0))  # as compiled.py counts it
         for name, attended, total, exempt in session.exec(query).all()
         if attended is not None and total is not None
     ]
