@@ -504,7 +504,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.col.sender": ("Người gửi", "Sent by"),
     "export.col.late": ("Sau hạn", "Late"),
     "export.yes": ("Có", "Yes"),
-    "export.no": ("Không", "No"),
     # --- cells of the appendix ---
     "export.kind.grassroots_committee": ("ĐBCS", "Committee"),
     "export.kind.grassroots_cell": ("CBCS", "Cell"),

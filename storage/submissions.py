@@ -23,11 +23,7 @@ def get_or_create_submission(
 ) -> Submission:
     submission = get_submission(session, campaign_id=campaign_id, unit_id=unit_id)
     if submission is None:
-        submission = Submission(
-            campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
-        )
-        session.add(submission)
-        session.flush()
+        submission = _new_submission(session, campaign_id, unit_id, questionnaire_version)
     return submission
 
 
@@ -48,12 +44,16 @@ def unit_and_submission(
     """The unit and its submission in the campaign (created empty when missing), in one query."""
     unit, submission = session.execute(_UNIT_AND_SUBMISSION, {"campaign_id": campaign_id, "unit_id": unit_id}).one()
     if submission is None:
-        submission = Submission(
-            campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version
-        )
-        session.add(submission)
-        session.flush()
+        submission = _new_submission(session, campaign_id, unit_id, questionnaire_version)
     return unit, submission
+
+
+def _new_submission(session: Session, campaign_id: int, unit_id: int, questionnaire_version: int) -> Submission:
+    """The unit's empty submission in the campaign, stored now (the draft's answers are written to its row)."""
+    submission = Submission(campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version)
+    session.add(submission)
+    session.flush()
+    return submission
 
 
 def save_draft(
@@ -66,12 +66,8 @@ def save_draft(
 ) -> None:
     """Replace the draft's answers: one UPDATE now (it runs for every answer), and the same values on
     `submission` as its stored state, so the session does not write them again."""
+    assert submission.id is not None, "submissions are stored when made (get_or_create, unit_and_submission)"
     values = {"draft_answers": dict(answers), "updated_at": now or utcnow(), "updated_by": person_id}
-    if submission.id is None:  # not stored yet: the session inserts it with the draft
-        for name, value in values.items():
-            setattr(submission, name, value)
-        session.add(submission)
-        return
     session.connection().execute(_SAVE_DRAFT, {"submission_id": submission.id, **values})
     for name, value in values.items():
         set_committed_value(submission, name, value)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
 
 from bot.engine import Engine, Inbound, Outcome, Reply
 from storage import invites, units
@@ -146,3 +151,18 @@ async def answer_all(dialogue: Dialogue, steps: list[tuple[str, str]] = FULL_REP
             await dialogue.press(value)
         else:
             await dialogue.say(value)
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements run on the database inside the block, as sent (to count a code path's queries)."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.engine import Engine, Inbound
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign, Channel
-from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code, until
+from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code, statements, until
 
 
 def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
@@ -361,26 +359,17 @@ async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: 
     dialogue = Dialogue(engine, "5001")
     await enrol(dialogue, database, "CB-SNV")
     await dialogue.press("ans:held:self_organised")  # the first answer also creates the unit's submission
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(" ".join(statement.split()[:3]).upper())
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        for number, (_, typed) in enumerate(FULL_REPORT[1:6], start=1):
-            statements.clear()
-            inbound = Inbound(Channel.telegram, "5001", "5001", text=typed, event_id=f"answer-{number}")
+    for number, (_, typed) in enumerate(FULL_REPORT[1:6], start=1):
+        inbound = Inbound(Channel.telegram, "5001", "5001", text=typed, event_id=f"answer-{number}")
+        with statements(database) as sent:
             reply = "\n".join(r.text for r in (await engine.handle(inbound)).replies)
-            assert f"Câu {number + 2}." in reply, reply
-            assert statements == [
-                "INSERT INTO INBOUNDEVENT",
-                "SELECT CONVERSATION.ID, CONVERSATION.CHANNEL,",
-                "UPDATE SUBMISSION SET",
-                "UPDATE CONVERSATION SET",
-            ], statements
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+        assert f"Câu {number + 2}." in reply, reply
+        assert [" ".join(statement.split()[:3]).upper() for statement in sent] == [
+            "INSERT INTO INBOUNDEVENT",
+            "SELECT CONVERSATION.ID, CONVERSATION.CHANNEL,",
+            "UPDATE SUBMISSION SET",
+            "UPDATE CONVERSATION SET",
+        ], sent
     with database.session() as session:
         unit = units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None

@@ -26,6 +26,7 @@ from storage.campaign_spec import CampaignSpec
 from storage.compiled import CompiledReport, ReporterState, UnknownCampaign, compile_report
 from storage.database import Database
 from storage.models import Channel, Person, PersonState, Role, UnitBase, UnitKind
+from tests.dialogue import statements
 
 TODAY = date(2022, 10, 5)  # the campaign closes today: still in progress
 CELL, COMMITTEE = UnitKind.grassroots_cell, UnitKind.grassroots_committee
@@ -237,13 +238,9 @@ def test_old_answers_are_read_with_the_questionnaire_they_were_given_under(data:
 
 
 def test_the_compiled_data_takes_a_fixed_number_of_queries(database: Database, campaign: str) -> None:
-    from sqlalchemy import event
-
-    statements: list[str] = []
-    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    with database.session() as session:
+    with statements(database) as sent, database.session() as session:
         compile_report(session, campaign_code=campaign, today=TODAY)
-    assert len(statements) <= 6  # campaign, questionnaires, units, versions, reporters, drafts
+    assert len(sent) <= 6  # campaign, questionnaires, units, versions, reporters, drafts
 
 
 def test_an_unknown_campaign_is_one_clear_error(database: Database) -> None:
