@@ -122,6 +122,13 @@ def submit(
     return version
 
 
+def get_version(session: Session, *, submission_id: int, version: int) -> SubmissionVersion | None:
+    query = select(SubmissionVersion).where(
+        SubmissionVersion.submission_id == submission_id, SubmissionVersion.version == version
+    )
+    return session.exec(query).first()
+
+
 def list_versions(session: Session, *, submission_id: int) -> list[SubmissionVersion]:
     query = (
         select(SubmissionVersion)

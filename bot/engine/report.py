@@ -11,7 +11,7 @@ from bot.engine import questionnaire as qn
 from bot.texts import say
 from storage import campaigns, submissions
 from storage.campaign_spec import CampaignSpec, Question
-from storage.models import Campaign, Submission, Unit
+from storage.models import Campaign, Submission, SubmissionVersion, Unit
 
 if TYPE_CHECKING:
     from bot.engine.engine import Turn
@@ -100,10 +100,13 @@ class Report:
                 now=self.turn.now,
             )
 
-    def latest(self) -> Any:
+    def latest(self) -> SubmissionVersion | None:
+        """The unit's last submitted version, or None before the first."""
         if self.submission.latest_version == 0 or self.submission.id is None:
             return None
-        return (submissions.list_versions(self.turn.session, submission_id=self.submission.id))[-1]
+        return submissions.get_version(
+            self.turn.session, submission_id=self.submission.id, version=self.submission.latest_version
+        )
 
     def draft_is_latest(self) -> bool:
         latest = self.latest()
