@@ -73,7 +73,7 @@ def test_every_piece_fits_and_the_words_survive(chunks: list[str]) -> None:
     text = " ".join(chunks)
     pieces = split(text, limit=120)
     assert all(1 <= utf16_units(p) <= 120 for p in pieces)
-    assert " ".join(pieces).split() == text.split() or any(utf16_units(w) > 120 for w in text.split())
+    assert " ".join(pieces).split() == text.split()  # words (at most 80 units here) are never cut
 
 
 def test_choices_are_numbered_and_action_buttons_left_out() -> None:
