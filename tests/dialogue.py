@@ -7,13 +7,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
 from bot.engine import Engine, Inbound, Outcome, Reply
-from storage import invites, units
+from storage import invites, submissions, units
 from storage.database import Database
-from storage.models import Channel, Role
+from storage.models import Campaign, Channel, Role
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")  # the engine's default time zone
+
+
+def local(day: int, month: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of 2022 on Hà Nội's clock, as the aware UTC time the database keeps."""
+    return datetime(2022, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
 
 
 @dataclass
@@ -166,3 +174,15 @@ def statements(database: Database) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(database.engine, "before_cursor_execute", record)
+
+
+def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
+    """The unit's draft and its submitted versions' answers."""
+    with database.session() as session:
+        unit = units.get_unit(session, code=unit_code)
+        assert unit and unit.id and campaign.id
+        sub = submissions.get_submission(session, campaign_id=campaign.id, unit_id=unit.id)
+        if sub is None or sub.id is None:
+            return {}, []
+        versions = submissions.list_versions(session, submission_id=sub.id)
+        return sub.draft_answers, [v.answers for v in versions]

@@ -10,19 +10,17 @@ from bot.engine import Engine, Inbound
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign, Channel
-from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code, statements, until
-
-
-def stored(database: Database, campaign: Campaign, unit_code: str) -> tuple[dict, list[dict]]:
-    """The unit's draft and its submitted versions' answers."""
-    with database.session() as session:
-        unit = units.get_unit(session, code=unit_code)
-        assert unit and unit.id and campaign.id
-        sub = submissions.get_submission(session, campaign_id=campaign.id, unit_id=unit.id)
-        if sub is None or sub.id is None:
-            return {}, []
-        versions = submissions.list_versions(session, submission_id=sub.id)
-        return sub.draft_answers, [v.answers for v in versions]
+from tests.dialogue import (
+    FULL_REPORT,
+    Clock,
+    Dialogue,
+    answer_all,
+    enrol,
+    invite_code,
+    statements,
+    stored,
+    until,
+)
 
 
 async def test_an_invite_names_the_unit_and_binds_the_reporter_after_confirming(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
@@ -16,13 +14,7 @@ from scheduler.sender import Delivered, Result, Sender
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role
-from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local(day: int, month: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2022, month, day, hour, minute, tzinfo=VN).astimezone(UTC)
+from tests.dialogue import FULL_REPORT, VN, Clock, Dialogue, answer_all, enrol, invite_code, local
 
 
 @dataclass

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 from PIL import Image
@@ -15,9 +14,8 @@ from bot.engine import Engine
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign, Channel, Invite, Person, PersonState, Role
-from tests.dialogue import Clock, Dialogue
+from tests.dialogue import Clock, Dialogue, local
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF_COMMANDS = [
     "/tinhhinh",
     "/chuanop",
@@ -29,10 +27,6 @@ STAFF_COMMANDS = [
     "/canbo",
     "/xuat",
 ]
-
-
-def local(day: int, month: int, hour: int) -> datetime:
-    return datetime(2022, month, day, hour, tzinfo=VN).astimezone(UTC)
 
 
 def person(
