@@ -211,8 +211,8 @@ def answer_lines(questions: list[Question], answers: dict[str, Any], language: s
     return [f"{i}. {q.short(language)}: {display(q, answers[q.id], language, limit)}" for i, q in enumerate(shown, 1)]
 
 
-def display(question: Question, raw: Any, language: str, limit: int = 300) -> str:
-    """A stored answer written for a reader; long texts are cut at `limit` characters."""
+def display(question: Question, raw: Any, language: str, limit: int | None = 300) -> str:
+    """A stored answer written for a reader; long texts are cut at `limit` characters (None: whole)."""
     if raw is None:
         return say("answer.skipped", language)
     value = question.decode(raw)
@@ -223,7 +223,7 @@ def display(question: Question, raw: Any, language: str, limit: int = 300) -> st
     if question.type is QuestionType.yes_no:
         return say("answer.yes" if value else "answer.no", language)
     text = formatting.value(value, language)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _bound(setting: int | str | date | None, values: Mapping[str, Any]) -> Any:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from bot import formatting
 from bot.engine.questionnaire import display
 from bot.texts import say
 from storage import compiled as c
-from storage.campaign_spec import QuestionType
+from storage.campaign_spec import Question, QuestionType
 from storage.compiled import CompiledReport, MissingUnit, ReportedUnit
 from storage.errors import NqbotError
 
@@ -36,7 +36,6 @@ ROW_FIELDS: dict[str, Kind] = {
     "action_program": "text",
     "remarks": "text",
 }
-_NO_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -128,12 +127,16 @@ def _row(n: int, report: ReportedUnit, cols: Sequence[Column], data: CompiledRep
 
 def _answer(report: ReportedUnit, question_id: str, kind: Kind, language: str) -> Cell:
     question = report.latest.questions.get(question_id)
-    raw = report.latest.answers.get(question_id)
+    return answer_cell(question, report.latest.answers.get(question_id), language, as_number=kind == "number")
+
+
+def answer_cell(question: Question | None, raw: Any, language: str, *, as_number: bool) -> Cell:
+    """One stored answer in a table cell: empty when not given, a number as a number, else its whole text."""
     if question is None or raw is None:
         return None
-    if kind == "number" and isinstance(raw, int):
+    if as_number and isinstance(raw, int):
         return raw
-    return display(question, raw, language, limit=_NO_LIMIT)
+    return display(question, raw, language, limit=None)
 
 
 def _format(report: ReportedUnit, data: CompiledReport, language: str) -> Cell:

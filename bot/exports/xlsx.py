@@ -22,9 +22,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.engine.questionnaire import display
 from bot.exports import appendix
-from bot.exports.appendix import Cell
+from bot.exports.appendix import Cell, answer_cell
 from bot.texts import say
 from storage.campaign_spec import DEFAULT_APPENDIX_HEADERS, QuestionType
 from storage.compiled import CompiledReport
@@ -33,7 +32,6 @@ FONT = "Times New Roman"
 _THIN = Side(style="thin", color="808080")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _NUMBER_FORMAT = {"number": "#,##0", "rate": "0.00%"}
-_NO_LIMIT = 1_000_000
 
 
 def _styles() -> list[NamedStyle]:
@@ -233,14 +231,10 @@ def _versions_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
             yes if version.late else None,
         ]
         for question in questions:
-            raw = version.answers.get(question.id)
             asked = version.questions.get(question.id)
-            if raw is None or asked is None:
-                row.append(None)
-            elif asked.type is QuestionType.integer and isinstance(raw, int):
-                row.append(raw)
-            else:
-                row.append(sheet.text(display(asked, raw, language, limit=_NO_LIMIT)))
+            number = asked is not None and asked.type is QuestionType.integer
+            cell = answer_cell(asked, version.answers.get(question.id), language, as_number=number)
+            row.append(sheet.text(cell) if isinstance(cell, str) else cell)
         sheet.append(row)
 
 
