@@ -68,10 +68,6 @@ def percent(fraction: float | None, language: str) -> str:
     return formatting.decimal(fraction * 100) if language != "en" else f"{fraction * 100:,.2f}"
 
 
-def day(value: date) -> str:
-    return formatting.day(value)
-
-
 class AppendixFieldError(NqbotError):
     """The campaign file's appendix names a column that is neither a figure of the row nor a question."""
 
@@ -165,7 +161,7 @@ def _makeup(report: ReportedUnit, language: str) -> Cell:
     if not answer:
         return say("export.makeup.no", language)
     when = report.latest.value(c.MAKEUP_DATE)
-    return say("export.makeup.done", language, date=day(when)) if when else say("export.yes", language)
+    return say("export.makeup.done", language, date=formatting.day(when)) if when else say("export.yes", language)
 
 
 def _action_program(report: ReportedUnit, data: CompiledReport, language: str) -> Cell:
@@ -176,7 +172,7 @@ def _action_program(report: ReportedUnit, data: CompiledReport, language: str) -
         doc_number = report.latest.value(c.ACTION_PLAN_NUMBER)
         issued_on = report.latest.value(c.ACTION_PLAN_DATE)
         if doc_number and issued_on:
-            return say("export.plan.issued", language, number=doc_number, date=day(issued_on))
+            return say("export.plan.issued", language, number=doc_number, date=formatting.day(issued_on))
     return data.choice_label(c.ACTION_PLAN, choice, language)
 
 
@@ -217,12 +213,30 @@ def totals(data: CompiledReport, cols: Sequence[Column], language: str) -> list[
     return cells
 
 
+def as_of_line(data: CompiledReport, today: date, language: str) -> str:
+    """ "Tính đến ngày …" while the campaign runs; once it has closed, the day it closed."""
+    if data.in_progress:
+        return say("export.as_of", language, date=formatting.day(today))
+    return say("export.closed_on", language, date=formatting.day(data.spec.closes_on))
+
+
+def groups(data: CompiledReport, language: str) -> list[tuple[str, list[GroupRow]]]:
+    """The units listed after the totals: (the group's title with its count, its rows), empty groups left out."""
+    found = [
+        ("export.group.not_held", not_held_rows(data, language)),
+        ("export.group.missing", missing_rows(data, language)),
+    ]
+    return [(f"{say(key, language)} ({number(len(rows), language)})", rows) for key, rows in found if rows]
+
+
 def not_held_rows(data: CompiledReport, language: str) -> list[GroupRow]:
     rows = []
     for n, report in enumerate(data.not_held, start=1):
         planned = report.latest.value(c.PLANNED_DATE)
         reason = report.latest.value(c.NOT_HELD_REASON) or ""
-        note = say("export.not_held.row", language, date=day(planned) if planned else "—", reason=reason).strip()
+        note = say(
+            "export.not_held.row", language, date=formatting.day(planned) if planned else "—", reason=reason
+        ).strip()
         kind = say(f"export.kind.{report.unit.kind.value}", language)
         rows.append(GroupRow(n, report.unit.name, kind, note.removesuffix(".") if not reason else note))
     return rows

@@ -31,6 +31,7 @@ from docx.shared import Cm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
+from bot import formatting
 from bot.exports import appendix, sentences
 from bot.exports.appendix import Cell, Column, GroupRow
 from bot.texts import say
@@ -303,11 +304,9 @@ def _appendix(document: DocumentObject, splices: _Splices, data: CompiledReport,
     _line(document, report.appendix_title, bold=True)
     if report.appendix_subject:
         _line(document, report.appendix_subject, bold=True)
-    attached = say("doc.appendix_attached", language, blank="   ", symbol=report.doc_symbol, date=appendix.day(today))
+    attached = say("doc.appendix_attached", language, blank="   ", symbol=report.doc_symbol, date=formatting.day(today))
     _line(document, attached, italic=True)
-    as_of = "export.as_of" if data.in_progress else "export.closed_on"
-    when = appendix.day(today if data.in_progress else data.spec.closes_on)
-    _line(document, say(as_of, language, date=when), italic=True, space_after=6)
+    _line(document, appendix.as_of_line(data, today, language), italic=True, space_after=6)
     cols = appendix.columns(data, language)
     total_width = _text_width(section)
     scale = total_width / sum(col.width for col in cols)
@@ -341,17 +340,12 @@ def _table_xml(data: CompiledReport, cols: Sequence[Column], widths: Sequence[in
     for row in appendix.rows(data, cols, language):
         parts.append(_tr(row, kinds, aligns, language))
     parts.append(_tr(appendix.totals(data, cols, language), kinds, aligns, language, bold=True))
-    for heading, group in (
-        ("export.group.not_held", appendix.not_held_rows(data, language)),
-        ("export.group.missing", appendix.missing_rows(data, language)),
-    ):
-        if group:
-            title = f"{say(heading, language)} ({appendix.number(len(group), language)})"
-            parts.append(
-                f'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="{len(cols)}"/></w:tcPr>'
-                f"{_p(title, 'left', bold=True, italic=True)}</w:tc></w:tr>"
-            )
-            parts.extend(_group_tr(row, len(cols)) for row in group)
+    for title, group in appendix.groups(data, language):
+        parts.append(
+            f'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="{len(cols)}"/></w:tcPr>'
+            f"{_p(title, 'left', bold=True, italic=True)}</w:tc></w:tr>"
+        )
+        parts.extend(_group_tr(row, len(cols)) for row in group)
     parts.append("</w:tbl>")
     return "".join(parts)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from bot import formatting
 from bot.exports import appendix
 from bot.texts import say
 from storage import compiled as c
@@ -26,7 +27,7 @@ def opening(data: CompiledReport, language: str) -> str:
         "doc.opening",
         language,
         number=basis.number,
-        date=appendix.day(basis.date),
+        date=formatting.day(basis.date),
         issuer=basis.issuer,
         subject=f" {basis.subject}" if basis.subject else "",
         body=body,
@@ -36,7 +37,7 @@ def opening(data: CompiledReport, language: str) -> str:
 def _lead(data: CompiledReport, sentence: str, language: str) -> str:
     """A sentence led by "Tính đến ngày 05/10/2022, có …" while units may still report; "Có …" once closed."""
     if data.in_progress:
-        return f"{say('doc.as_of', language, date=appendix.day(data.today))}, {sentence}"
+        return f"{say('doc.as_of', language, date=formatting.day(data.today))}, {sentence}"
     return sentence[:1].upper() + sentence[1:]
 
 
@@ -81,7 +82,7 @@ def study(data: CompiledReport, language: str) -> list[str]:
     if t.missing:
         reach.append(say("doc.missing", language, count=n(t.missing)))
     if t.late:
-        reach.append(say("doc.late", language, count=n(t.late), deadline=appendix.day(data.spec.report_deadline)))
+        reach.append(say("doc.late", language, count=n(t.late), deadline=formatting.day(data.spec.report_deadline)))
     if not t.held:
         return [" ".join(reach)]
     members = [

@@ -140,25 +140,18 @@ def _appendix_sheet(sheet: _Sheet, data: CompiledReport, language: str, today: d
     sheet.widths(c.width for c in cols)
     sheet.ws.freeze_panes = "C5"
     sheet.landscape("4:4")
-    as_of = "export.as_of" if data.in_progress else "export.closed_on"
-    when = appendix.day(today if data.in_progress else data.spec.closes_on)
     sheet.append([sheet.cell(report.appendix_title, "nq title")])
     sheet.append([sheet.cell(report.appendix_subject or data.spec.title, "nq title")])
-    sheet.append([sheet.cell(say(as_of, language, date=when), "nq subtitle")])
+    sheet.append([sheet.cell(appendix.as_of_line(data, today, language), "nq subtitle")])
     sheet.append(sheet.cell(c.header, "nq header") for c in cols)
     styles = [f"nq {c.kind}" for c in cols]
     for row in appendix.rows(data, cols, language):
         sheet.append(sheet.cell(value, style) for value, style in zip(row, styles, strict=True))
     totals = appendix.totals(data, cols, language)
     sheet.append(sheet.cell(value, f"{style} total") for value, style in zip(totals, styles, strict=True))
-    for heading, group in (
-        ("export.group.not_held", appendix.not_held_rows(data, language)),
-        ("export.group.missing", appendix.missing_rows(data, language)),
-    ):
-        if not group:
-            continue
+    for title, group in appendix.groups(data, language):
         sheet.append([])
-        sheet.append([None, sheet.cell(f"{say(heading, language)} ({len(group)})", "nq group")])
+        sheet.append([None, sheet.cell(title, "nq group")])
         for entry in group:
             # the note after the name and kind, where it runs on across the empty cells to its right
             sheet.append(sheet.cell(value, "nq plain") for value in (entry.number, entry.name, entry.kind, entry.note))
