@@ -14,7 +14,7 @@ from bot.engine import Engine
 from storage import submissions, units
 from storage.database import Database
 from storage.models import Campaign, Channel, Invite, Person, PersonState, Role
-from tests.dialogue import Clock, Dialogue, local
+from tests.dialogue import Clock, Dialogue, local, stored
 
 STAFF_COMMANDS = [
     "/tinhhinh",
@@ -215,6 +215,22 @@ async def test_an_admin_revokes_a_reporter_at_once_and_the_report_stays(engine: 
     assert "mở đường link mời" in await reporter.say("/xem")  # unbound: a stranger now
     assert "Đã báo cáo: 3/22" in await admin.say("/tinhhinh")  # the unit's report stays
     assert "Lệnh này dành cho quản trị viên." in await Dialogue(engine, "900").say("/canbo")
+
+
+async def test_a_revoked_reporter_cannot_touch_their_units_draft(
+    engine: Engine, database: Database, campaign: Campaign
+) -> None:
+    admin, revoked = Dialogue(engine, "901"), Dialogue(engine, "104")  # 104: CB-SCT, a draft of 5 answers
+    assert "Câu 6." in await revoked.say("/baocao")  # at question 6 when the revocation comes
+    await admin.say("/donvi CB-SCT")
+    revoke = next(data for data in admin.buttons() if data.startswith("rv:"))
+    await admin.press("rvy:" + revoke.split(":")[1])
+    before = stored(database, campaign, "CB-SCT")
+    for act in ("Đ/c Bình", "/baocao", "gửi", "sửa câu 1"):
+        assert "mở đường link mời" in await revoked.say(act)
+    for data in ("ans:held:self_organised", "submit", "edit"):
+        await revoked.press(data)
+    assert stored(database, campaign, "CB-SCT") == before and len(before[0]) == 5 and before[1] == []
 
 
 @pytest.mark.parametrize("command", STAFF_COMMANDS)
