@@ -80,6 +80,15 @@ _SAVE_DRAFT = (
 )
 
 
+def move_draft(
+    session: Session, *, submission: Submission, answers: dict[str, Any], questionnaire_version: int
+) -> None:
+    """The draft, moved to another version of the questionnaire with the answers that still fit it."""
+    submission.draft_answers = dict(answers)
+    submission.draft_questionnaire_version = questionnaire_version
+    session.add(submission)
+
+
 def submit(
     session: Session,
     *,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.engine import Engine, Inbound
-from storage import submissions, units
+from storage import campaigns, submissions, units
+from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign, Channel
 from tests.dialogue import (
@@ -394,3 +395,27 @@ def test_which_answer_to_change_as_typed(typed: str, at_summary: int | None, whe
 
     assert typed_edit(fold(typed), bare_number=False) == at_summary
     assert typed_edit(fold(typed), bare_number=True) == when_picking
+
+
+async def test_a_changed_questionnaire_keeps_the_answers_that_still_fit_and_asks_the_others_again(
+    engine: Engine, database: Database, loaded: Campaign, nq15: CampaignSpec
+) -> None:
+    dialogue = Dialogue(engine)
+    await enrol(dialogue, database, "CB-SNV")
+    for kind, value in FULL_REPORT[:6]:  # held … presenter; the format answered "trực tuyến" (online)
+        await (dialogue.press(value) if kind == "press" else dialogue.say(value))
+    edited = nq15.model_dump(mode="json", by_alias=True)
+    form = next(q for q in edited["questionnaire"] if q["id"] == "format")
+    form["choices"] = [c for c in form["choices"] if c["id"] != "online"]  # "online" is no longer a choice
+    with database.session() as session:
+        assert campaigns.load_campaign(session, spec=CampaignSpec.model_validate(edited)).questionnaire_version == 2
+
+    reply = await dialogue.say("/baocao")
+    assert "Bộ câu hỏi vừa được cập nhật; 1 câu cần trả lời lại." in reply and "Câu 3. Hình thức" in reply
+    draft, _ = stored(database, loaded, "CB-SNV")
+    assert "format" not in draft and draft["presenter"] == "Đồng chí Nguyễn Văn An, Bí thư Chi bộ"
+    with database.session() as session:
+        unit = units.get_unit(session, code="CB-SNV")
+        assert unit is not None and unit.id is not None
+        submission = submissions.get_submission(session, campaign_id=loaded.id or 0, unit_id=unit.id)
+        assert submission is not None and submission.draft_questionnaire_version == 2

@@ -81,9 +81,9 @@ class Report:
                 kept[qid] = raw
             else:
                 dropped.append(qid)
-        submission.draft_answers = kept
-        submission.draft_questionnaire_version = campaign.questionnaire_version
-        session.add(submission)
+        submissions.move_draft(
+            session, submission=submission, answers=kept, questionnaire_version=campaign.questionnaire_version
+        )
         return dropped
 
     def question(self, question_id: str) -> Question | None:
