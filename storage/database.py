@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
@@ -82,6 +83,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any, *, autocheckpoint: 
     if not autocheckpoint:
         cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT of the session's database, with its ON CONFLICT clauses (SQLite and PostgreSQL both have
+    them, each in its own dialect module)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def make_engine(raw: str, *, autocheckpoint: bool = True) -> Engine:

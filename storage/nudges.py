@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import and_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage import reports
 from storage.campaigns import WITHOUT_SPEC
+from storage.database import dialect_insert
 from storage.models import (
     Campaign,
     Notice,
@@ -109,9 +109,8 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
     ]
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(Nudge)
+        dialect_insert(session)(Nudge)
         .on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "person_id", "step"])
         .returning(col(Nudge.id))  # the rows returned are the new ones (row counts differ between drivers)
     )

@@ -7,11 +7,10 @@ Usage:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.database import dialect_insert
 from storage.models import Channel, ChannelUsage, utcnow
 
 
@@ -22,9 +21,8 @@ def add_sent(
 
     One INSERT … ON CONFLICT DO UPDATE, so concurrent counters never lose a message."""
     now = now or utcnow()
-    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ChannelUsage)
+        dialect_insert(session)(ChannelUsage)
         .values(channel=channel, month=month, sent=count, updated_at=now)
         .on_conflict_do_update(
             index_elements=["channel", "month"],

@@ -256,16 +256,10 @@ class ZaloChannel:
         """Send the replies as text; a failure is logged (the update's effects are already stored)."""
         if replies:
             self.actions.remember(chat_id, replies)
-        sent = 0
         try:
-            for reply in replies:
-                for piece in split(render(reply, self.language)):
-                    await self.api.send_message(chat_id, piece)
-                    sent += 1
+            await send_texts(self.api, self.quota, chat_id, replies, self.language)
         except ZaloApiError as exc:
             logger.warning("could not send to Zalo chat %s: %s", chat_id, exc)
-        finally:
-            await self.quota.count(sent)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -290,17 +284,25 @@ class ZaloDelivery:
         self.language = language
 
     async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
-        sent = 0
         try:
-            for piece in split(render(reply, self.language)):
-                await self.api.send_message(chat_id, piece)
-                sent += 1
+            await send_texts(self.api, self.quota, chat_id, [reply], self.language)
         except ZaloApiError as exc:
             return failed(exc)
-        finally:
-            await self.quota.count(sent)
         self.actions.remember(chat_id, [reply])
         return Delivered(Result.sent)
+
+
+async def send_texts(api: ZaloApi, quota: Quota, chat_id: str, replies: Sequence[Reply], language: str) -> None:
+    """Each reply as Zalo text, cut to its limit; every message that went out is counted, even when a later
+    one fails (the failure is raised)."""
+    sent = 0
+    try:
+        for reply in replies:
+            for piece in split(render(reply, language)):
+                await api.send_message(chat_id, piece)
+                sent += 1
+    finally:
+        await quota.count(sent)
 
 
 def failed(exc: ZaloApiError) -> Delivered:
