@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bot.texts import say
+
 
 def number(value: int) -> str:
     """1234 → "1.234"."""
@@ -29,8 +31,6 @@ def moment(value: datetime) -> str:
 
 def days_to(deadline: date, today: date, language: str) -> str:
     """ "còn 5 ngày", "hạn là hôm nay", "đã quá hạn 2 ngày"."""
-    from bot.texts import say
-
     days = (deadline - today).days
     if days > 0:
         return say("deadline.days_left", language, days=days)
@@ -39,8 +39,6 @@ def days_to(deadline: date, today: date, language: str) -> str:
 
 def value(item: Any, language: str = "vi") -> str:
     """Any value an expression gives, written for a reader."""
-    from bot.texts import say
-
     if item is None:
         return "—"
     if isinstance(item, bool):

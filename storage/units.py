@@ -68,7 +68,7 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
         )
     reader.fieldnames = header
     rows: list[UnitRow] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (line, what is wrong), told in line order
     seen: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
@@ -77,7 +77,7 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
             continue  # blank lines in a spreadsheet export
         problem = _row_problem(values, seen, line)
         if problem:
-            problems.append(f"line {line}: {problem}")
+            problems.append((line, problem))
             continue
         try:
             unit = UnitBase.model_validate(
@@ -90,15 +90,13 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            problems.append(f"line {line}: {first['loc'][0]}: {first['msg']}")
+            problems.append((line, f"{first['loc'][0]}: {first['msg']}"))
             continue
         seen[unit.code] = line
         rows.append(UnitRow(line, unit, values.get("parent") or None))
-    problems.extend(
-        f"line {row.line}: a unit cannot be its own parent" for row in rows if row.parent_code == row.unit.code
-    )
+    problems.extend((row.line, "a unit cannot be its own parent") for row in rows if row.parent_code == row.unit.code)
     if problems:
-        raise UnitImportError(str(path), sorted(problems, key=lambda p: int(p.split(":")[0].split()[1])))
+        raise UnitImportError(str(path), [f"line {line}: {problem}" for line, problem in sorted(problems)])
     return rows
 
 

@@ -50,16 +50,16 @@ def join_question_for(turn: Turn, invite: Invite) -> Reply:
             text += "\n" + turn.t("join.switch_note", unit=current.name if current else "?")
     else:
         text = turn.t("join.confirm_staff")
-    buttons = ((Button(turn.t("button.join_yes"), "join:yes"), Button(turn.t("button.join_no"), "join:no")),)
-    return Reply(text, buttons=buttons)
+    return Reply(text, buttons=_yes_no(turn))
 
 
 def join_question(turn: Turn) -> Reply:
     """The confirmation asked again after an unclear answer."""
-    return Reply(
-        turn.t("join.yes_or_no"),
-        buttons=((Button(turn.t("button.join_yes"), "join:yes"), Button(turn.t("button.join_no"), "join:no")),),
-    )
+    return Reply(turn.t("join.yes_or_no"), buttons=_yes_no(turn))
+
+
+def _yes_no(turn: Turn) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(turn.t("button.join_yes"), "join:yes"), Button(turn.t("button.join_no"), "join:no")),)
 
 
 def confirm_join(turn: Turn, yes: bool) -> Outcome:
