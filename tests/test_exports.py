@@ -494,3 +494,34 @@ def test_an_empty_campaign_exports_without_dividing_by_zero(database: Database, 
     rows = _rows(_workbook(data)["Phụ lục"])
     assert rows[4][1] == "Tổng cộng"
     assert "có 0/0 TCCSĐ (đạt 0,00%)" in _text(_document(data))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        '\x01=HYPERLINK("http://evil.example","Bấm vào")',  # the control character is dropped before the check
+        "=1+1",
+        "+84 912 345 678",
+        "-2",
+        "@SUM(A1:A3)",
+        "  =1+1",
+        "\t=1+1",
+        "\r\n=1+1",
+        "\x00\x0b-cmd|' /C calc'!A0",
+    ],
+)
+def test_a_text_that_a_spreadsheet_would_read_as_a_formula_stays_text(
+    database: Database, campaign: str, name: str
+) -> None:
+    with database.session() as session:  # a reported unit (appendix, versions) and a missing one (missing sheet)
+        for code in ("U01", "U05"):
+            unit = units.get_unit(session, code=code)
+            assert unit is not None
+            unit.name = f"{name} {code}"
+    with database.session() as session:
+        book = _workbook(compile_report(session, campaign_code=campaign, today=TODAY))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    named = [cell for cell in cells if isinstance(cell.value, str) and cell.value.endswith((" U01", " U05"))]
+    assert len(named) >= 4  # the appendix's row, its group line, the missing sheet, the versions sheet
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in named), [(c.value, c.data_type) for c in named]
+    assert not any(cell.data_type == "f" for cell in cells)

@@ -1,8 +1,9 @@
 """The XLSX workbook: the appendix ("Phụ lục"), the units not reported, and every submitted version.
 
 Written with openpyxl's write-only (streaming) workbook so 10,000 units take seconds. Numbers stay numbers
-and rates are fractions with a percent format, so the board can sum and sort. A reporter's text that
-starts with "=" is kept as text, never read as a formula.
+and rates are fractions with a percent format, so the board can sum and sort. A text that a spreadsheet would
+read as a formula (one starting with =, +, - or @, after any spaces, or with a tab or a carriage return) is
+written as text with Excel's quote prefix, so it stays text even when someone edits the cell.
 """
 
 from __future__ import annotations
@@ -99,19 +100,13 @@ class _Sheet:
             prototype = WriteOnlyCell(self.ws)
             prototype.style = style
             array = self._arrays[style] = cast(Any, prototype)._style
-        cell = XlsxCell(self.ws, row=1, column=1, value=_clean(value), style_array=array)
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # a reporter's text, not a formula
-        return cell
+        value = _clean(value)
+        return _as_text(XlsxCell(self.ws, row=1, column=1, value=value, style_array=array), value)
 
     def text(self, value: str) -> Any:
         """Unstyled text as a plain value, or as a text cell when it would be read as a formula."""
         value = _clean(value)
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(self.ws, value=value)
-        cell.data_type = "s"
-        return cell
+        return _as_text(WriteOnlyCell(self.ws, value=value), value) if _formula_like(value) else value
 
     def widths(self, widths: Iterable[float]) -> None:
         for i, width in enumerate(widths, start=1):
@@ -131,6 +126,20 @@ class _Sheet:
 def _clean(value: Any) -> Any:
     """Text without the control characters XLSX cannot hold."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _formula_like(value: Any) -> bool:
+    """Whether a spreadsheet would take this (cleaned) text for a formula: "=…", "+…", "-…", "@…", also after
+    spaces, or a tab or carriage return first (the prefixes of CSV injection)."""
+    return isinstance(value, str) and (value[:1] in ("\t", "\r") or value.lstrip()[:1] in ("=", "+", "-", "@"))
+
+
+def _as_text(cell: Any, value: Any) -> Any:
+    """The cell, kept as text with the quote prefix when its value looks like a formula (a reporter's text)."""
+    if _formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
 
 
 def _appendix_sheet(sheet: _Sheet, data: CompiledReport, language: str, today: date) -> None:
