@@ -390,7 +390,7 @@ async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: 
     ],
 )
 def test_which_answer_to_change_as_typed(typed: str, at_summary: int | None, when_picking: int | None) -> None:
-    from bot.engine.engine import typed_edit
+    from bot.engine.dialogue import typed_edit
     from storage.units import fold
 
     assert typed_edit(fold(typed), bare_number=False) == at_summary

@@ -31,7 +31,7 @@ from sqlmodel import SQLModel, select
 from bot import parsing
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.engine import questionnaire as qn
-from bot.engine.engine import SKIP_WORDS
+from bot.engine.dialogue import SKIP_WORDS
 from bot.texts import say
 from storage import campaigns, people, submissions, units
 from storage.campaign_spec import CampaignSpec, Question, QuestionType, load_campaign_file

@@ -14,7 +14,7 @@ from storage.models import ConversationMode as Mode
 from storage.models import Invite, Role, Unit
 
 if TYPE_CHECKING:
-    from bot.engine.engine import Turn
+    from bot.engine.turn import Turn
 
 WRONG_CODES_ALLOWED = 5  # then the chat waits out the window before codes are checked again
 WRONG_CODES_WINDOW = timedelta(minutes=15)
@@ -83,7 +83,7 @@ def confirm_join(turn: Turn, yes: bool) -> Outcome:
     )
     turn.conversation.person_id = turn.person.id
     turn.conversation.failed_codes, turn.conversation.failed_since = 0, None
-    turn._report = None
+    turn.forget_report()
     if invite.role is not Role.reporter:
         welcome = turn.reply("join.welcome_staff")
         welcome.menu = "staff"

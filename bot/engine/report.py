@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -13,49 +14,58 @@ from storage import campaigns, submissions
 from storage.campaign_spec import CampaignSpec, Question
 from storage.models import Campaign, Submission, SubmissionVersion, Unit
 
-if TYPE_CHECKING:
-    from bot.engine.engine import Turn
-
 
 class Report:
     """A unit's report in one campaign during one turn: the draft answers and the walk over them."""
 
     def __init__(
         self,
-        turn: Turn,
+        session: Session,
         campaign: Campaign,
         spec: CampaignSpec,
         unit: Unit,
         submission: Submission,
         dropped: list[str],
+        *,
+        today: date,
+        now: datetime,
+        lang: str,
+        person_id: int | None,
     ) -> None:
-        self.turn = turn
+        self.session = session
         self.campaign = campaign
         self.spec = spec
         self.unit = unit
         self.submission = submission
         self.dropped = dropped
+        self.today, self.now, self.lang, self.person_id = today, now, lang, person_id
         self.answers: dict[str, Any] = dict(submission.draft_answers)
-        self.closed = turn.today > campaign.closes_on
-        context = qn.context(spec, today=turn.today, register_members=unit.member_count)
+        self.closed = today > campaign.closes_on
+        context = qn.context(spec, today=today, register_members=unit.member_count)
         self.walk = qn.Walk(spec.questionnaire, self.answers, context)
         self._by_id = {q.id: q for q in spec.questionnaire}
 
     @classmethod
-    def load(cls, turn: Turn, campaign: Campaign, unit_id: int) -> Report:
-        session = turn.session
-        assert campaign.id is not None
-        # Read with the chat, unless the turn has moved to another unit or campaign since (or there is none yet).
-        unit, submission = turn.chat.unit, turn.chat.submission
-        if unit is None or unit.id != unit_id or submission is None or turn.chat.campaign is not campaign:
-            unit, submission = submissions.unit_and_submission(
-                session, campaign_id=campaign.id, unit_id=unit_id, questionnaire_version=campaign.questionnaire_version
-            )
-        spec = turn.engine.spec(campaign)
+    def load(
+        cls,
+        session: Session,
+        campaign: Campaign,
+        spec: CampaignSpec,
+        unit: Unit,
+        submission: Submission,
+        *,
+        today: date,
+        now: datetime,
+        lang: str,
+        person_id: int | None,
+    ) -> Report:
+        """The report, its draft first moved to the campaign's current questionnaire when it changed."""
         dropped: list[str] = []
         if submission.draft_questionnaire_version != campaign.questionnaire_version:
             dropped = cls._carry_over(session, campaign, spec, submission)
-        return cls(turn, campaign, spec, unit, submission, dropped)
+        return cls(
+            session, campaign, spec, unit, submission, dropped, today=today, now=now, lang=lang, person_id=person_id
+        )
 
     @staticmethod
     def _carry_over(session: Session, campaign: Campaign, spec: CampaignSpec, submission: Submission) -> list[str]:
@@ -90,14 +100,9 @@ class Report:
         return self._by_id.get(question_id)
 
     def save(self) -> None:
-        person = self.turn.person
         if self.answers != self.submission.draft_answers:
             submissions.save_draft(
-                self.turn.session,
-                submission=self.submission,
-                answers=self.answers,
-                person_id=person.id if person else None,
-                now=self.turn.now,
+                self.session, submission=self.submission, answers=self.answers, person_id=self.person_id, now=self.now
             )
 
     def latest(self) -> SubmissionVersion | None:
@@ -105,7 +110,7 @@ class Report:
         if self.submission.latest_version == 0 or self.submission.id is None:
             return None
         return submissions.get_version(
-            self.turn.session, submission_id=self.submission.id, version=self.submission.latest_version
+            self.session, submission_id=self.submission.id, version=self.submission.latest_version
         )
 
     def draft_is_latest(self) -> bool:
@@ -113,10 +118,10 @@ class Report:
         return latest is not None and latest.answers == self.answers
 
     def intro(self) -> str:
-        when = formatting.days_to(self.campaign.report_deadline, self.turn.today, self.turn.lang)
+        when = formatting.days_to(self.campaign.report_deadline, self.today, self.lang)
         return say(
             "report.intro",
-            self.turn.lang,
+            self.lang,
             title=self.campaign.title,
             unit=self.unit.name,
             deadline=formatting.day(self.campaign.report_deadline),
@@ -125,4 +130,4 @@ class Report:
 
     def lines(self, answers: dict[str, Any], questions: list[Question] | None = None) -> list[str]:
         """One line a question: "3. Hình thức: Trực tiếp"; numbered as the summary numbers them."""
-        return qn.answer_lines(questions or self.spec.questionnaire, answers, self.turn.lang)
+        return qn.answer_lines(questions or self.spec.questionnaire, answers, self.lang)

@@ -23,7 +23,7 @@ from storage.models import Campaign, Channel, Person, PersonState, Role, Unit
 from storage.units import fold
 
 if TYPE_CHECKING:
-    from bot.engine.engine import Turn
+    from bot.engine.turn import Turn
 
 STAFF_COMMANDS = {
     "tinhhinh": "status",
