@@ -95,3 +95,30 @@ async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_chec
         assert handled == []
     finally:
         await server.stop()
+
+
+async def test_a_body_that_cannot_be_parsed_is_answered_400_however_deeply_it_nests() -> None:
+    handled: list[dict[str, Any]] = []
+
+    async def handle(update: dict[str, Any]) -> None:
+        handled.append(update)
+
+    server = WebhookServer(host="127.0.0.1", port=0)
+    server.route("telegram", TELEGRAM_HEADER, "s3cret-s3cret", handle)
+    port = await server.start()
+    bodies = [
+        b"[" * 100_000 + b"]" * 100_000,  # valid JSON, too deep for json.loads (RecursionError)
+        b'{"update_id": ' * 50_000,
+        b'{"update_id": 1, "message": ' + b"[" * 300_000 + b"}",
+        b"\xff\xfe{}",
+        b'{"update_id": ' + b"9" * 5000 + b"}",  # more digits than int() reads
+    ]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            for body in bodies:
+                answer = await client.post("/telegram", content=body, headers={TELEGRAM_HEADER: "s3cret-s3cret"})
+                assert answer.status_code == 400 and json.loads(answer.content) == {"ok": False}
+            ok = await client.post("/telegram", json={"update_id": 2}, headers={TELEGRAM_HEADER: "s3cret-s3cret"})
+            assert ok.status_code == 200 and handled == [{"update_id": 2}]  # the server still serves
+    finally:
+        await server.stop()

@@ -11,7 +11,8 @@ A call goes to the route its path ends with ("/nqbot/telegram" and "/telegram" a
 may keep or strip a prefix); other paths get 404. Every POST must carry its platform's secret header,
 compared in constant time: a missing one is answered 401, a wrong one 403, and the update is not handled.
 A good call is answered 200 once its update has been handled (one transaction, recorded by its id), so an
-update the platform sends again after a failure is not lost and not applied twice.
+update the platform sends again after a failure is not lost and not applied twice. A body that is not a JSON
+object, however it fails to parse (nested 100,000 deep included), is answered 400.
 """
 
 from __future__ import annotations
@@ -120,5 +121,10 @@ class WebhookServer:
         length = int(headers.get("content-length", "0"))
         if not 0 < length <= MAX_BODY:
             return HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > MAX_BODY else HTTPStatus.BAD_REQUEST
-        update = json.loads(await reader.readexactly(length))
+        body = await reader.readexactly(length)
+        try:
+            update = json.loads(body)
+        except Exception:  # not JSON, not UTF-8, too deep (RecursionError), too many digits: all the caller's fault
+            logger.warning("%s webhook call with a body that is not a JSON object refused", route.name)
+            return HTTPStatus.BAD_REQUEST
         return (route, update) if isinstance(update, dict) else HTTPStatus.BAD_REQUEST
