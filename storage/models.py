@@ -174,6 +174,7 @@ class Person(SQLModel, table=True):
     role: Role = Field(sa_type=EnumText(Role, 16))
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     state: PersonState = Field(default=PersonState.active, sa_type=EnumText(PersonState, 16))
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")  # the invite that last enrolled them
     created_at: datetime = _at(default_factory=utcnow)
     updated_at: datetime = _at(default_factory=utcnow)
 

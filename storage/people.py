@@ -33,6 +33,7 @@ def enrol(
     person.display_name = display_name[:200]
     person.role = invite.role
     person.unit_id = invite.unit_id if invite.role is Role.reporter else None
+    person.invite_id = invite.id
     person.state = PersonState.active
     person.updated_at = utcnow()
     invite.use_count += 1
