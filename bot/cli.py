@@ -1,13 +1,15 @@
 """The operator's command line: `nqbot --help`.
 
 Every command reads settings when it runs (never at import), does its work in one transaction, and
-reports a mistake as one line on stderr with exit code 2, without a traceback.
+reports a mistake as one line on stderr with exit code 2, without a traceback. Every file and folder it
+makes is its owner's only (umask 077, see storage/private_files.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable, Coroutine
 from functools import update_wrapper
 from pathlib import Path
@@ -24,6 +26,7 @@ from storage import campaigns, migrate, units
 from storage.campaign_spec import CampaignSpec, load_campaign_file
 from storage.database import Database
 from storage.errors import NqbotError
+from storage.private_files import PRIVATE_UMASK, private_folder
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +297,7 @@ async def demo(keep: bool) -> None:
     settings = load_settings()
     today = utcnow().astimezone(settings.timezone).date()
     path = PROJECT_ROOT / "data" / "demo.db"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     prepared = demo_setup.prepare(
         path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today, language=settings.nqbot_language, keep=keep
     )
@@ -407,4 +410,6 @@ def staff_invite(admin: bool, days: int) -> None:
 
 
 def main() -> None:
+    """The `nqbot` command; the files it and SQLite make (database, WAL, backups, exports) are 0600."""
+    os.umask(PRIVATE_UMASK)
     cli(prog_name="nqbot")

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from storage import invites, units
 from storage.errors import ConfigError, NqbotError
 from storage.models import Role
+from storage.private_files import write_private
 
 logger = logging.getLogger(__name__)
 
@@ -84,5 +85,5 @@ def qr_png(text: str) -> bytes:
 
 
 def write_qr(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(qr_png(text))
+    """The QR code as a PNG file only its owner reads: an invite lets anyone who has it join."""
+    write_private(path, qr_png(text))

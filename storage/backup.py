@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storage.database import SQLITE_BUSY_TIMEOUT_MS
 from storage.errors import NqbotError
+from storage.private_files import private_file
 
 
 def backup_sqlite(source: Path, target: Path) -> int:
@@ -15,8 +16,7 @@ def backup_sqlite(source: Path, target: Path) -> int:
         raise NqbotError(f"{source}: no database file to back up (run `nqbot init` first)")
     if target.resolve() == source.resolve():
         raise NqbotError(f"{target}: the backup must not overwrite the database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    partial = private_file(target.with_name(target.name + ".partial"))
     src = sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
         dst = sqlite3.connect(partial)

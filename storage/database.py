@@ -38,6 +38,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from storage.errors import ConfigError
+from storage.private_files import private_file
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,10 @@ def dialect_insert(session: Session) -> Any:
 
 
 def make_engine(raw: str, *, autocheckpoint: bool = True) -> Engine:
-    """An engine for DATABASE_URL; creates the SQLite file's folder when needed. `autocheckpoint=False`:
-    SQLite commits never checkpoint the WAL (someone else must, see `Database`)."""
+    """An engine for DATABASE_URL; creates the SQLite file (0600) and its folder (0700) when needed.
+    `autocheckpoint=False`: SQLite commits never checkpoint the WAL (someone else must, see `Database`).
+
+    Statements' parameters (answers, names) are hidden from SQLAlchemy's errors and logs."""
     url = database_url(raw)
     kwargs: dict[str, Any] = {}
     if url.drivername.startswith("sqlite"):
@@ -103,8 +106,8 @@ def make_engine(raw: str, *, autocheckpoint: bool = True) -> Engine:
         if path is None:
             kwargs["poolclass"] = StaticPool  # in-memory: one shared connection, or each sees an empty database
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **kwargs)
+            private_file(path)  # SQLite gives the WAL and SHM files the database file's mode
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if url.drivername.startswith("sqlite"):
         event.listen(engine, "connect", partial(_set_sqlite_pragmas, autocheckpoint=autocheckpoint))
     return engine

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,40 @@ def test_staff_invite_prints_a_one_time_code(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     typed = result.stdout.strip()  # no token here: what to type instead of a t.me link
     assert typed.startswith("/start ") and len(typed.split()[1]) >= 22
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.fixture
+def lax_umask() -> Iterator[None]:
+    """The usual umask 022 (files readable by everyone) for the commands this test starts: nqbot sets its own."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+@pytest.mark.usefixtures("lax_umask")
+def test_the_database_its_wal_backups_exports_and_qr_codes_are_for_their_owner_only(tmp_path: Path) -> None:
+    assert nqbot(tmp_path, "init", "--sample-units").returncode == 0
+    data = tmp_path / "data"
+    assert (_mode(data), _mode(data / "nqbot.db")) == (0o700, 0o600)
+    live = sqlite3.connect(data / "nqbot.db")  # as the running bot: SQLite makes the WAL and SHM files now
+    try:
+        live.execute("PRAGMA journal_mode=WAL")
+        live.execute(
+            "INSERT INTO auditevent (at, actor, action, entity, detail) VALUES (CURRENT_TIMESTAMP, 't', 'w', 'x', '{}')"
+        )
+        live.commit()
+        assert (_mode(data / "nqbot.db-wal"), _mode(data / "nqbot.db-shm")) == (0o600, 0o600)
+        assert nqbot(tmp_path, "backup", "backups/copy.db").returncode == 0
+    finally:
+        live.close()
+    assert (_mode(tmp_path / "backups"), _mode(tmp_path / "backups" / "copy.db")) == (0o700, 0o600)
+    exported = nqbot(tmp_path, "export", "nq15-2022", "--out", "exports")
+    assert exported.returncode == 0, exported.stderr
+    files = [Path(tmp_path, line) for line in exported.stdout.split()]
+    assert len(files) == 2 and [_mode(f) for f in files] == [0o600, 0o600] and _mode(tmp_path / "exports") == 0o700
+    assert nqbot(tmp_path, "invite", "--all", "--qr", "qr").returncode == 0
+    assert {_mode(p) for p in (tmp_path / "qr").iterdir()} == {0o600} and _mode(tmp_path / "qr") == 0o700

@@ -160,3 +160,14 @@ def test_the_turns_conversation_value_has_every_column_of_the_conversation_table
     from storage.models import Conversation
 
     assert {f.name for f in fields(ConversationState)} == set(Conversation.__table__.columns.keys())
+
+
+def test_a_database_error_never_shows_the_values_of_its_statement(database: Database) -> None:
+    """Answers and names are what the statements carry: they must not reach logs or error messages."""
+    secret = "Nguyễn Văn Bí Mật, 0912345678"
+    with pytest.raises(IntegrityError) as error, database.session() as session:
+        session.add(Unit(code="DUP", name=secret, kind=UnitKind.grassroots_cell, member_count=123456))
+        session.add(Unit(code="DUP", name=secret, kind=UnitKind.grassroots_cell, member_count=123456))
+        session.flush()
+    assert secret not in str(error.value) and "123456" not in str(error.value)
+    assert "hidden" in str(error.value)

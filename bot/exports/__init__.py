@@ -16,6 +16,7 @@ from bot.exports.xlsx import build_xlsx
 from bot.texts import say
 from storage.compiled import VIETNAM, CompiledReport, compile_report
 from storage.database import Database
+from storage.private_files import write_private
 
 __all__ = ["build_docx", "build_xlsx", "compile_report", "export_files", "file_name"]
 
@@ -34,16 +35,15 @@ def export_files(
     language: str = "vi",
     timezone: ZoneInfo = VIETNAM,
 ) -> list[Path]:
-    """Read the campaign in one session, write the DOCX and the XLSX into `out_dir`; their paths.
+    """Read the campaign in one session, write the DOCX and the XLSX (0600) into `out_dir`; their paths.
 
     Raises storage.compiled.UnknownCampaign for a code no campaign has."""
     with database.session() as session:
         data: CompiledReport = compile_report(session, campaign_code=campaign_code, today=today, timezone=timezone)
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = [
         (out_dir / file_name(campaign_code, "report", today, "docx", language), build_docx),
         (out_dir / file_name(campaign_code, "appendix", today, "xlsx", language), build_xlsx),
     ]
     for path, build in files:
-        path.write_bytes(build(data, language=language, today=today))
+        write_private(path, build(data, language=language, today=today))
     return [path for path, _ in files]
