@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
 
 from storage import audit
 from storage.models import Invite, Role, utcnow
@@ -88,6 +90,29 @@ def invite_problem(invite: Invite, *, now: datetime | None = None) -> InviteProb
     if invite.use_count >= invite.max_uses:
         return InviteProblem.used_up
     return None
+
+
+def spend(session: Session, *, invite: Invite, now: datetime) -> bool:
+    """Count one use of `invite`, if it can still be used, in one guarded UPDATE: of two joins at the same moment
+    only one takes a last use (on PostgreSQL the second waits for the first's row lock, then finds no use left).
+    False when no use is left, or the invite was revoked or has expired meanwhile."""
+    statement = (
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.use_count) < col(Invite.max_uses),
+            col(Invite.revoked_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(use_count=col(Invite.use_count) + 1)
+        .returning(col(Invite.use_count))
+    )
+    counted = session.connection().execute(statement).scalar_one_or_none()
+    if counted is None:
+        session.refresh(invite)  # the row as the other join left it, to say why it cannot be used
+        return False
+    set_committed_value(invite, "use_count", counted)  # as stored: nothing for the session to write back
+    return True
 
 
 def revoke_invite(session: Session, *, invite: Invite, actor: str) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage import audit
+from storage import audit, invites
 from storage.models import Channel, Invite, Person, PersonState, Role, utcnow
 
 
@@ -23,8 +23,14 @@ def enrol(
     user_id: str,
     chat_id: str,
     display_name: str,
-) -> Person:
-    """Bind the chat to the invite's unit (reporter) or to the board (staff, admin), and spend one use."""
+    now: datetime | None = None,
+) -> Person | None:
+    """Spend one use of the invite and bind the chat to its unit (reporter) or to the board (staff, admin).
+    None, binding nothing, when the invite has no use left at this moment (invites.spend: of two joins at once
+    only one takes a last use), or was revoked or expired meanwhile."""
+    now = now or utcnow()
+    if not invites.spend(session, invite=invite, now=now):
+        return None
     person = find_person(session, channel=channel, user_id=user_id)
     if person is None:
         person = Person(channel=channel, channel_user_id=user_id, chat_id=chat_id, role=invite.role)
@@ -35,9 +41,8 @@ def enrol(
     person.unit_id = invite.unit_id if invite.role is Role.reporter else None
     person.invite_id = invite.id
     person.state = PersonState.active
-    person.updated_at = utcnow()
-    invite.use_count += 1
-    session.add_all([person, invite])
+    person.updated_at = now
+    session.add(person)
     session.flush()
     audit.record(
         session,

@@ -63,25 +63,28 @@ def _yes_no(turn: Turn) -> tuple[tuple[Button, ...], ...]:
 
 
 def confirm_join(turn: Turn, yes: bool) -> Outcome:
-    """Binds the chat (the invite is checked again: it may have expired meanwhile) and opens the report."""
+    """Binds the chat (the invite is checked again as its use is counted: it may have expired meanwhile, or been
+    used up by someone confirming at the same moment) and opens the report."""
     invite_id = turn.conversation.pending.get("invite_id")
     turn.conversation.mode, turn.conversation.pending = Mode.idle, {}
     invite = turn.session.get(Invite, invite_id) if invite_id else None
     if not yes or invite is None:
         return turn.reply("join.declined")
-    problem = invites.invite_problem(invite, now=turn.now)
-    if problem is not None:
-        return turn.reply(f"join.{problem.value}")
     event = turn.event
-    turn.person = people.enrol(
+    person = people.enrol(
         turn.session,
         invite=invite,
         channel=event.channel,
         user_id=event.user_id,
         chat_id=event.chat_id,
         display_name=event.display_name,
+        now=turn.now,
     )
-    turn.conversation.person_id = turn.person.id
+    if person is None:  # expired or revoked since the code was given, or someone else took its last use
+        problem = invites.invite_problem(invite, now=turn.now) or InviteProblem.used_up
+        return turn.reply(f"join.{problem.value}")
+    turn.person = person
+    turn.conversation.person_id = person.id
     turn.conversation.failed_codes, turn.conversation.failed_since = 0, None
     turn.forget_report()
     if invite.role is not Role.reporter:
