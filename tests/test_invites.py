@@ -16,9 +16,20 @@ from bot.engine import Engine
 from storage import campaigns, invites, migrate, people, units
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Channel, Invite, Person, utcnow
+from storage.models import Campaign, Channel, Invite, Person, Role, utcnow
 from tests.conftest import SAMPLE_UNITS
 from tests.dialogue import Clock, Dialogue, invite_code
+from tests.test_staff import person
+
+STALE = "Nút đó thuộc một câu hỏi đã qua"
+TOO_BIG = "99999999999999999999"  # 20 digits: more than any database integer holds
+
+
+@pytest.fixture
+def engine(database: Database, loaded: Campaign, clock: Clock) -> Engine:
+    person(database, "900", Role.staff, name="Cán bộ Hà")
+    person(database, "901", Role.admin, name="Trưởng ban")
+    return Engine(database, clock=clock)
 
 
 def invite_of(database: Database, code: str) -> Invite:
@@ -90,6 +101,39 @@ async def test_ten_people_confirming_a_one_use_invite_at_once_enrol_one_and_the_
     with shared.session() as session:
         assert len(session.exec(select(Person)).all()) == 1
         assert session.exec(select(Invite.use_count)).one() == 1
+
+
+# --- 3. forged button data ---
+
+
+FORGED = [
+    f"sc:status:{TOO_BIG}:",
+    f"miss:{TOO_BIG}:0",
+    f"miss:1:{TOO_BIG}",
+    f"unit:{TOO_BIG}:1",
+    f"unit:1:{TOO_BIG}",
+    f"moi:{TOO_BIG}:1",
+    f"moi:1:{TOO_BIG}",
+    f"nhac:{TOO_BIG}",
+    f"rv:{TOO_BIG}",
+    f"rvy:{TOO_BIG}",
+    "rv:²",  # a digit to str.isdigit, not to int()
+    "unit:1:١",  # an Arabic-Indic one: no row id either
+    f"camp:{TOO_BIG}",
+]
+
+
+@pytest.mark.parametrize("data", FORGED)
+async def test_a_forged_button_with_an_id_no_row_can_have_is_a_stale_button(engine: Engine, data: str) -> None:
+    admin = Dialogue(engine, "901")  # an admin: every check before the id is passed
+    assert STALE in await admin.press(data)
+    assert admin.last.edit is None
+
+
+async def test_the_reminders_cancel_button_still_cancels(engine: Engine) -> None:
+    staff = Dialogue(engine, "900")
+    await staff.press("nhac:no")
+    assert staff.last.edit is not None and staff.last.edit.text == "Đã hủy, không gửi lời nhắc."
 
 
 def test_the_migration_records_the_invite_that_enrolled_each_person_from_the_audit_trail(tmp_path: Path) -> None:

@@ -8,9 +8,12 @@ Figures come from whole-campaign SQL aggregates (storage/reports.py), never a qu
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlmodel import SQLModel
 
 from bot import charts, formatting, invite_links
 from bot.engine import questionnaire as qn
@@ -46,6 +49,9 @@ STAFF_COMMANDS = {
     "export": "export",
 }
 BUTTONS = {"sc", "miss", "unit", "moi", "nhac", "ann", "rv", "rvy", "inv"}
+MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL (SQLite's are wider)
+_ROW_ID = re.compile(r"[0-9]{1,10}")
+Row = TypeVar("Row", bound=SQLModel)
 PAGE = 25  # lines of a list a message: far below Telegram's 4,096 characters
 MATCHES = 8  # units offered as buttons when a name matches several
 
@@ -75,20 +81,23 @@ def command(turn: Turn, action: str, argument: str) -> Outcome:
 
 
 def button(turn: Turn, kind: str, rest: str) -> Outcome:
-    """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "rv", "inv"."""
+    """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "rv", "inv".
+
+    Ids come back from the chat as the button's data, which anyone can forge: one that names no row, or is no
+    id at all (20 digits, "²"), gets the stale button's answer."""
     first, _, second = rest.partition(":")
     if kind == "sc":
         action, _, tail = rest.partition(":")
         campaign_id, _, argument = tail.partition(":")
-        campaign = turn.session.get(Campaign, int(campaign_id)) if campaign_id.isdigit() else None
+        campaign = row(turn, Campaign, campaign_id)
         if campaign is None:
             return turn.stale()
         return command(turn, action, f"{campaign.code} {argument}".strip())
-    if kind == "miss" and first.isdigit() and second.isdigit():
-        campaign = turn.session.get(Campaign, int(first))
-        return Outcome(edit=missing_page(turn, campaign, int(second)).replies[0]) if campaign else turn.stale()
-    if kind in ("unit", "moi") and first.isdigit() and second.isdigit():
-        campaign, unit = turn.session.get(Campaign, int(first)), turn.session.get(Unit, int(second))
+    if kind == "miss" and (page := row_id(second)) is not None:
+        campaign = row(turn, Campaign, first)
+        return Outcome(edit=missing_page(turn, campaign, page).replies[0]) if campaign else turn.stale()
+    if kind in ("unit", "moi"):
+        campaign, unit = row(turn, Campaign, first), row(turn, Unit, second)
         if campaign is None or unit is None:
             return turn.stale()
         return unit_invite(turn, unit) if kind == "moi" else unit_detail(turn, campaign, unit)
@@ -96,11 +105,26 @@ def button(turn: Turn, kind: str, rest: str) -> Outcome:
         return remind(turn, rest)
     if kind == "ann":
         return announce(turn, rest == "yes")
-    if kind in ("rv", "rvy") and rest.isdigit():
-        return revoke(turn, int(rest), confirmed=kind == "rvy") if turn.is_admin() else turn.stale()
+    if kind in ("rv", "rvy") and (person_id := row_id(rest)) is not None:
+        return revoke(turn, person_id, confirmed=kind == "rvy") if turn.is_admin() else turn.stale()
     if kind == "inv" and turn.is_admin():
         return staff_invite(turn, admin=rest == "admin")
     return turn.stale()
+
+
+def row_id(text: str) -> int | None:
+    """The number in button data, when it is ASCII digits that fit an id column (PostgreSQL's INTEGER); None
+    otherwise, so a forged id never reaches the database driver (which would overflow)."""
+    if not _ROW_ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
+def row(turn: Turn, model: type[Row], text: str) -> Row | None:
+    """The row of `model` whose id button data names, or None (no such row, or no id)."""
+    number = row_id(text)
+    return turn.session.get(model, number) if number is not None else None
 
 
 # --- which campaign ---
@@ -384,10 +408,12 @@ def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
 
 
 def remind(turn: Turn, choice: str) -> Outcome:
-    """Writes the reminders (the sender delivers them within a minute)."""
-    campaign = turn.session.get(Campaign, int(choice)) if choice.isdigit() else None
-    if campaign is None:
+    """Writes the reminders (the sender delivers them within a minute); "no" cancels."""
+    if choice == "no":
         return Outcome(edit=Reply(say("remind.cancelled", turn.lang)), notice=say("remind.cancelled", turn.lang))
+    campaign = row(turn, Campaign, choice)
+    if campaign is None:
+        return turn.stale()
     written = nudges.plan(
         turn.session, campaign_id=campaign.id or 0, step=manual_step(turn.now, turn), due_at=turn.now, now=turn.now
     )
