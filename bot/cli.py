@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.formatting import day
 from bot.settings import Settings, load_settings
-from bot.texts import say
+from bot.texts import said, say
 from storage import backup as backup_db
 from storage import campaigns, migrate, units
 from storage.campaign_spec import CampaignSpec, load_campaign_file
@@ -53,7 +53,7 @@ class NqbotGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NqbotError as exc:
-            raise Failure(str(exc)) from None
+            raise Failure(said(exc.message, _language())) from None
         except SQLAlchemyError as exc:
             # The driver's message can carry the URL; show only its kind and first line.
             first = str(getattr(exc, "orig", exc)).splitlines()[0] if str(getattr(exc, "orig", exc)) else ""

@@ -6,7 +6,10 @@ Campaign texts (questions, choices) come from the campaign file, in the same two
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from storage.errors import Text
 
 TEXTS: dict[str, tuple[str, str]] = {
     # --- input that cannot be read (bot/parsing.py) ---
@@ -645,6 +648,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(No bot username: set TELEGRAM_BOT_TOKEN to print t.me links; meanwhile the lines above can be typed to"
         " the bot.)",
     ),
+    # --- the operator's files and database (storage's errors, said by the CLI) ---
+    "units.line_too_long": (
+        "{source}: không nhập gì: dòng {line} dài {length} ký tự, quá {limit} ký tự của một dòng danh sách đơn vị",
+        "{source}: nothing imported: line {line} is {length} characters long, more than a units register's {limit}",
+    ),
+    "units.csv_unreadable": (
+        "{source}: không nhập gì: không đọc được dòng {line} của tệp CSV ({detail})",
+        "{source}: nothing imported: line {line} cannot be read as CSV ({detail})",
+    ),
+    "database.driver_missing": (
+        "DATABASE_URL chỉ tới PostgreSQL nhưng chưa cài trình điều khiển {driver}: chạy {install}",
+        "DATABASE_URL names PostgreSQL but its driver {driver} is not installed: run {install}",
+    ),
     "settings.not_set": (
         "{name} chưa được đặt: ghi giá trị vào tệp .env (xem .env.example)",
         "{name} is not set: put it in .env (see .env.example)",
@@ -682,3 +698,22 @@ def say(key: str, language: str = "vi", /, **params: Any) -> str:
     vi, en = TEXTS[key]
     template = en if language == "en" and en else vi
     return template.format(**params) if params else template
+
+
+def said(message: str | Text, language: str = "vi") -> str:
+    """A message that may be a catalog Text (storage's errors), in `language`: its Text parameters said too,
+    its whole numbers written the language's way (1.234 or 1,234)."""
+    from bot.formatting import number  # formatting imports this module; said() runs once per error
+
+    if isinstance(message, str):
+        return message
+    params = {name: _said_param(value, language, number) for name, value in message.params.items()}
+    return say(message.key, language, **params)
+
+
+def _said_param(value: Any, language: str, number: Callable[[int], str]) -> Any:
+    if isinstance(value, Text):
+        return said(value, language)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}" if language == "en" else number(value)
+    return value

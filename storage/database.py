@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from storage.errors import ConfigError
+from storage.errors import ConfigError, Text
 from storage.private_files import private_file
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ _DRIVERS = {
     "postgresql+psycopg": "postgresql+psycopg",
     "postgresql+psycopg2": "postgresql+psycopg2",
 }
+# How to install a driver that is missing (pyproject.toml's extras).
+_INSTALL = {"psycopg": "pip install 'nqbot[postgres]'", "psycopg2": "pip install psycopg2-binary"}
 
 
 def database_url(raw: str) -> URL:
@@ -107,7 +109,13 @@ def make_engine(raw: str, *, autocheckpoint: bool = True) -> Engine:
             kwargs["poolclass"] = StaticPool  # in-memory: one shared connection, or each sees an empty database
         else:
             private_file(path)  # SQLite gives the WAL and SHM files the database file's mode
-    engine = create_engine(url, hide_parameters=True, **kwargs)
+    try:
+        engine = create_engine(url, hide_parameters=True, **kwargs)
+    except ImportError:  # the driver (psycopg) comes with an extra, not with nqbot itself
+        driver = url.get_driver_name()
+        raise ConfigError(
+            Text("database.driver_missing", driver=driver, install=_INSTALL.get(driver, f"pip install {driver}"))
+        ) from None
     if url.drivername.startswith("sqlite"):
         event.listen(engine, "connect", partial(_set_sqlite_pragmas, autocheckpoint=autocheckpoint))
     return engine

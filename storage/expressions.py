@@ -9,6 +9,11 @@ checked against a whitelisted subset of Python's AST (no attribute access, no su
 the functions below, no imports) before it is compiled, so evaluating it is one fast `eval` with no
 builtins. A missing answer (a skipped question) makes the expression None, so a rule that depends on it
 does not apply and a condition that depends on it is false.
+
+Bounded, so a campaign file cannot freeze the bot: an expression is at most MAX_LENGTH characters and
+MAX_DEPTH operations deep (Python's parser and compiler recurse), and the values it builds are at most
+MAX_SIZE characters or items (`'x' * 3000000000` is None, not 3 GB); `%` on text (printf formatting) is
+not evaluated.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
+MAX_LENGTH = 500  # characters; the shipped campaign's longest expression has 71
+MAX_DEPTH = 20  # nested operations
+MAX_SIZE = 10_000  # characters of a text, items of a list, that evaluation may build
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
 _COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -75,10 +83,15 @@ def parse(source: str | int | float, known: Callable[[str], bool]) -> Expression
     text = str(source).strip()
     if not text:
         raise ExpressionError("empty expression")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text):,} characters long; at most {MAX_LENGTH:,}")
     try:
         tree = ast.parse(text, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):  # the length bound keeps the last two away; to be sure
         raise ExpressionError(f"cannot read the expression {text!r}") from None
+    depth = _depth(tree)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"the expression nests {depth} deep; at most {MAX_DEPTH}")
     names: set[str] = set()
     for node in ast.walk(tree):
         _check_node(node, text)
@@ -86,7 +99,19 @@ def parse(source: str | int | float, known: Callable[[str], bool]) -> Expression
             if not known(node.id):
                 raise ExpressionError(f"{node.id!r} is not an earlier question or a known value")
             names.add(node.id)
-    return Expression(text, compile(tree, "<campaign expression>", "eval"), frozenset(names))
+    bounded = ast.fix_missing_locations(_Bounded().visit(tree))
+    return Expression(text, compile(bounded, "<campaign expression>", "eval"), frozenset(names))
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deep the expression's operations nest (names and constants count one), without recursing."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += isinstance(node, ast.expr)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 _ALLOWED = (
@@ -125,10 +150,50 @@ def _is_function_call_target(tree: ast.AST, name: ast.Name) -> bool:
     return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
 
 
+_BOUNDED_CALLS = {ast.Add: "__nq_add", ast.Mult: "__nq_mul", ast.Mod: "__nq_mod"}
+
+
+class _Bounded(ast.NodeTransformer):
+    """Turns a + b, a * b and a % b into calls of the bounded operations below (after the whitelist check, so
+    a campaign file cannot name them itself)."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        name = _BOUNDED_CALLS.get(type(node.op))
+        if name is None:
+            return node
+        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [node.left, node.right], []), node)
+
+
+def _sized(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+def _add(left: Any, right: Any) -> Any:
+    sizes = (_sized(left), _sized(right))
+    if None not in sizes and sum(s or 0 for s in sizes) > MAX_SIZE:
+        raise ValueError("the joined value would be too large")
+    return left + right
+
+
+def _mul(left: Any, right: Any) -> Any:
+    for items, times in ((left, right), (right, left)):
+        size = _sized(items)
+        if size is not None and isinstance(times, int) and size * times > MAX_SIZE:
+            raise ValueError("the repeated value would be too large")
+    return left * right
+
+
+def _mod(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        raise TypeError("text formatting with % is not part of campaign expressions")  # '%999999999d' % 1
+    return left % right
+
+
 def percent(part: float, whole: float) -> float | None:
     """part / whole as a percentage rounded to two decimals; None when whole is 0."""
     return round(100 * part / whole, 2) if whole else None
 
 
 FUNCTIONS["percent"] = percent
-_GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS}
+_GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS, "__nq_add": _add, "__nq_mul": _mul, "__nq_mod": _mod}

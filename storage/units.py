@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,10 +13,12 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
 from storage import audit
-from storage.errors import UnitImportError
+from storage.errors import NqbotError, Text, UnitImportError
 from storage.models import Invite, Person, Submission, Unit, UnitBase, UnitKind, utcnow
 
 COLUMNS = ("code", "name", "kind", "member_count", "parent")
+MAX_LINE = 10_000  # characters; a register's line is a code, a name, a kind, a count and a parent
+MAX_MEMBERS_DIGITS = 9  # up to 999,999,999: what the database's integer holds, on PostgreSQL too
 # How people write a unit's kind in a register, folded to lower case without diacritics.
 _KIND_WORDS = {
     "grassroots_committee": UnitKind.grassroots_committee,
@@ -59,20 +63,24 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
         raise UnitImportError(str(path), ["no such file"]) from None
     except UnicodeDecodeError:
         raise UnitImportError(str(path), ["the file is not UTF-8 text (save the sheet as CSV UTF-8)"]) from None
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+    lines = text.splitlines()
+    for number, line_text in enumerate(lines, start=1):
+        if len(line_text) > MAX_LINE:  # before csv, whose limit (131,072) would raise mid-file
+            raise NqbotError(
+                Text("units.line_too_long", source=str(path), line=number, length=len(line_text), limit=MAX_LINE)
+            )
+    records = _records(lines, str(path))
+    header = [h.strip().lower() for h in next(records, (1, []))[1]]
     missing = [c for c in COLUMNS[:4] if c not in header]
     if missing:
         raise UnitImportError(
             str(path), [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"]
         )
-    reader.fieldnames = header
     rows: list[UnitRow] = []
     problems: list[tuple[int, str]] = []  # (line, what is wrong), told in line order
     seen: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+    for line, record in records:
+        values = {k: v.strip() for k, v in zip(header, record, strict=False)}
         if not any(values.values()):
             continue  # blank lines in a spreadsheet export
         problem = _row_problem(values, seen, line)
@@ -100,6 +108,22 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
     return rows
 
 
+def _records(lines: list[str], source: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it ends on; one error naming the line where the record csv cannot read
+    starts (a quoted field may run over many lines)."""
+    reader = csv.reader(lines)
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise NqbotError(Text("units.csv_unreadable", source=source, line=start, detail=str(exc))) from None
+        if record:
+            yield reader.line_num, record
+
+
 def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str | None:
     for column in COLUMNS[:4]:
         if not values.get(column):
@@ -111,8 +135,8 @@ def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str
             f"kind {values['kind']!r} is not 'grassroots_committee' (đảng bộ cơ sở) or 'grassroots_cell' (chi bộ cơ sở)"
         )
     count = values["member_count"].replace(".", "").replace(",", "")
-    if not count.isdigit():
-        return f"member_count {values['member_count']!r} is not a whole number"
+    if not re.fullmatch(f"[0-9]{{1,{MAX_MEMBERS_DIGITS}}}", count):  # not isdigit(): it takes "²", int() does not
+        return f"member_count {values['member_count']!r} is not a whole number from 0 to {10**MAX_MEMBERS_DIGITS - 1:,}"
     values["member_count"] = count
     return None
 

@@ -9,10 +9,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
-from tests.conftest import ROOT, SAMPLE_UNITS
+from tests.conftest import ROOT, SAMPLE_UNITS, SHIPPED_CAMPAIGN
 
 
 def nqbot(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -203,3 +205,78 @@ def test_the_database_its_wal_backups_exports_and_qr_codes_are_for_their_owner_o
     assert len(files) == 2 and [_mode(f) for f in files] == [0o600, 0o600] and _mode(tmp_path / "exports") == 0o700
     assert nqbot(tmp_path, "invite", "--all", "--qr", "qr").returncode == 0
     assert {_mode(p) for p in (tmp_path / "qr").iterdir()} == {0o600} and _mode(tmp_path / "qr") == 0o700
+
+
+def _units_csv(tmp_path: Path, rows: str) -> str:
+    path = tmp_path / "units.csv"
+    path.write_text("code,name,kind,member_count,parent\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+def _campaign_with(tmp_path: Path, **question: str) -> str:
+    """The shipped campaign with the question 'sessions' changed, as a file."""
+    data = yaml.safe_load(SHIPPED_CAMPAIGN.read_text(encoding="utf-8"))
+    next(q for q in data["questionnaire"] if q["id"] == "sessions").update(question)
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def _no_psycopg(tmp_path: Path) -> dict[str, str]:
+    """An environment where `import psycopg` fails, as on a machine installed without the postgres extra."""
+    folder = tmp_path / "no-psycopg"
+    folder.mkdir()
+    (folder / "psycopg.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n")
+    return {"PYTHONPATH": str(folder), "DATABASE_URL": "postgresql://nqbot@127.0.0.1/nqbot"}
+
+
+INPUTS_THAT_RAISED_TRACEBACKS: list[tuple[str, Any, str]] = [
+    (
+        "a superscript digit as member_count",
+        lambda tmp: (("units", "import", _units_csv(tmp, "A1,Chi bộ A,chi bộ,²,\n")), {}),
+        "line 2: member_count '²' is not a whole number from 0 to 999,999,999",
+    ),
+    (
+        "23 digits as member_count",
+        lambda tmp: (("units", "import", _units_csv(tmp, "A1,Chi bộ A,chi bộ," + "9" * 23 + ",\n")), {}),
+        "line 2: member_count '99999999999999999999999' is not a whole number from 0 to 999,999,999",
+    ),
+    (
+        "a field of 200,000 characters",
+        lambda tmp: (("units", "import", _units_csv(tmp, "A1," + "x" * 200_000 + ",chi bộ,20,\n")), {}),
+        "units.csv: không nhập gì: dòng 2 dài 200.014 ký tự, quá 10.000 ký tự",
+    ),
+    (
+        "a quoted field of 200,000 characters on short lines",
+        lambda tmp: (("units", "import", _units_csv(tmp, 'A1,"' + ("x" * 99 + "\n") * 2000 + '",chi bộ,20,\n')), {}),
+        "units.csv: không nhập gì: không đọc được dòng 2 của tệp CSV (field larger than field limit (131072))",
+    ),
+    (
+        "an expression of 100,000 terms",
+        lambda tmp: (("campaign", "load", _campaign_with(tmp, max="+".join(["1"] * 100_000))), {}),
+        "questionnaire[6] (sessions).max: the expression is 199,999 characters long; at most 500",
+    ),
+    (
+        "an expression of 200,000 minus signs",
+        lambda tmp: (("campaign", "load", _campaign_with(tmp, max="-" * 200_000 + "1")), {}),
+        "questionnaire[6] (sessions).max: the expression is 200,001 characters long; at most 500",
+    ),
+    (
+        "PostgreSQL without its driver",
+        lambda tmp: (("db", "upgrade"), _no_psycopg(tmp)),
+        "pip install 'nqbot[postgres]'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "given", "message"), INPUTS_THAT_RAISED_TRACEBACKS, ids=[c[0] for c in INPUTS_THAT_RAISED_TRACEBACKS]
+)
+def test_inputs_that_raised_tracebacks_are_one_line_with_exit_code_2(
+    tmp_path: Path, case: str, given: Any, message: str
+) -> None:
+    args, env = given(tmp_path)
+    result = nqbot(tmp_path, *args, env=env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr[-2000:]
+    assert result.stderr.startswith("Lỗi: ") and message in result.stderr, result.stderr[:500]

@@ -52,3 +52,40 @@ def test_expressions_evaluate_over_answers(source: str, values: dict[str, object
 def test_anything_outside_the_language_is_refused_when_the_file_loads(source: str, problem: str) -> None:
     with pytest.raises(ExpressionError, match=problem):
         parse(source, known)
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("+".join(["total"] * 100_000), "is 599,999 characters long; at most 500"),  # was a RecursionError
+        ("-" * 200_000 + "1", "is 200,001 characters long; at most 500"),  # was a MemoryError
+        ("-" * 100 + "total", "nests 101 deep; at most 20"),
+        ("abs(" * 30 + "total" + ")" * 30, "nests 31 deep; at most 20"),
+        ("not " * 40 + "held", "nests 41 deep; at most 20"),
+    ],
+)
+def test_an_expression_too_long_or_too_deep_is_refused_when_the_file_loads(source: str, problem: str) -> None:
+    with pytest.raises(ExpressionError, match=problem):
+        parse(source, known)
+
+
+@pytest.mark.parametrize(
+    ("source", "values"),
+    [
+        ("len('x' * 50000000)", {}),
+        ("len(50000000 * 'x')", {}),
+        ("len(reasons * 100000000)", {"reasons": ["sick"]}),
+        ("len(('x' * 9000 + 'y' * 9000) * 2)", {}),
+        ("len(held * total)", {"held": "x" * 1000, "total": 1_000_000}),
+        ("len('%99999999d' % total)", {"total": 1}),
+        ("len(dates + dates)", {"dates": list(range(6000))}),
+    ],
+)
+def test_an_expression_cannot_build_a_huge_value_when_it_runs(source: str, values: dict[str, object]) -> None:
+    assert parse(source, known).evaluate(values) is None
+
+
+def test_small_repeats_and_joins_still_work() -> None:
+    assert parse("len('ab' * 3 + held)", known).evaluate({"held": "xyz"}) == 9
+    assert parse("reasons + ['study'] * 2", known).evaluate({"reasons": ["sick"]}) == ["sick", "study", "study"]
+    assert parse("total % 7", known).evaluate({"total": 40}) == 5
