@@ -657,6 +657,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{source}: không nhập gì: không đọc được dòng {line} của tệp CSV ({detail})",
         "{source}: nothing imported: line {line} cannot be read as CSV ({detail})",
     ),
+    "units.parent_cycle": (
+        "{source}: không nhập gì: các đơn vị này thành cấp trên của chính mình (cấp trên nối cấp trên): {units}",
+        "{source}: nothing imported: each of these units would be above itself (parent after parent): {units}",
+    ),
+    "campaign_file.too_large": (
+        "{source}: tệp dài {size} byte; tệp chiến dịch dài tối đa {limit} byte",
+        "{source}: the file is {size} bytes; a campaign file is at most {limit}",
+    ),
     "database.driver_missing": (
         "DATABASE_URL chỉ tới PostgreSQL nhưng chưa cài trình điều khiển {driver}: chạy {install}",
         "DATABASE_URL names PostgreSQL but its driver {driver} is not installed: run {install}",

@@ -1,7 +1,9 @@
 """The campaign file: one YAML file per campaign, validated whole before anything is stored.
 
 A mistake gives one CampaignFileError naming the file, the field (`questionnaire[4] (sessions).min`)
-and what is wrong. The questionnaire's expressions are checked here too, so the engine can trust them.
+and what is wrong. The questionnaire's expressions and patterns are checked here too (patterns for shapes
+that backtrack for ever, storage/patterns.py), so the engine can trust them. A file over MAX_FILE_BYTES
+is refused before YAML reads it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from storage.errors import CampaignFileError
+from storage.errors import CampaignFileError, Text
 from storage.expressions import ExpressionError, parse
+from storage.patterns import pattern_problem
 
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,23}$"  # short: question and choice ids travel in 64-byte button data
 # Values an expression may read besides earlier answers; the engine supplies them.
@@ -26,6 +29,7 @@ CONTEXT_NAMES = frozenset(
     {"today", "report_deadline", "board_deadline", "closes_on", "resolution_date", "register_members"}
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+MAX_FILE_BYTES = 1_000_000  # the shipped campaign is 20 kB; YAML takes seconds per 10 MB
 
 
 def _vietnamese_date(value: Any) -> Any:
@@ -118,7 +122,7 @@ class Question(_Strict):
     not_after: Day | str | None = None
     max_dates: int = Field(default=10, ge=1, le=50)
     max_length: int | None = Field(default=None, ge=1, le=4000)
-    pattern: str | None = None
+    pattern: str | None = Field(default=None, max_length=500)
     pattern_hint: LocalText | None = None
     min_choices: int = Field(default=1, ge=0)
     prefill: str | None = None  # an expression whose value is offered as the answer
@@ -144,6 +148,9 @@ class Question(_Strict):
                 re.compile(self.pattern)
             except re.error as exc:
                 raise ValueError(f"pattern is not a valid regular expression ({exc})") from None
+            problem = pattern_problem(self.pattern)
+            if problem:
+                raise ValueError(f"pattern {self.pattern!r} {problem}")
         return self
 
     def decode(self, raw: Any) -> Any:
@@ -401,7 +408,14 @@ def load_campaign_file(path: str | Path) -> CampaignSpec:
     """Read and validate one campaign file, or raise one CampaignFileError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # no more, whatever the file (a device has no size)
+            if len(raw) > MAX_FILE_BYTES:
+                size = max(path.stat().st_size, len(raw))
+                raise CampaignFileError(
+                    Text("campaign_file.too_large", source=str(path), size=size, limit=MAX_FILE_BYTES)
+                )
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise CampaignFileError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,6 +159,7 @@ def import_units(
     ]
     if orphans:
         raise UnitImportError(source, orphans)
+    _refuse_circles(existing, rows, source)
     by_code: dict[str, Unit] = {}
     for row in rows:
         unit = existing.get(row.unit.code)
@@ -198,6 +199,35 @@ def import_units(
     )
     session.flush()
     return result
+
+
+def _refuse_circles(existing: Mapping[str, Unit], rows: list[UnitRow], source: str) -> None:
+    """One error naming the units whose parents would lead back to themselves once the file is imported
+    (the file's parents over the database's)."""
+    code_of = {unit.id: code for code, unit in existing.items()}
+    parent_of = {code: code_of.get(unit.parent_id) for code, unit in existing.items()}
+    parent_of.update({row.unit.code: row.parent_code for row in rows})
+    circle = _circle(parent_of)
+    if circle:
+        raise NqbotError(Text("units.parent_cycle", source=source, units=" → ".join(circle)))
+
+
+def _circle(parent_of: Mapping[str, str | None]) -> list[str] | None:
+    """The first circle of parents, from its smallest code back to it ["A", "B", "A"], or None."""
+    cleared: set[str] = set()  # codes whose parents end at a unit without one
+    for start in sorted(parent_of):
+        walked: dict[str, int] = {}
+        code: str | None = start
+        while code is not None and code not in cleared and code not in walked:
+            walked[code] = len(walked)
+            code = parent_of.get(code)
+        if code is not None and code in walked:
+            circle = list(walked)[walked[code] :]
+            first = circle.index(min(circle))
+            circle = circle[first:] + circle[:first]
+            return [*circle, circle[0]]
+        cleared.update(walked)
+    return None
 
 
 def unit_has_data(session: Session, *, unit_id: int) -> bool:

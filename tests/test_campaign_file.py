@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.texts import said
 from storage import campaigns
 from storage.campaign_spec import CampaignSpec, QuestionType, load_campaign_file
 from storage.database import Database
@@ -119,6 +122,16 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         _edit_question("sessions", max="__import__('os').system('x')"),
         "questionnaire[6] (sessions).max: \"__import__('os').system('x')\" calls a function other than abs",
     ),
+    (
+        "a pattern that backtracks for ever",
+        _edit_question("action_plan_number", pattern="(a+)+$"),
+        "(action_plan_number): pattern '(a+)+$' repeats a part that itself repeats",
+    ),
+    (
+        "an expression too long",
+        _edit_question("sessions", max="+".join(["1"] * 1000)),
+        "questionnaire[6] (sessions).max: the expression is 1,999 characters long; at most 500",
+    ),
     ("a time that is not a time", _set("reminders.at", "tám giờ"), "reminders.at: Input should be in a valid"),
     ("bad campaign code", _set("code", "NQ 15!"), "code: String should match pattern"),
 ]
@@ -208,3 +221,74 @@ async def test_reloading_an_edited_questionnaire_keeps_each_answer_under_its_ver
 def _reload(database: Database, spec: CampaignSpec) -> campaigns.LoadResult:
     with database.session() as session:
         return campaigns.load_campaign(session, spec=spec)
+
+
+# Patterns whose matching time can explode on a reply of a few dozen characters (exponential) or of a few
+# thousand (cubic and worse): refused when the file loads, each with what to write instead.
+CATASTROPHIC_PATTERNS = [
+    ("(a+)+$", "repeats a part that itself repeats"),
+    ("(a*)*b", "repeats a part that itself repeats"),
+    ("(.+)+", "repeats a part that itself repeats"),
+    (r"(\w+\s?)+$", "repeats a part that itself repeats"),
+    ("(x+x+)+y", "repeats a part that itself repeats"),
+    ("^(([a-z])+.)+[A-Z]([a-z])+$", "repeats a part that itself repeats"),
+    ("(?:a+){5}", "repeats a part that itself repeats"),
+    ("(a|a)*b", "repeats a choice between alternatives"),
+    ("(a|ab)*c", "repeats a choice between alternatives"),
+    ("(?:(?=.*x).)*", "repeats a part that itself repeats"),
+    (r"\d*\d*\d*x", "has 3 open-ended repeats that can take the same characters"),
+    (".*.*.*=", "has 3 open-ended repeats that can take the same characters"),
+    (".*a.*a.*a.*b", "has 3 open-ended repeats that can take the same characters"),
+    (r"(a*)\1", "refers back to a group"),
+]
+SAFE_PATTERNS = [
+    r"^\d{1,4}-(KH|CTr|CTHĐ|NQ)/[\wĐđ.-]+$",  # the shipped one
+    r"\d+-[A-Z]+/[A-Z]+",
+    r"[0-9]{2}/[0-9]{2}/[0-9]{4}",
+    r"(\d{1,3}\.){3}\d{1,3}",
+    r"(\d{2}/){2}\d{4}",
+    r".*\S.*",
+    r"(?i)[a-zđ ]+",
+    r"(x|y)+",
+    r"0\d{9,10}",
+    r"(?=.*\d)(?=.*[a-z]).{8,}",
+]
+ATTACKS = ["a" * 4000 + "!", "1" * 4000 + "!", "x" * 4000, "a1 " * 1333 + "!", "-" * 4000]
+
+
+@pytest.mark.parametrize(("pattern", "problem"), CATASTROPHIC_PATTERNS)
+def test_a_pattern_that_can_freeze_the_bot_is_refused_when_the_file_loads(
+    tmp_path: Path, pattern: str, problem: str
+) -> None:
+    data = copy.deepcopy(_shipped())
+    _question(data, "action_plan_number")["pattern"] = pattern
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CampaignFileError, match=re.escape(problem)):
+        load_campaign_file(path)
+
+
+@pytest.mark.parametrize("pattern", SAFE_PATTERNS)
+def test_ordinary_patterns_load_and_answer_any_reply_at_once(tmp_path: Path, pattern: str) -> None:
+    data = copy.deepcopy(_shipped())
+    _question(data, "action_plan_number")["pattern"] = pattern
+    path = tmp_path / "good.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert load_campaign_file(path).question("action_plan_number").pattern == pattern
+    started = time.perf_counter()
+    for reply in ATTACKS:
+        re.fullmatch(pattern, reply)
+    assert time.perf_counter() - started < 1
+
+
+def test_a_campaign_file_over_a_megabyte_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text("- x\n" * 300_000, encoding="utf-8")  # 1.2 MB of YAML that would parse (to a list)
+    with pytest.raises(CampaignFileError) as caught:
+        load_campaign_file(path)
+    assert (
+        said(caught.value.message, "en") == f"{path}: the file is 1,200,000 bytes; a campaign file is at most 1,000,000"
+    )
+    assert said(caught.value.message, "vi") == (
+        f"{path}: tệp dài 1.200.000 byte; tệp chiến dịch dài tối đa 1.000.000 byte"
+    )

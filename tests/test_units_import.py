@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.texts import said
 from storage import units
 from storage.database import Database
-from storage.errors import UnitImportError
+from storage.errors import NqbotError, UnitImportError
 from storage.models import Channel, Person, Role, UnitKind
 from tests.conftest import SAMPLE_UNITS
 
@@ -98,3 +99,42 @@ async def test_reimport_updates_names_and_counts_and_keeps_units_with_data(datab
 
     result = _import(database, second)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("body", "circle"),
+    [
+        ("A1,Chi bộ A,chi bộ,20,A2\nA2,Chi bộ B,chi bộ,20,A1\n", "A1 → A2 → A1"),
+        (
+            "A3,Chi bộ C,chi bộ,9,A1\nA1,Chi bộ A,chi bộ,20,A2\nA2,Đảng bộ B,đảng bộ,20,A3\nA4,D,chi bộ,2,A3\n",
+            "A1 → A2 → A3 → A1",
+        ),
+    ],
+)
+async def test_units_whose_parents_go_round_in_a_circle_import_nothing(
+    database: Database, tmp_path: Path, body: str, circle: str
+) -> None:
+    path = _csv(tmp_path, body)
+    with pytest.raises(NqbotError) as caught:
+        _import(database, path)
+    assert said(caught.value.message, "en") == (
+        f"{path}: nothing imported: each of these units would be above itself (parent after parent): {circle}"
+    )
+    assert said(caught.value.message, "vi") == (
+        f"{path}: không nhập gì: các đơn vị này thành cấp trên của chính mình (cấp trên nối cấp trên): {circle}"
+    )
+    with database.session() as session:
+        assert units.count_units(session) == 0
+
+
+async def test_a_circle_through_a_unit_already_in_the_database_is_refused_too(
+    database: Database, tmp_path: Path
+) -> None:
+    _import(database, _csv(tmp_path, "A1,Đảng bộ A,đảng bộ,20,\nA2,Chi bộ B,chi bộ,20,A1\n"))
+    turned = _csv(tmp_path, "A1,Đảng bộ A,đảng bộ,20,A2\n", name="turned.csv")  # A2 stays A1's child
+    with pytest.raises(NqbotError) as caught:
+        _import(database, turned)
+    assert said(caught.value.message, "en").endswith(": A1 → A2 → A1")
+    with database.session() as session:
+        a1 = units.get_unit(session, code="A1")
+        assert a1 is not None and a1.parent_id is None
