@@ -39,13 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, without PTB's warning
 
+
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import col, func, select  # noqa: E402
 from telegram import Bot  # noqa: E402
 
 from bot.channels.telegram import TelegramDelivery  # noqa: E402
 from bot.demo import demo_campaign  # noqa: E402
-from scheduler.sender import DrainReport, Sender  # noqa: E402
+from bot.outbox.sender import DrainReport, Sender  # noqa: E402
 from storage import campaigns, migrate, nudges  # noqa: E402
 from storage.campaign_spec import CampaignSpec, QuietHours, load_campaign_file  # noqa: E402
 from storage.database import Database  # noqa: E402

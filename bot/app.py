@@ -6,9 +6,12 @@ Usage:
 
 One event loop serves Telegram and Zalo side by side, each by long polling, or with `--webhook` through one
 webhook server (bot/channels/webhook.py) where each has its route. They share the database, the engine and
-one sender, which reaches each person through their own channel. A channel that cannot start (network
-down, token refused) is tried again in the background with a growing pause while the other runs; its
-nudges wait in the outbox until it is up.
+one sender, which reaches each person through their own channel: every reply, notice and nudge goes
+through it, paced per channel. A channel that cannot start (network down, token refused) is tried again in
+the background with a growing pause while the other runs; its messages wait in the outbox until it is up.
+One process per database leads (storage/leader.py): it runs the reminders and drains the outbox. On SQLite
+a second `nqbot run` refuses to start; on PostgreSQL the others handle updates and send their own replies,
+and one of them takes over within LEAD_CHECK seconds when the leader stops.
 The CLI only calls these; nothing here runs at import time.
 """
 
@@ -28,11 +31,15 @@ from bot.channels.telegram import AnyApplication
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi
 from bot.engine import Engine
+from bot.outbox.delivery import Delivery
+from bot.outbox.digest import write_digest
+from bot.outbox.sender import Sender
 from bot.settings import Settings, Webhook
+from bot.texts import say
 from scheduler.jobs import Reminders
-from scheduler.sender import Delivery, Sender
-from storage import migrate
+from storage import leader, migrate
 from storage.database import Database
+from storage.errors import NqbotError
 from storage.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,7 @@ logger = logging.getLogger(__name__)
 RETRY_FIRST = 10.0  # seconds before a channel that did not start is tried again; doubled up to RETRY_MAX
 RETRY_MAX = 300.0
 WAL_CHECKPOINT_EVERY = 1.0  # seconds: SQLite's WAL is written back by a thread, not in the loop's commits
+LEAD_CHECK = 15.0  # seconds between a follower's tries to lead, and the leader's checks that it still does
 
 
 def configure_logging(verbose: bool = False) -> None:
@@ -119,13 +127,18 @@ class TelegramService:
 
 
 def build_services(
-    settings: Settings, engine: Engine, webhook: tuple[Webhook, WebhookServer] | None = None
+    settings: Settings, engine: Engine, sender: Sender, webhook: tuple[Webhook, WebhookServer] | None = None
 ) -> list[Service]:
-    """A service for each channel whose token is set; with `webhook`, each takes its updates through it."""
+    """A service for each channel whose token is set, sending through `sender`; with `webhook`, each takes its
+    updates through it."""
     services: list[Service] = []
     if token := settings.telegram_token():
         application = telegram.build_application(
-            token=token, base_url=settings.telegram_api_base_url, engine=engine, language=settings.nqbot_language
+            token=token,
+            base_url=settings.telegram_api_base_url,
+            engine=engine,
+            language=settings.nqbot_language,
+            sender=sender,
         )
         services.append(TelegramService(application, webhook=webhook))
     if token := settings.zalo_token():
@@ -141,6 +154,7 @@ def build_services(
             quota=quota,
             actions=zalo.TypedActions(),
             language=settings.nqbot_language,
+            sender=sender,
             poll_interval=settings.zalo_poll_interval,
         )
         services.append(zalo.ZaloService(channel, webhook=webhook))
@@ -149,23 +163,24 @@ def build_services(
 
 
 async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | None = None) -> None:
-    """Run the configured channels and the reminders until `stop` is set; with `webhook`, the channels take
-    their updates through one webhook server instead of long polling."""
+    """Run the configured channels and, in the leading process, the reminders and the outbox's drain, until
+    `stop` is set; with `webhook`, the channels take their updates through one webhook server."""
     webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     secrets = [value for value in (settings.telegram_token(), settings.zalo_token(), webhook_secret) if value]
     database = Database(settings.database_url, checkpoint_every=WAL_CHECKPOINT_EVERY)
+    lease = leader.lease_for(database)
+    if isinstance(lease, leader.FileLease) and not lease.take():
+        database.dispose()
+        lock, pid = lease.path, lease.holder() or "?"
+        raise NqbotError(say("run.already_running", settings.nqbot_language, lock=str(lock), pid=pid))
     server = None if webhook is None else WebhookServer(host=webhook.host, port=webhook.port)
     services: list[Service] = []
-    retries: list[asyncio.Task[None]] = []
-    reminders: Reminders | None = None
+    tasks: list[asyncio.Task[None]] = []
+    reminders: Reminders[object] | None = None
     try:
         await asyncio.to_thread(migrate.upgrade, database.engine)
         engine = make_engine(settings, database)
-        if webhook is not None and server is not None:
-            await server.start()
-            logger.info("webhook server listening on %s:%d", server.host, server.port)
-        services = build_services(settings, engine, None if webhook is None or server is None else (webhook, server))
-        deliveries: dict[str, Delivery] = {}  # only channels that are up: the sender defers the others' rows
+        deliveries: dict[str, Delivery] = {}  # only channels that are up: the sender leaves the others' rows
         sender = Sender(
             database,
             deliveries,
@@ -173,19 +188,27 @@ async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | N
             language=settings.nqbot_language,
             rate=settings.nqbot_send_rate,
         )
-        reminders = Reminders(database, sender, timezone=settings.timezone, language=settings.nqbot_language)
+        if webhook is not None and server is not None:
+            await server.start()
+            logger.info("webhook server listening on %s:%d", server.host, server.port)
+        hook = None if webhook is None or server is None else (webhook, server)
+        services = build_services(settings, engine, sender, hook)
+        digest = partial(write_digest, timezone=settings.timezone, language=settings.nqbot_language)
+        reminders = Reminders(
+            database, sender, digest=digest, timezone=settings.timezone, language=settings.nqbot_language
+        )
         # Each channel gets a first try before the reminders start, so the first drain finds them up.
         started = await asyncio.gather(*(_try_start(service, secrets) for service in services))
         for service, up in zip(services, started, strict=True):
             if up:
                 deliveries[service.name] = service.delivery
             else:
-                retries.append(asyncio.create_task(_keep_trying(service, deliveries, secrets)))
-        await reminders.start()
-        logger.info("database ready, reminders scheduled; channels up: %s", ", ".join(deliveries) or "none")
+                tasks.append(asyncio.create_task(_keep_trying(service, deliveries, secrets)))
+        tasks.append(asyncio.create_task(lead(lease, reminders, sender), name="lead"))
+        logger.info("database ready; channels up: %s", ", ".join(deliveries) or "none")
         await stop.wait()
     finally:
-        for task in retries:
+        for task in tasks:
             task.cancel()
         if reminders is not None:
             reminders.shutdown()
@@ -196,7 +219,39 @@ async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | N
                 logger.warning("%s did not stop cleanly: %s", service.name, _scrub(exc, secrets))
         if server is not None:
             await server.stop()
+        await asyncio.to_thread(lease.release)
         await asyncio.to_thread(database.dispose)
+
+
+async def lead(lease: leader.Lease, reminders: Reminders[object], sender: Sender) -> None:
+    """Run the reminders and the outbox's drain while this process holds the lease; take it when it is free,
+    give them up when it is lost."""
+    drain: asyncio.Task[None] | None = None
+    waiting_said = False
+    try:
+        while True:
+            if drain is None:
+                if await asyncio.to_thread(lease.take):
+                    logger.info("this process leads: it runs the reminders and drains the outbox")
+                    await sender.recover(only_process=not isinstance(lease, leader.AdvisoryLease))
+                    await reminders.start()
+                    drain = asyncio.create_task(sender.run(), name="outbox")
+                elif not waiting_said:
+                    logger.info("another nqbot run leads; this one handles updates and takes over if it stops")
+                    waiting_said = True
+            elif not await asyncio.to_thread(lease.holds):
+                logger.warning("the lead was lost: the reminders and the drain stop here")
+                reminders.shutdown()
+                drain.cancel()
+                drain, waiting_said = None, False
+                continue
+            await asyncio.sleep(LEAD_CHECK)
+    except Exception:
+        logger.exception("leading failed")
+        raise
+    finally:
+        if drain is not None:
+            drain.cancel()
 
 
 async def _try_start(service: Service, secrets: list[str]) -> bool:

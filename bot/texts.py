@@ -462,6 +462,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(The file “{filename}” cannot be sent on Zalo; use Telegram or the command line to get it.)",
     ),
     # --- channels ---
+    "run.already_running": (
+        "Một nqbot run khác đang chạy trên cơ sở dữ liệu này (tiến trình {pid}, khóa {lock}): "
+        "mỗi tệp SQLite chỉ một tiến trình; dừng tiến trình kia trước.",
+        "Another nqbot run is using this database (process {pid}, lock {lock}): one process per SQLite "
+        "file; stop the other one first.",
+    ),
     "error.retry": (
         "Xin lỗi đồng chí, bot vừa gặp lỗi. Đồng chí vui lòng gửi lại; các câu trả lời trước vẫn được lưu.",
         "Sorry, something went wrong. Please send that again; your earlier answers are kept.",

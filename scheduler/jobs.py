@@ -1,21 +1,24 @@
-"""The scheduler in the bot's process: the ladder's steps, the staff digest, and the outbox drain.
+"""The scheduler in the leading bot process: the ladder's steps and the staff digest.
 
 Usage:
-    reminders = Reminders(database, sender, timezone=tz)
+    reminders = Reminders(database, sender, digest=write_digest, timezone=tz)
     await reminders.start()      # jobs from the database; catching up on what fell due runs as a job
 
 Jobs are rebuilt from the database at start and whenever a campaign is loaded or changed (a watch job
 compares the open campaigns with what the jobs were built from). Their ids are stable
-("step:nq15-2022:d3"), so rebuilding replaces, never duplicates. Every job only writes rows and drains
-the outbox, so a job that runs twice, or late, sends nothing twice.
+("step:nq15-2022:d3"), so rebuilding replaces, never duplicates. Every job only writes outbox rows and
+wakes the outbox's drain (`sender`, which the bot gives: the scheduler knows no channel and no text), so a
+job that runs twice, or late, sends nothing twice; when several steps have fallen due at once (after
+downtime, or a clock that jumped), only the latest is sent.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,29 +27,36 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import Session
 
-from scheduler import digest, ladder
-from scheduler.sender import DrainReport, Sender
-from storage import campaigns, inbound, nudges, people, reports, units
+from scheduler import ladder
+from storage import campaigns, inbound, nudges
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign, utcnow
 
 logger = logging.getLogger(__name__)
 
-DRAIN_EVERY = timedelta(minutes=1)
-KEEP_UPDATES = timedelta(
-    days=7
-)  # platforms redeliver within a day  # retries, deferred (quiet hours) and /nhac rows go out within this
+KEEP_UPDATES = timedelta(days=7)  # platforms redeliver within a day
+R = TypeVar("R", covariant=True)
 
 
-class Reminders:
-    """Plans nudges for the ladder's steps and digests for staff, and drains the outbox."""
+class Drains(Protocol[R]):
+    """The outbox's sender, as the scheduler sees it."""
+
+    def drain(self) -> Awaitable[R]: ...
+
+
+DigestWriter = Callable[..., None]  # (session, *, campaign_id, now): writes the day's digest notices
+
+
+class Reminders(Generic[R]):
+    """Plans nudges for the ladder's steps and digests for staff, and has the outbox drained."""
 
     def __init__(
         self,
         database: Database,
-        sender: Sender,
+        sender: Drains[R],
         *,
+        digest: DigestWriter,
         timezone: ZoneInfo,
         language: str = "vi",
         clock: Callable[[], datetime] = utcnow,
@@ -54,6 +64,7 @@ class Reminders:
     ) -> None:
         self.database = database
         self.sender = sender
+        self.digest = digest
         self.timezone = timezone
         self.language = language
         self.clock = clock
@@ -64,14 +75,6 @@ class Reminders:
 
     async def start(self) -> None:
         await self.rebuild()
-        self.scheduler.add_job(
-            self.drain,
-            IntervalTrigger(seconds=DRAIN_EVERY.total_seconds()),
-            id="outbox",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
         self.scheduler.add_job(
             self.forget_old_updates,
             IntervalTrigger(hours=24),
@@ -142,7 +145,7 @@ class Reminders:
 
     # --- what the jobs do ---
 
-    async def catch_up(self) -> DrainReport:
+    async def catch_up(self) -> R:
         """At start: plan the latest step of each open campaign that has fallen due (not the ones it
         replaced), then send what is pending."""
         now = self.clock()
@@ -152,14 +155,17 @@ class Reminders:
                 await self.plan(campaign.id or 0, step.name, step.due)
         return await self.drain()
 
-    async def run_step(self, campaign_id: int, step_name: str) -> DrainReport:
-        """A step's time has come: write its nudges, then send them."""
+    async def run_step(self, campaign_id: int, step_name: str) -> R:
+        """A step's time has come: write its nudges, then send them; unless a later step has fallen due
+        too (the clock jumped, or the process slept), which replaces it."""
         found = await self._campaign(campaign_id)
         if found is not None:
             campaign, spec = found
-            step = next((s for s in self.steps(campaign, spec) if s.name == step_name), None)
-            if step is not None:
-                await self.plan(campaign_id, step.name, step.due)
+            latest = ladder.due_step(self.steps(campaign, spec), self.clock())
+            if latest is not None and latest.name == step_name:
+                await self.plan(campaign_id, latest.name, latest.due)
+            elif latest is not None:
+                logger.info("campaign %s: step %s replaced by %s, due too", campaign_id, step_name, latest.name)
         return await self.drain()
 
     async def plan(self, campaign_id: int, step: str, due_at: datetime) -> int:
@@ -175,39 +181,13 @@ class Reminders:
         before = self.clock() - KEEP_UPDATES
         await self.database.run(partial(inbound.forget_before, before=before))
 
-    async def drain(self) -> DrainReport:
+    async def drain(self) -> R:
         return await self.sender.drain()
 
-    async def send_digest(self, campaign_id: int) -> DrainReport:
+    async def send_digest(self, campaign_id: int) -> R:
         """Write today's digest for every staff member (once a day each), then send."""
-        await self.database.run(partial(self._write_digest, campaign_id=campaign_id))
+        await self.database.run(partial(self.digest, campaign_id=campaign_id, now=self.clock()))
         return await self.drain()
-
-    def _write_digest(self, session: Session, *, campaign_id: int) -> None:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            return
-        now = self.clock()
-        today = now.astimezone(self.timezone).date()
-        upcoming = ladder.next_step(self.steps(campaign, campaigns.spec_of(campaign)), now)
-        text = digest.digest_text(
-            campaign=campaign,
-            progress=reports.progress(session, campaign_id=campaign_id),
-            total_units=units.count_units(session),
-            missing=reports.missing_units(session, campaign_id=campaign_id),
-            next_nudge=upcoming.due if upcoming else None,
-            today=today,
-            timezone=self.timezone,
-            language=self.language,
-        )
-        for person in people.staff_members(session):
-            nudges.add_notice(
-                session,
-                campaign_id=campaign_id,
-                person_id=person.id or 0,
-                key=f"digest:{campaign_id}:{today.isoformat()}",
-                text=text,
-            )
 
     # --- reading campaigns ---
 

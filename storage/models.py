@@ -98,9 +98,12 @@ class SubmissionStatus(StrEnum):
 
 
 class NudgeStatus(StrEnum):
+    """Where an outgoing message (a nudge, or a row of the outbox) is on its way out."""
+
     pending = "pending"  # written, not yet delivered (the outbox)
+    sending = "sending"  # claimed by a sender (claimed_at says when); back to pending if it fails for now
     sent = "sent"
-    failed = "failed"  # the person cannot be reached (blocked the bot)
+    failed = "failed"  # the person cannot be reached (blocked the bot), or the platform refused the message
     skipped = "skipped"  # no longer needed: the unit reported, or a later step replaced it
 
 
@@ -240,6 +243,7 @@ class Nudge(SQLModel, table=True):
     due_at: datetime = _at()
     attempts: int = 0
     last_error: str | None = None
+    claimed_at: datetime | None = _at(default=None)  # when a sender took it (status sending)
     sent_at: datetime | None = _at(default=None)
     created_at: datetime = _at(default_factory=utcnow)
 
@@ -290,20 +294,35 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime = _at(default_factory=utcnow, index=True)
 
 
-class Notice(SQLModel, table=True):
-    """A message to one person that is not a nudge: a staff digest or an announcement. Like a nudge, it is
-    written before it is sent, and its key makes it unique ("digest:3:2022-09-15", "announce:…")."""
+class OutboxKind(StrEnum):
+    reply = "reply"  # what the bot answers to what a person just did: sent first
+    notice = "notice"  # a staff digest, an announcement, a quota warning
 
+
+class OutboxMessage(SQLModel, table=True):
+    """One message to one chat, written whole before it is sent (replies in their turn's transaction):
+    the sender claims it, sends it, and marks it sent, so a failed send is retried and none is sent twice.
+    A notice's key makes it unique per person ("digest:3:2022-09-15", "announce:…"); a reply has none.
+    Nudges are the other half of the outbox: they are rendered when sent (see Nudge)."""
+
+    __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("person_id", "key"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    kind: OutboxKind = Field(sa_type=EnumText(OutboxKind, 16))
+    channel: Channel = Field(sa_type=EnumText(Channel, 16))
+    chat_id: str = Field(sa_type=String(64))
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
-    key: str = Field(sa_type=String(96))
+    key: str | None = Field(default=None, sa_type=String(96))
     text: str
+    markup: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # choices and buttons, see bot.outbox
     status: NudgeStatus = Field(default=NudgeStatus.pending, sa_type=EnumText(NudgeStatus, 16), index=True)
+    parts_sent: int = 0  # pieces of a long text already delivered: a retry sends the rest
     attempts: int = 0
     last_error: str | None = None
+    due_at: datetime = _at(default_factory=utcnow)
+    claimed_at: datetime | None = _at(default=None)
     sent_at: datetime | None = _at(default=None)
     created_at: datetime = _at(default_factory=utcnow)
 

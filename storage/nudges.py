@@ -1,24 +1,28 @@
-"""The nudge outbox: rows written before anything is sent, drained by the sender, never sent twice.
+"""The nudge outbox: one row per reminder, written before anything is sent, rendered when it is sent.
 
-Every query here covers a whole campaign at once (no query per unit).
+A sender claims rows before sending them (status sending, one UPDATE … RETURNING, FOR UPDATE SKIP LOCKED
+on PostgreSQL) and settles each right after the platform answered; a new step or a staff /nhac never
+writes a second nudge for a person whose nudge is on its way out. Every query covers a whole campaign at
+once (no query per unit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage import reports
+from storage import outbox, reports
 from storage.campaigns import WITHOUT_SPEC
 from storage.database import dialect_insert
 from storage.models import (
     Campaign,
-    Notice,
+    Channel,
     Nudge,
     NudgeStatus,
     Person,
@@ -29,8 +33,10 @@ from storage.models import (
     Unit,
     utcnow,
 )
+from storage.outbox import LEASE
 
 RECENTLY = timedelta(hours=12)  # a unit nudged this recently is not nudged again by another step
+JUST_NOW = timedelta(minutes=30)  # nor by a staff /nhac this soon after the last one (a double press)
 
 
 @dataclass(frozen=True)
@@ -52,15 +58,6 @@ class Outgoing:
     draft_answers: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class OutgoingNotice:
-    notice_id: int
-    person_id: int
-    channel: str
-    chat_id: str
-    text: str
-
-
 def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
     """(unit id, person id) of every active reporter of a unit that has not submitted its report."""
     query = select(col(Person.unit_id), col(Person.id)).where(
@@ -72,22 +69,47 @@ def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
     return [(int(unit or 0), int(person or 0)) for unit, person in session.exec(query).all()]
 
 
-def reach(session: Session, *, campaign_id: int, now: datetime) -> list[tuple[int, int]]:
-    """The targets a new step would write nudges for: not reported, and not nudged in the last hours."""
-    recent = select(Nudge.person_id).where(
-        Nudge.campaign_id == campaign_id, Nudge.status == NudgeStatus.sent, col(Nudge.sent_at) > now - RECENTLY
+def reach(session: Session, *, campaign_id: int, now: datetime, manual: bool = False) -> list[tuple[int, int]]:
+    """The targets a new step would write nudges for: not reported, no nudge of theirs on its way out, and
+    not nudged in the last hours (a ladder step), or in the last minutes (`manual`, a staff /nhac: a new
+    reminder, but never a double press)."""
+    since = now - (JUST_NOW if manual else RECENTLY)
+    busy = select(Nudge.person_id).where(
+        Nudge.campaign_id == campaign_id,
+        or_(
+            col(Nudge.status) == NudgeStatus.sending,
+            and_(col(Nudge.status) == NudgeStatus.sent, col(Nudge.sent_at) > since),
+        ),
     )
-    recently_nudged = set(session.exec(recent).all())
-    return [
-        (unit, person) for unit, person in targets(session, campaign_id=campaign_id) if person not in recently_nudged
-    ]
+    skip = set(session.exec(busy).all())
+    return [(unit, person) for unit, person in targets(session, campaign_id=campaign_id) if person not in skip]
 
 
-def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now: datetime | None = None) -> int:
+def reminded_since(session: Session, *, campaign_id: int, since: datetime) -> tuple[int, datetime | None]:
+    """How many reporters still to report were sent a nudge since `since`, and when the last one went."""
+    query = select(func.count(func.distinct(Nudge.person_id)), func.max(Nudge.sent_at)).where(
+        Nudge.campaign_id == campaign_id,
+        Nudge.status == NudgeStatus.sent,
+        col(Nudge.sent_at) >= since,
+        col(Nudge.unit_id).not_in(reports.reported_units(campaign_id)),
+    )
+    count, last = session.exec(query).one()
+    return int(count or 0), last
+
+
+def plan(
+    session: Session,
+    *,
+    campaign_id: int,
+    step: str,
+    due_at: datetime,
+    now: datetime | None = None,
+    manual: bool = False,
+) -> int:
     """Write the step's nudges (idempotent: the unique key drops repeats) and return how many are new.
 
-    A pending nudge of an earlier step is replaced (skipped), so a unit never gets two at once, and a
-    reporter nudged in the last hours (by `/nhac`, say) is not nudged again by this step."""
+    A pending nudge of an earlier step is replaced (skipped), so a unit never gets two at once; a nudge a
+    sender has claimed goes out, and its person gets no other (see `reach`)."""
     now = now or utcnow()
     session.execute(
         update(Nudge)
@@ -105,7 +127,7 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
             "attempts": 0,
             "created_at": now,
         }
-        for unit, person in reach(session, campaign_id=campaign_id, now=now)
+        for unit, person in reach(session, campaign_id=campaign_id, now=now, manual=manual)
     ]
     if not rows:
         return 0
@@ -118,8 +140,45 @@ def plan(session: Session, *, campaign_id: int, step: str, due_at: datetime, now
     return len(result.all())
 
 
-def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:
-    """Pending nudges whose time has come, oldest first, with everything their text needs."""
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    channels: Collection[str],
+    quiet_campaigns: Collection[int] = (),
+    limit: int = 20,
+) -> list[Outgoing]:
+    """Take up to `limit` nudges due now (pending, or claimed by a sender that died) to reachable people on
+    `channels`, oldest first, outside campaigns in quiet hours; with everything their text needs."""
+    if not channels:
+        return []
+    free = or_(
+        and_(col(Nudge.status) == NudgeStatus.pending, col(Nudge.due_at) <= now),
+        and_(col(Nudge.status) == NudgeStatus.sending, col(Nudge.claimed_at) < now - LEASE),
+    )
+    reachable = select(col(Person.id)).where(
+        col(Person.state) == PersonState.active, col(Person.channel).in_([Channel(c) for c in channels])
+    )
+    chosen = (
+        sa_select(col(Nudge.id))
+        .where(free, col(Nudge.person_id).in_(reachable))
+        .order_by(col(Nudge.due_at), col(Nudge.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if quiet_campaigns:
+        chosen = chosen.where(col(Nudge.campaign_id).not_in(list(quiet_campaigns)))
+    claimed = (
+        update(Nudge)
+        .where(col(Nudge.id).in_(chosen.scalar_subquery()))
+        .values(status=NudgeStatus.sending, claimed_at=now, attempts=col(Nudge.attempts) + 1)
+        .returning(col(Nudge.id))
+    )
+    ids = [int(row[0]) for row in session.execute(claimed).all()]
+    return _outgoing(session, ids) if ids else []
+
+
+def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
     query = (  # SQLAlchemy's select: sqlmodel's takes at most four entities
         sa_select(Nudge, Person, Unit, Campaign, Submission)
         .join(Person, col(Person.id) == col(Nudge.person_id))
@@ -129,13 +188,8 @@ def due(session: Session, *, now: datetime, limit: int = 200) -> list[Outgoing]:
             Submission,
             and_(col(Submission.unit_id) == col(Nudge.unit_id), col(Submission.campaign_id) == col(Nudge.campaign_id)),
         )
-        .where(
-            col(Nudge.status) == NudgeStatus.pending,
-            col(Nudge.due_at) <= now,
-            col(Person.state) == PersonState.active,  # before the limit: a batch is never all skipped rows
-        )
+        .where(col(Nudge.id).in_(ids))
         .order_by(col(Nudge.due_at), col(Nudge.id))
-        .limit(limit)
         .options(WITHOUT_SPEC)  # 20 kB of JSON a row, unused here
     )
     return [
@@ -169,25 +223,33 @@ def sent_times(session: Session, *, campaign_id: int, unit_id: int) -> list[date
 
 
 def mark(session: Session, *, nudge_id: int, status: NudgeStatus, now: datetime, error: str | None = None) -> None:
-    nudge = session.get(Nudge, nudge_id)
-    if nudge is None:
-        return
-    nudge.status = status
-    nudge.attempts += 1
-    nudge.last_error = error
+    """Settle a claimed nudge (sent, skipped, failed); a nudge no longer claimed is left as it is."""
+    values: dict[str, Any] = {"status": status, "last_error": error, "claimed_at": None}
     if status is NudgeStatus.sent:
-        nudge.sent_at = now
-    session.add(nudge)
+        values["sent_at"] = now
+    session.execute(
+        update(Nudge).where(col(Nudge.id) == nudge_id, col(Nudge.status) == NudgeStatus.sending).values(**values)
+    )
 
 
-def postpone(session: Session, *, nudge_id: int, until: datetime, error: str) -> None:
-    """A failed attempt that may work later: keep it pending, try again at `until`."""
-    nudge = session.get(Nudge, nudge_id)
-    if nudge is not None:
-        nudge.attempts += 1
-        nudge.last_error = error[:500]
-        nudge.due_at = until
-        session.add(nudge)
+def free_claims(session: Session) -> int:
+    """Every claimed nudge back to pending: the leader that claimed them is gone (only a leader claims
+    nudges). How many there were."""
+    result: Any = session.execute(
+        update(Nudge)
+        .where(col(Nudge.status) == NudgeStatus.sending)
+        .values(status=NudgeStatus.pending, claimed_at=None)
+    )
+    return int(result.rowcount or 0)
+
+
+def release(session: Session, *, nudge_id: int, error: str) -> None:
+    """A failed attempt that may work later: pending again, for the next drain."""
+    session.execute(
+        update(Nudge)
+        .where(col(Nudge.id) == nudge_id, col(Nudge.status) == NudgeStatus.sending)
+        .values(status=NudgeStatus.pending, claimed_at=None, last_error=error[:500])
+    )
 
 
 def mark_unreachable(session: Session, *, person_id: int) -> None:
@@ -202,36 +264,4 @@ def mark_unreachable(session: Session, *, person_id: int) -> None:
         .where(col(Nudge.person_id) == person_id, col(Nudge.status) == NudgeStatus.pending)
         .values(status=NudgeStatus.failed, last_error="unreachable")
     )
-
-
-def add_notice(session: Session, *, campaign_id: int | None, person_id: int, key: str, text: str) -> bool:
-    """Write a notice unless this person already has one with this key; True when written."""
-    exists = select(Notice.id).where(Notice.person_id == person_id, Notice.key == key)
-    if session.exec(exists).first() is not None:
-        return False
-    session.add(Notice(campaign_id=campaign_id, person_id=person_id, key=key, text=text))
-    return True
-
-
-def due_notices(session: Session, *, limit: int = 100) -> list[OutgoingNotice]:
-    query = (
-        select(Notice, Person)
-        .join(Person, col(Person.id) == col(Notice.person_id))
-        .where(Notice.status == NudgeStatus.pending, Person.state == PersonState.active)
-        .order_by(col(Notice.id))
-        .limit(limit)
-    )
-    return [
-        OutgoingNotice(notice.id or 0, person.id or 0, person.channel, person.chat_id, notice.text)
-        for notice, person in session.exec(query).all()
-    ]
-
-
-def mark_notice(
-    session: Session, *, notice_id: int, status: NudgeStatus, now: datetime, error: str | None = None
-) -> None:
-    notice = session.get(Notice, notice_id)
-    if notice is not None:
-        notice.status, notice.attempts, notice.last_error = status, notice.attempts + 1, error
-        notice.sent_at = now if status is NudgeStatus.sent else None
-        session.add(notice)
+    outbox.fail_pending(session, person_id=person_id, error="unreachable")

@@ -6,17 +6,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
 from bot.engine import Engine, Inbound, Outcome, Reply
+from bot.outbox.digest import write_digest
 from storage import invites, submissions, units
 from storage.database import Database
 from storage.models import Campaign, Channel, Role
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")  # the engine's default time zone
+DIGEST = partial(write_digest, timezone=VN, language="vi")  # the staff digest, as the app writes it
 
 
 def local(day: int, month: int, hour: int, minute: int = 0) -> datetime:

@@ -13,9 +13,7 @@ Campaigns here have no quiet hours (start == end), so the tests pass at any time
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -28,10 +26,10 @@ from telegram import Bot
 
 from bot.channels.telegram import TelegramDelivery
 from bot.demo import demo_campaign
+from bot.outbox.sender import Sender
 from bot.texts import say
 from scheduler import ladder
 from scheduler.jobs import Reminders
-from scheduler.sender import Sender
 from storage import campaigns, migrate, nudges
 from storage.campaign_spec import CampaignSpec, QuietHours, load_campaign_file
 from storage.database import Database
@@ -48,7 +46,8 @@ from storage.models import (
     UnitKind,
 )
 from tests.conftest import SHIPPED_CAMPAIGN
-from tests.fakes.bot_process import BotProcess
+from tests.dialogue import DIGEST
+from tests.fakes.bot_process import BotProcess, wait_for
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -131,14 +130,6 @@ def statuses(session: Session) -> Counter[NudgeStatus]:
     return Counter(NudgeStatus(status) for status in session.exec(select(Nudge.status)).all())
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, description: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{description}: not within {timeout}s")
-        time.sleep(0.05)
-
-
 def bot_process(workdir: Path, server: FakeTelegram, database_url: str) -> BotProcess:
     """`nqbot run` against the fake, sending at NQBOT_SEND_RATE=30."""
     return BotProcess(
@@ -181,7 +172,9 @@ def test_a_fan_out_survives_sigkill_with_a_message_in_flight(tmp_path: Path) -> 
                 assert held["chat_id"] in targets and server.sent_count(held["chat_id"]) == 0
                 assert server.release_held() == 1  # answered 500 to nobody, never delivered
                 with database.session() as session:
-                    assert statuses(session) == {NudgeStatus.sent: 25, NudgeStatus.pending: len(targets) - 25}
+                    left = statuses(session)  # the rest: claimed by the dead process's drain, or not yet
+                    assert left[NudgeStatus.sent] == 25
+                    assert left[NudgeStatus.sending] + left[NudgeStatus.pending] == len(targets) - 25
 
                 bot.start()
 
@@ -192,7 +185,7 @@ def test_a_fan_out_survives_sigkill_with_a_message_in_flight(tmp_path: Path) -> 
 
                 def all_marked() -> bool:
                     with database.session() as session:
-                        return NudgeStatus.pending not in statuses(session)
+                        return set(statuses(session)) == {NudgeStatus.sent}
 
                 wait_for(all_marked, timeout=10, description="every nudge row is marked")
             finally:
@@ -246,9 +239,9 @@ async def test_the_sender_waits_as_asked_and_a_blocked_reporter_shows_in_the_dig
             sender = Sender(database, {Channel.telegram.value: TelegramDelivery(bot)}, timezone=VN, sleep=no_sleep)
             report = await sender.drain()
             assert (report.sent, report.unreachable, report.postponed) == (len(people.targets) - 1, 1, 0)
-            assert 3.0 in waits  # as the 429 asked; nothing really slept
+            assert any(2.9 < wait <= 3.0 for wait in waits)  # as the 429 asked (paced), nothing really slept
 
-            reminders = Reminders(database, sender, timezone=VN)
+            reminders = Reminders(database, sender, digest=DIGEST, timezone=VN)
             await reminders.send_digest(people.campaign_id)
 
         for chat in people.targets:

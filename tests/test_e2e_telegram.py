@@ -14,14 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from sqlmodel import select
 
 from bot import demo
 from storage import invites, submissions, units
 from storage.database import Database
-from storage.models import Role
+from storage.models import NudgeStatus, OutboxMessage, Role
 from tests.conftest import SAMPLE_UNITS, SHIPPED_CAMPAIGN
 from tests.dialogue import FULL_REPORT
-from tests.fakes.bot_process import BotProcess, free_port
+from tests.fakes.bot_process import BotProcess, free_port, wait_for
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
@@ -96,6 +97,16 @@ def _button_data(message: dict[str, Any]) -> list[str]:
     return [b.get("callback_data") for row in markup.get("inline_keyboard", []) for b in row]
 
 
+def claimed_replies(path: Path) -> int:
+    """Replies the bot has claimed and not yet marked sent."""
+    database = Database(f"sqlite:///{path}")
+    try:
+        with database.session() as session:
+            return len(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == NudgeStatus.sending)).all())
+    finally:
+        database.dispose()
+
+
 def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
     workdir = tmp_path
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()  # the bot's "today" (its clock is the real one)
@@ -117,11 +128,13 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
             edits = [e for e in server.edits if "➜" in (e.get("text") or "")]
             assert edits, "questions answered by a button are edited to show the choice"
 
-            # A second unit's reporter; the bot is killed after question 9 was answered and stored.
+            # A second unit's reporter; the bot is killed after question 9 was answered and stored, and its
+            # reply marked sent (a kill between the send and its mark would send that one reply again).
             deputy = Reporter(server, 5002)
             deputy.join(codes["CB-SVH"])
             for kind, value in steps[:9]:
                 deputy.step(kind, value)
+            wait_for(lambda: not claimed_replies(workdir / "nqbot.db"), timeout=10, description="replies marked sent")
             bot.kill()
             bot.start()
             reply = deputy.say("/baocao")

@@ -8,13 +8,14 @@ import pytest
 from sqlmodel import select
 
 from bot.engine import Engine, Reply
+from bot.outbox.delivery import Delivered, Result
+from bot.outbox.sender import Sender
 from scheduler.jobs import Reminders
 from scheduler.ladder import ladder
-from scheduler.sender import Delivered, Result, Sender
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role
-from tests.dialogue import FULL_REPORT, VN, Clock, Dialogue, answer_all, enrol, invite_code, local
+from tests.dialogue import DIGEST, FULL_REPORT, VN, Clock, Dialogue, answer_all, enrol, invite_code, local
 
 
 @dataclass
@@ -24,7 +25,7 @@ class Phone:
     sent: list[tuple[str, Reply]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
 
-    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
         if chat_id in self.blocked:
             return Delivered(Result.blocked, error="Forbidden: bot was blocked by the user")
         self.sent.append((chat_id, reply))
@@ -57,7 +58,7 @@ def phone() -> Phone:
 @pytest.fixture
 def reminders(database: Database, loaded: Campaign, clock: Clock, phone: Phone) -> Reminders:
     sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
-    return Reminders(database, sender, timezone=VN, clock=clock)
+    return Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
 
 
 async def reporter(engine: Engine, database: Database, unit: str, user: str) -> Dialogue:
@@ -261,7 +262,7 @@ async def test_a_channel_that_is_down_does_not_hold_up_the_others(
     class Down:
         tries: int = 0
 
-        async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+        async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
             self.tries += 1
             return Delivered(Result.transient, error="ConnectError")
 
@@ -272,7 +273,7 @@ async def test_a_channel_that_is_down_does_not_hold_up_the_others(
 
     zalo = Down()
     sender = Sender(database, {"telegram": phone, "zalo": zalo}, timezone=VN, clock=clock, sleep=sleep, rate=1000)
-    reminders = Reminders(database, sender, timezone=VN, clock=clock)
+    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
     engine = Engine(database, clock=clock)
     for unit, user in (("CB-SNV", "z1"), ("CB-STP", "z2"), ("CB-SVH", "z3")):
         dialogue = Dialogue(engine, user, Channel.zalo)

@@ -15,16 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.channels.zalo import Quota, TypedActions, ZaloChannel, ZaloDelivery, render, split, utf16_units
+from bot.channels.zalo import Quota, TypedActions, ZaloChannel, ZaloDelivery, render
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
 from bot.engine import Attachment, Button, Engine, Reply
+from bot.outbox.delivery import Result, split, utf16_units
 from bot.settings import Settings
-from scheduler.sender import Result
 from storage import usage
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.errors import ConfigError
-from storage.models import Channel, ChannelUsage, InboundEvent, Notice, Person, Role
+from storage.models import Channel, ChannelUsage, InboundEvent, OutboxMessage, Person, Role
 from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
 from tests.fakes.zalo_api import FakeZalo
 
@@ -53,18 +53,18 @@ def typed_steps(steps: list[tuple[str, str]], spec: CampaignSpec) -> list[str]:
 
 
 def test_a_short_text_is_one_piece_and_a_long_one_is_cut_between_words() -> None:
-    assert split("Xin chào đồng chí") == ["Xin chào đồng chí"]
+    assert split("Xin chào đồng chí", 2000) == ["Xin chào đồng chí"]
     words = [f"từ{i}" for i in range(1200)]  # about 6,000 characters
-    pieces = split(" ".join(words))
+    pieces = split(" ".join(words), 2000)
     assert len(pieces) == 4 and all(utf16_units(p) <= 2000 for p in pieces)
     assert " ".join(pieces).split() == words  # no word broken, none lost
 
 
 def test_lines_are_kept_whole_when_they_fit_and_emoji_count_double() -> None:
     lines = [f"{i}. Chi bộ số {i} – chưa báo cáo" for i in range(200)]
-    pieces = split("\n".join(lines))
+    pieces = split("\n".join(lines), 2000)
     assert all(p.split("\n")[0] in lines and p.split("\n")[-1] in lines for p in pieces)
-    emoji = split("📊" * 1500)  # 3,000 UTF-16 units, one "word": cut inside, never between a surrogate pair
+    emoji = split("📊" * 1500, 2000)  # 3,000 UTF-16 units, one "word": cut inside, never between a surrogate pair
     assert [utf16_units(p) for p in emoji] == [2000, 1000]
 
 
@@ -295,7 +295,7 @@ async def test_staff_are_warned_once_when_the_month_reaches_80_percent(database:
     for sent in (5, 2, 1, 1, 3):
         await quota.count(sent)
     with database.session() as session:
-        notices = session.exec(select(Notice)).all()
+        notices = session.exec(select(OutboxMessage)).all()
         assert usage.sent_in(session, channel=Channel.zalo, month="2026-12") == 12
         assert session.exec(select(ChannelUsage.month)).all() == ["2026-12"]
     assert len(notices) == 2 and {n.key for n in notices} == {"quota:zalo:2026-12"}

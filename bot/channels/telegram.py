@@ -5,12 +5,15 @@ Usage:
     application.run_polling()
 
 Private chats only; choices become inline keyboards (each press is answered and the question edited to
-show the choice); the command menu is registered with setMyCommands. One error handler logs and tells
-the person to try again; the update's work was rolled back with its transaction.
+show the choice); the command menu is registered with setMyCommands. The engine writes a turn's replies
+to the outbox in the turn's transaction; the channel hands them to the sender, which sends them at once
+and retries what fails (bot/outbox/sender.py). Only when the turn itself failed (nothing was stored) is the
+person asked to send again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -40,8 +43,9 @@ from telegram.ext import (
 
 from bot.channels.chat_locks import ChatLocks
 from bot.engine import Engine, Inbound, Outcome, Reply
+from bot.outbox.delivery import Delivered, Result, split
+from bot.outbox.sender import Sender
 from bot.texts import say
-from scheduler.sender import Delivered, Result
 from storage import people
 from storage.models import Channel
 
@@ -78,34 +82,14 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Cut a long text at line breaks (or hard, for a single huge line) into pieces Telegram accepts."""
-    pieces: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not pieces:
-        pieces.append(current or "…")
-    return pieces
-
-
 class TelegramChannel:
     """The handlers: each turns an update into an Inbound, asks the engine, and renders the Outcome."""
 
-    def __init__(self, engine: Engine, language: str) -> None:
+    def __init__(self, engine: Engine, language: str, sender: Sender | None = None) -> None:
         self.engine = engine
         self.language = language
+        self.sender = sender  # None: one of its own, made at the first send (tests, benchmarks)
+        engine.outbox.add(Channel.telegram)
 
     def register(self, application: AnyApplication) -> None:
         # One group, first match wins: button presses, private text (commands too), other private
@@ -131,7 +115,9 @@ class TelegramChannel:
             display_name=user.full_name,
             event_id=str(update.update_id),
         )
-        await self.send(context, message.chat_id, await self.engine.handle(event))
+        outcome = await self.handle(context.bot, message.chat_id, event)
+        if outcome is not None:
+            await self.send(context, message.chat_id, outcome)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Passes a pressed button to the engine, answers the press and edits the question to show it."""
@@ -150,82 +136,129 @@ class TelegramChannel:
             display_name=user.full_name,
             event_id=str(update.update_id),
         )
-        try:
-            outcome = await self.engine.handle(event)
-        except Exception:
-            await query.answer()  # stop the button's spinner; the error handler tells the person
-            raise
-        await query.answer(
-            outcome.notice[: CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH] if outcome.notice else None
-        )
-        if outcome.edit is not None:
-            try:
+        outcome = await self.handle(context.bot, chat.id, event)
+        try:  # the press's notice and the edited question are courtesies: the replies go whatever happens here
+            notice = outcome.notice if outcome is not None else None
+            await query.answer(notice[: CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH] if notice else None)
+            if outcome is not None and outcome.edit is not None:
                 await query.edit_message_text(
                     outcome.edit.text[: MessageLimit.MAX_TEXT_LENGTH], reply_markup=keyboard(outcome.edit)
                 )
-            except BadRequest as exc:  # "message is not modified", or too old to edit: the replies still go
-                logger.info("could not edit message %s: %s", query.message and query.message.message_id, exc)
-        await self.send(context, chat.id, outcome)
+        except TelegramError as exc:  # "message is not modified", too old to edit, a 429: logged
+            logger.info("could not answer or edit the press in chat %s: %s", chat.id, exc)
+        if outcome is not None:
+            await self.send(context, chat.id, outcome)
+
+    async def handle(self, bot: Bot, chat_id: int, event: Inbound) -> Outcome | None:
+        """The engine's outcome; None when the turn failed and was rolled back, after asking the person to
+        send again (the only case where that is true)."""
+        try:
+            return await self.engine.handle(event)
+        except Exception:
+            logger.exception("error while handling an update; nothing of it was stored")
+            try:
+                await bot.send_message(chat_id, say("error.retry", self.language))
+            except TelegramError:
+                logger.warning("could not tell chat %s about the error", chat_id)
+            return None
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Asks for text when someone sends a sticker, a photo, a voice note or anything else."""
         if update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id, say("input.unsupported", self.language))
+            await self.courtesy(context.bot, update.effective_chat.id, say("input.unsupported", self.language))
 
     async def on_group_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Says to write privately: reports never go through a group."""
-        if update.effective_message is not None:
-            await update.effective_message.reply_text(say("chat.private_only", self.language))
+        if update.effective_chat is not None:
+            await self.courtesy(context.bot, update.effective_chat.id, say("chat.private_only", self.language))
+
+    async def courtesy(self, bot: Bot, chat_id: int, text: str) -> None:
+        """A message that stores nothing (a request to type, to write privately): sent once, not retried."""
+        try:
+            await bot.send_message(chat_id, text)
+        except TelegramError as exc:
+            logger.info("could not send a notice to chat %s: %s", chat_id, exc)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Logs the error and tells the person to try again; polling goes on."""
-        logger.error("error while handling an update", exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat is not None:
-            try:
-                await context.bot.send_message(update.effective_chat.id, say("error.retry", self.language))
-            except TelegramError:
-                logger.warning("could not tell chat %s about the error", update.effective_chat.id)
+        """Logs an error raised outside a turn (the turn's own are handled where they happen); polling goes on."""
+        logger.error("error while processing an update", exc_info=context.error)
+
+    def _sender(self, bot: Bot) -> Sender:
+        if self.sender is None:
+            deliveries = {Channel.telegram.value: TelegramDelivery(bot)}
+            self.sender = Sender(
+                self.engine.database, deliveries, timezone=self.engine.timezone, language=self.language
+            )
+        return self.sender
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, outcome: Outcome) -> None:
-        for reply in outcome.replies:
-            pieces = split(reply.text) if reply.text or reply.attachment is None else []  # a file alone
-            for i, piece in enumerate(pieces):
-                markup = keyboard(reply) if i == len(pieces) - 1 else None
-                await context.bot.send_message(chat_id, piece, reply_markup=markup)
-            attachment = reply.attachment
-            if attachment is not None and attachment.picture:
-                await context.bot.send_photo(
-                    chat_id, attachment.content, caption=attachment.caption or None, filename=attachment.filename
-                )
-            elif attachment is not None:
-                await context.bot.send_document(
-                    chat_id, attachment.content, filename=attachment.filename, caption=attachment.caption or None
-                )
-        if outcome.menu is not None:
-            await set_menu(context.bot, chat_id, outcome.menu, self.language)
+        """The turn's replies through the sender (stored: retried if they fail), then its files and menu."""
+        try:
+            await self._sender(context.bot).send_now(Channel.telegram.value, str(chat_id), outcome.queued)
+            for reply in outcome.replies:
+                if reply.attachment is not None:
+                    await self.send_file(context.bot, chat_id, reply)
+            if outcome.menu is not None:
+                await set_menu(context.bot, chat_id, outcome.menu, self.language)
+        except Exception:  # the turn is stored: never "send again" for this
+            logger.exception("could not send everything to chat %s", chat_id)
+
+    async def send_file(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """A reply that carries a file (a chart, an export, a QR code): its text, then the file. Files are not
+        kept in the outbox; a 429 is waited out once, any other failure is logged (staff ask again)."""
+        attachment = reply.attachment
+        assert attachment is not None
+        for attempt in range(2):
+            try:
+                for piece in split(reply.text, MessageLimit.MAX_TEXT_LENGTH) if reply.text else []:
+                    await bot.send_message(chat_id, piece, reply_markup=keyboard(reply))
+                if attachment.picture:
+                    await bot.send_photo(
+                        chat_id, attachment.content, caption=attachment.caption or None, filename=attachment.filename
+                    )
+                else:
+                    await bot.send_document(
+                        chat_id, attachment.content, filename=attachment.filename, caption=attachment.caption or None
+                    )
+                return
+            except RetryAfter as exc:
+                if attempt:
+                    raise
+                await asyncio.sleep(seconds(exc.retry_after))
 
 
 class TelegramDelivery:
-    """Sends the sender's messages (nudges, digests) through the Bot API and says how it went."""
+    """Sends the sender's messages through the Bot API, cut to Telegram's 4,096 UTF-16 units, and says how it
+    went: a 400 refuses that message for good (except a chat that is gone: blocked), not the channel."""
+
+    limit = MessageLimit.MAX_TEXT_LENGTH
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
-        try:
-            await self.bot.send_message(int(chat_id), reply.text, reply_markup=keyboard(reply))
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            return Delivered(Result.retry_after, wait=wait.total_seconds() if isinstance(wait, timedelta) else wait)
-        except Forbidden as exc:
-            return Delivered(Result.blocked, error=exc.message)
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return Delivered(Result.blocked, error=exc.message)
-            return Delivered(Result.transient, error=exc.message)
-        except TelegramError as exc:  # TimedOut and NetworkError: try again
-            return Delivered(Result.transient, error=f"{type(exc).__name__}: {exc.message}")
-        return Delivered(Result.sent)
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+        pieces = split(reply.text, self.limit)
+        sent = skip
+        for i in range(skip, len(pieces)):
+            markup = keyboard(reply) if i == len(pieces) - 1 else None
+            try:
+                await self.bot.send_message(int(chat_id), pieces[i], reply_markup=markup)
+            except RetryAfter as exc:
+                return Delivered(Result.retry_after, wait=seconds(exc.retry_after), parts_sent=sent)
+            except Forbidden as exc:
+                return Delivered(Result.blocked, error=exc.message, parts_sent=sent)
+            except BadRequest as exc:
+                gone = "chat not found" in exc.message.lower()
+                return Delivered(Result.blocked if gone else Result.rejected, error=exc.message, parts_sent=sent)
+            except TelegramError as exc:  # TimedOut and NetworkError: try again
+                return Delivered(Result.transient, error=f"{type(exc).__name__}: {exc.message}", parts_sent=sent)
+            sent += 1
+        return Delivered(Result.sent, parts_sent=sent)
+
+
+def seconds(wait: float | timedelta) -> float:
+    """A retry_after as seconds (python-telegram-bot gives a timedelta or a number)."""
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def menu(entries: list[tuple[str, str, str]], language: str) -> list[BotCommand]:
@@ -287,11 +320,12 @@ def build_application(
     base_url: str,
     engine: Engine,
     language: str,
+    sender: Sender | None = None,
     on_start: Callable[[AnyApplication], Awaitable[None]] | None = None,
     on_stop: Callable[[AnyApplication], Awaitable[None]] | None = None,
 ) -> AnyApplication:
     """The python-telegram-bot application with nqbot's handlers, pointed at `base_url`."""
-    channel = TelegramChannel(engine, language)
+    channel = TelegramChannel(engine, language, sender)
 
     async def post_init(application: AnyApplication) -> None:
         engine.bot_username = application.bot.username

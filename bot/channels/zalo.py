@@ -6,13 +6,14 @@ Usage:
     channel = ZaloChannel(engine, api, quota=quota, actions=actions)
     service = ZaloService(channel)  # long polling; or ZaloService(channel, webhook=(settings, server))
     await service.start()
-    sender = Sender(database, {"zalo": ZaloDelivery(api, quota=quota, actions=actions)}, timezone=tz)
+    sender = Sender(database, {"zalo": service.delivery}, timezone=tz)  # the bot's one sender (bot/app.py)
 
 Zalo has no buttons: a question's choices become numbered lines (typing the number or the label answers)
 and action buttons are left out, since the text names their typed alternative ("gõ “gửi”"); typing an
 action's label still presses it, as in the terminal demo. Texts are cut at 2,000 UTF-16 units between
 words. Stickers, photos and voice notes are answered with a request to type. Each update is recorded by
-its message id in the database in the transaction that handles it, so a redelivered update is handled once.
+its message id in the database in the transaction that handles it, so a redelivered update is handled once;
+its replies are written to the outbox in that transaction and sent by the sender (retried if they fail).
 Every message sent is counted per month (Zalo's free plan allows 3,000); staff are warned once at 80 %.
 """
 
@@ -24,6 +25,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -36,10 +38,11 @@ from bot.channels.typed_actions import TypedActions
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
 from bot.engine import Engine, Inbound, Reply
+from bot.outbox.delivery import Delivered, Result, split
+from bot.outbox.sender import Sender
 from bot.settings import Webhook
 from bot.texts import say
-from scheduler.sender import Delivered, Result
-from storage import inbound, nudges, people, usage
+from storage import inbound, outbox, people, usage
 from storage.database import Database
 from storage.models import Channel, utcnow
 
@@ -51,35 +54,6 @@ MAX_BACKOFF = 60.0
 
 
 # --- rendering ---
-
-
-def utf16_units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut a text into pieces of at most `limit` UTF-16 units: at a line break in the last half of a piece,
-    else between words; only a single word longer than a piece is cut inside."""
-    pieces: list[str] = []
-    rest = text.strip()
-    while utf16_units(rest) > limit:
-        fits, used = 0, 0
-        for char in rest:
-            used += 2 if ord(char) > 0xFFFF else 1
-            if used > limit:
-                break
-            fits += 1
-        window = rest[:fits]
-        at = window.rfind("\n")
-        if at < fits // 2:
-            at = max(at, window.rfind(" "))
-        piece, rest = (window, rest[fits:]) if at <= 0 else (window[:at], rest[at + 1 :])
-        if piece.strip():
-            pieces.append(piece.rstrip())
-        rest = rest.lstrip(" \n")
-    if rest:
-        pieces.append(rest)
-    return pieces
 
 
 def render(reply: Reply, language: str = "vi") -> str:
@@ -141,8 +115,8 @@ class Quota:
                 percent=math.floor(100 * after / self.monthly),
             )
             for person in people.staff_members(session):
-                nudges.add_notice(
-                    session, campaign_id=None, person_id=person.id or 0, key=f"quota:zalo:{month}", text=text
+                outbox.add_notice(
+                    session, person=person, campaign_id=None, key=f"quota:zalo:{month}", text=text, now=now
                 )
         if before < self.monthly <= after:
             logger.warning("Zalo: the month's %d messages are used up (%s)", self.monthly, month)
@@ -162,11 +136,13 @@ class ZaloChannel:
         quota: Quota,
         actions: TypedActions,
         language: str = "vi",
+        sender: Sender | None = None,
         poll_interval: float = 1.0,
         poll_timeout: int = 30,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        engine.outbox.add(Channel.zalo)
         self.engine = engine
         self.api = api
         self.quota = quota
@@ -177,6 +153,11 @@ class ZaloChannel:
         self.sleep = sleep
         self.monotonic = monotonic
         self._locks = ChatLocks()
+        delivery = ZaloDelivery(api, quota=quota, actions=actions, language=language)
+        self.delivery = delivery
+        self.sender = sender or Sender(
+            engine.database, {Channel.zalo.value: delivery}, timezone=engine.timezone, language=language
+        )
 
     async def poll(self) -> None:
         """Long-poll until cancelled: each update handled before the next poll, polls `poll_interval` apart,
@@ -236,12 +217,17 @@ class ZaloChannel:
         chat_id = typed.chat_id
         try:
             outcome = await self.engine.handle(typed)
-        except Exception:
+        except Exception:  # rolled back: nothing of it was stored, the only case where "send again" is true
             logger.exception("error while handling a Zalo update")
             await self.send(chat_id, [Reply(say("error.retry", self.language))])
             return
-        replies = outcome.replies or ([outcome.edit] if outcome.edit is not None else [])
-        await self.send(chat_id, replies)
+        self.actions.remember(chat_id, outcome.replies or ([outcome.edit] if outcome.edit is not None else []))
+        await self.sender.send_now(Channel.zalo.value, chat_id, outcome.queued)
+        files = [reply for reply in outcome.replies if reply.attachment is not None]
+        if not outcome.replies and outcome.edit is not None:  # a choice ticked: the question shown again
+            files = [outcome.edit]
+        if files:
+            await self.send(chat_id, files)
 
     async def _on_other(self, message: Mapping[str, Any], chat_id: str) -> None:
         """Asks for text when someone sends a sticker, a photo, a voice note or anything else (once an update)."""
@@ -253,9 +239,8 @@ class ZaloChannel:
         await self.send(chat_id, [Reply(say("input.unsupported", self.language))])
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Send the replies as text; a failure is logged (the update's effects are already stored)."""
-        if replies:
-            self.actions.remember(chat_id, replies)
+        """Send texts that are not kept in the outbox (a request to type, a file's note, a redrawn question)
+        once; a failure is logged."""
         try:
             await send_texts(self.api, self.quota, chat_id, replies, self.language)
         except ZaloApiError as exc:
@@ -275,7 +260,7 @@ def _event_id(message: Mapping[str, Any]) -> str | None:
 
 
 class ZaloDelivery:
-    """Sends the sender's messages (nudges, notices) through the Bot API and says how it went."""
+    """Sends the sender's messages (replies, nudges, notices) through the Bot API and says how it went."""
 
     def __init__(self, api: ZaloApi, *, quota: Quota, actions: TypedActions, language: str = "vi") -> None:
         self.api = api
@@ -283,13 +268,19 @@ class ZaloDelivery:
         self.actions = actions
         self.language = language
 
-    async def deliver(self, chat_id: str, reply: Reply) -> Delivered:
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+        sent = skip
         try:
-            await send_texts(self.api, self.quota, chat_id, [reply], self.language)
+            for piece in split(render(reply, self.language), MAX_TEXT)[skip:]:
+                await self.api.send_message(chat_id, piece)
+                sent += 1
         except ZaloApiError as exc:
-            return failed(exc)
-        self.actions.remember(chat_id, [reply])
-        return Delivered(Result.sent)
+            return replace(failed(exc), parts_sent=sent)
+        finally:
+            await self.quota.count(sent - skip)
+        if reply.buttons:
+            self.actions.remember(chat_id, [reply])
+        return Delivered(Result.sent, parts_sent=sent)
 
 
 async def send_texts(api: ZaloApi, quota: Quota, chat_id: str, replies: Sequence[Reply], language: str) -> None:
@@ -298,7 +289,7 @@ async def send_texts(api: ZaloApi, quota: Quota, chat_id: str, replies: Sequence
     sent = 0
     try:
         for reply in replies:
-            for piece in split(render(reply, language)):
+            for piece in split(render(reply, language), MAX_TEXT):
                 await api.send_message(chat_id, piece)
                 sent += 1
     finally:
@@ -326,9 +317,7 @@ class ZaloService:
         self.channel = channel
         self.api = channel.api
         self.webhook = webhook
-        self.delivery = ZaloDelivery(
-            channel.api, quota=channel.quota, actions=channel.actions, language=channel.language
-        )
+        self.delivery = channel.delivery
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

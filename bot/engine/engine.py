@@ -15,12 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
 
 from bot import invite_links
 from bot.engine.dialogue import Dialogue
-from bot.engine.messages import Inbound, Outcome, rendered
-from storage import campaigns
+from bot.engine.messages import Inbound, Outcome, markup_of, rendered
+from storage import campaigns, outbox
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.models import Campaign, Channel, utcnow
@@ -47,13 +50,32 @@ class Engine:
         self.language = language
         self.bot_username: str | None = None  # set by the channel once it knows it (for t.me invite links)
         self.channels: set[Channel] = set()  # the channels this process serves, set by the app
+        self.outbox: set[Channel] = set()  # channels whose replies go through the outbox (each channel adds itself)
         self._specs: dict[tuple[int, datetime], CampaignSpec] = {}
 
     async def handle(self, event: Inbound) -> Outcome:
         """Answer one event in one transaction (storage.database.Database.run); then render heavy files
         (charts, exports) from the data it read, in a thread, after the transaction has ended."""
-        outcome = await self.database.run(lambda session: Dialogue(self, session, event).run(), autoflush=False)
+        outcome = await self.database.run(partial(self._turn, event=event), autoflush=False)
         return await rendered(outcome)
+
+    def _turn(self, session: Session, *, event: Inbound) -> Outcome:
+        """The dialogue's answer; on a channel with an outbox, its replies (all but files) are written there in
+        the same transaction, so an answer stored is never left without its reply."""
+        turn = Dialogue(self, session, event)
+        outcome = turn.run()
+        if event.channel in self.outbox:
+            texts = [reply for reply in outcome.replies if reply.attachment is None]
+            ids = outbox.add_replies(
+                session,
+                channel=event.channel,
+                chat_id=event.chat_id,
+                person_id=turn.person.id if turn.person is not None else None,
+                messages=[(reply.text, markup_of(reply)) for reply in texts],
+                now=turn.now,
+            )
+            outcome.queued = list(zip(ids, texts, strict=True))
+        return outcome
 
     def invite_link(self, code: str) -> str:
         """A link that opens the bot with the code, or the bare code to type after /start."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from storage.models import Channel
 
@@ -65,6 +66,24 @@ class Outcome:
     edit: Reply | None = None
     notice: str | None = None
     menu: str | None = None  # "staff" or "reporter": the person's command menu should change to this
+    queued: list[tuple[int, Reply]] = field(default_factory=list)  # replies written to the outbox: (row id, reply)
+
+
+def markup_of(reply: Reply) -> dict[str, Any]:
+    """A reply's choices and buttons as JSON, to store it in the outbox beside its text."""
+    markup: dict[str, Any] = {}
+    if reply.choices:
+        markup["choices"] = [[b.label, b.data] for b in reply.choices]
+    if reply.buttons:
+        markup["buttons"] = [[[b.label, b.data] for b in row] for row in reply.buttons]
+    return markup
+
+
+def reply_of(text: str, markup: dict[str, Any]) -> Reply:
+    """The reply a stored message was written from."""
+    choices = tuple(Button(label, data) for label, data in markup.get("choices", []))
+    buttons = tuple(tuple(Button(label, data) for label, data in row) for row in markup.get("buttons", []))
+    return Reply(text, choices=choices, buttons=buttons)
 
 
 async def rendered(outcome: Outcome) -> Outcome:

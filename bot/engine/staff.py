@@ -20,7 +20,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import Attachment, Button, Outcome, Reply
 from bot.texts import say
 from scheduler import ladder
-from storage import audit, campaigns, invites, nudges, reports, submissions, units
+from storage import audit, campaigns, invites, nudges, outbox, reports, submissions, units
 from storage import people as storage_people
 from storage.models import Campaign, Channel, Person, PersonState, Role, Unit
 from storage.units import fold
@@ -447,7 +447,7 @@ def announce(turn: Turn, yes: bool) -> Outcome:
     key = f"announce:{turn.now.isoformat(timespec='seconds')}:{turn.actor}"
     body = say("announce.body", turn.lang, text=text)
     count = sum(
-        nudges.add_notice(turn.session, campaign_id=None, person_id=p.id or 0, key=key, text=body)
+        outbox.add_notice(turn.session, person=p, campaign_id=None, key=key, text=body, now=turn.now)
         for p in storage_people.active_reporters(turn.session)
     )
     audit.record(

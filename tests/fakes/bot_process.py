@@ -14,7 +14,8 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -77,3 +78,11 @@ class BotProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, description: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{description}: not within {timeout}s")
+        time.sleep(0.05)

@@ -1,12 +1,20 @@
-"""The staff digest: progress, who is missing, who cannot be nudged, and the next reminder."""
+"""The staff digest: progress, who is missing, who cannot be nudged, and the next reminder.
+
+Usage:
+    reminders = Reminders(database, sender, digest=partial(write_digest, timezone=tz, language="vi"))
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot import formatting
 from bot.texts import say
+from scheduler import ladder
+from storage import campaigns, outbox, people, reports, units
 from storage.models import Campaign
 from storage.reports import MissingUnit, Progress, ReporterState
 
@@ -59,3 +67,33 @@ def digest_text(
     elif missing:
         lines.append(say("digest.no_next", language))
     return "\n".join(lines)
+
+
+def write_digest(session: Session, *, campaign_id: int, now: datetime, timezone: ZoneInfo, language: str) -> None:
+    """Write today's digest of the campaign to every staff member (once a day each) in the outbox."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return
+    today = now.astimezone(timezone).date()
+    spec = campaigns.spec_of(campaign)
+    steps = ladder.ladder(spec.reminders, campaign.report_deadline, campaign.closes_on, timezone)
+    upcoming = ladder.next_step(steps, now)
+    text = digest_text(
+        campaign=campaign,
+        progress=reports.progress(session, campaign_id=campaign_id),
+        total_units=units.count_units(session),
+        missing=reports.missing_units(session, campaign_id=campaign_id),
+        next_nudge=upcoming.due if upcoming else None,
+        today=today,
+        timezone=timezone,
+        language=language,
+    )
+    for person in people.staff_members(session):
+        outbox.add_notice(
+            session,
+            person=person,
+            campaign_id=campaign_id,
+            key=f"digest:{campaign_id}:{today.isoformat()}",
+            text=text,
+            now=now,
+        )

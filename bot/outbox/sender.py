@@ -1,0 +1,360 @@
+"""The sender: every message the bot sends goes through it, paced per channel, replies first.
+
+Usage:
+    sender = Sender(database, {"telegram": TelegramDelivery(bot)}, timezone=tz)
+    await sender.send_now("telegram", chat_id, queued)   # a turn's replies, written to the outbox claimed
+    await sender.run()                                    # the leader: drain the outbox until cancelled
+
+A turn's replies are stored in the outbox in the turn's own transaction, then sent at once by the process
+that handled the turn. A reply the platform refuses for now (429, 5xx, a timeout) is retried: at once
+while the wait is short (as long as a 429 asks), then by the drain, never lost and never answered by
+"please send again". Later replies to that chat wait behind it, so a chat's messages keep their order.
+The drain (one process holds it: see bot/leader.py) sends what is left: replies, notices, then nudges;
+each row is claimed before it is sent and marked right after the platform answered, so a crash at any
+point sends nothing twice but the one message in flight (at least once), and a reminder planned while a
+fan-out runs never reaches anyone twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from bot.engine.messages import Reply, reply_of
+from bot.outbox.delivery import Delivered, Delivery, Result
+from bot.outbox.nudge_text import nudge_reply
+from bot.outbox.pacer import Pacer
+from scheduler.ladder import in_quiet_hours
+from storage import campaigns, nudges, outbox
+from storage.campaign_spec import CampaignSpec
+from storage.database import Database
+from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxKind, utcnow
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_RETRIES = 2  # quick retries of a network error (1 s, 2 s) before the message waits for the drain
+REPLY_PATIENCE = 30.0  # seconds a reply may wait inline for a 429 before the drain takes it over
+POLL_EVERY = 5.0  # seconds between drains when nothing wakes the sender
+DOWN_FIRST, DOWN_MAX = 5.0, 300.0  # a channel that failed is tried again after this, doubling
+BATCH = 20  # rows claimed at a time: small, so a reminder planned meanwhile finds most rows unclaimed
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    skipped: int = 0
+    unreachable: int = 0
+    postponed: int = 0
+    failed: int = 0
+    deferred_for_quiet_hours: int = 0
+
+
+class Sender:
+    """Sends replies at once and drains the outbox; one drain at a time."""
+
+    def __init__(
+        self,
+        database: Database,
+        deliveries: Mapping[str, Delivery],
+        *,
+        timezone: ZoneInfo,
+        language: str = "vi",
+        rate: float = 25.0,
+        clock: Callable[[], Any] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database = database
+        self.deliveries = deliveries  # only channels that are up (the app adds one when it starts)
+        self.timezone = timezone
+        self.language = language
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._pacers: dict[str, Pacer] = {}
+        self._lock = asyncio.Lock()
+        self._kick = asyncio.Event()
+        self._specs: dict[int, CampaignSpec] = {}
+        self._in_flight: set[int] = set()  # outbox rows this process is sending right now
+        self._behind: dict[tuple[str, str], float] = {}  # chats with replies left to the drain → when
+        self._down: dict[str, tuple[float, float]] = {}  # channel → (tried again after, next pause)
+
+    def pacer(self, channel: str) -> Pacer:
+        if channel not in self._pacers:
+            self._pacers[channel] = Pacer(self.rate, sleep=self.sleep, monotonic=self.monotonic)
+        return self._pacers[channel]
+
+    def kick(self) -> None:
+        """Something is waiting to be sent: the drain loop runs now instead of at its next poll."""
+        self._kick.set()
+
+    # --- a turn's replies, at once ---
+
+    async def send_now(self, channel: str, chat_id: str, queued: Sequence[tuple[int, Reply]]) -> bool:
+        """Send a turn's replies (outbox ids the turn wrote claimed, in order); True when all went. What
+        could not go waits in the outbox for the drain, and this chat's next replies wait behind it."""
+        if not queued:
+            return True
+        ids = [message_id for message_id, _ in queued]
+        self._in_flight.update(ids)
+        try:
+            return await self._send_now(channel, chat_id, queued)
+        finally:
+            self._in_flight.difference_update(ids)
+
+    async def _send_now(self, channel: str, chat_id: str, queued: Sequence[tuple[int, Reply]]) -> bool:
+        delivery = self.deliveries.get(channel)
+        if delivery is None or self._is_down(channel) or (channel, chat_id) in self._behind:
+            await self.database.run(partial(outbox.release_all, ids=[i for i, _ in queued]))
+            self._fall_behind(channel, chat_id)
+            return False
+        sent: list[int] = []
+        try:
+            for n, (message_id, reply) in enumerate(queued):
+                outcome = await self._deliver(channel, delivery, chat_id, reply, urgent=True, patience=REPLY_PATIENCE)
+                if outcome.result is Result.sent:
+                    sent.append(message_id)
+                elif outcome.result in (Result.rejected, Result.blocked):
+                    logger.warning("a reply to %s chat %s was refused: %s", channel, chat_id, outcome.error)
+                    await self.database.run(
+                        partial(outbox.mark_failed, message_id=message_id, error=outcome.error, parts_sent=0)
+                    )
+                else:
+                    logger.warning("a reply to %s chat %s waits for the drain: %s", channel, chat_id, outcome.error)
+                    rest = [i for i, _ in queued[n + 1 :]]
+                    await self.database.run(partial(self._leave, message_id, outcome, rest))
+                    self._channel_failed(channel)
+                    self._fall_behind(channel, chat_id)
+                    return False
+            self._channel_worked(channel)
+            return True
+        finally:
+            if sent:
+                await self.database.run(partial(outbox.mark_sent, ids=sent, now=self.clock()))
+
+    @staticmethod
+    def _leave(message_id: int, outcome: Delivered, rest: list[int], session: Session) -> None:
+        outbox.release(session, message_id=message_id, error=outcome.error, parts_sent=outcome.parts_sent)
+        outbox.release_all(session, ids=rest)
+
+    def _fall_behind(self, channel: str, chat_id: str) -> None:
+        self._behind[(channel, chat_id)] = self.monotonic()
+        self.kick()
+
+    # --- the drain ---
+
+    async def recover(self, *, only_process: bool) -> None:
+        """On taking the lead: the claims of nudges were the last leader's, who is gone; when this is the only
+        process (SQLite), the claims of messages too. They are sent again (at most the one in flight twice)."""
+        freed = await self.database.run(nudges.free_claims)
+        if only_process:
+            freed += await self.database.run(outbox.free_claims)
+        if freed:
+            logger.info("%d messages claimed by a process that stopped are sent again", freed)
+
+    async def run(self) -> None:
+        """Drain whenever kicked, and every POLL_EVERY seconds, until cancelled (the leader's task)."""
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # a database error, say: logged; the next round tries again
+                logger.exception("the outbox drain failed")
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), POLL_EVERY)
+            self._kick.clear()
+
+    async def drain(self) -> DrainReport:
+        """Send everything that is due now; returns what happened."""
+        async with self._lock:
+            report = DrainReport()
+            self._specs.clear()  # a reloaded campaign file takes effect at the next drain
+            await self._drain_messages(report)
+            await self._drain_nudges(report)
+            return report
+
+    def _up(self) -> list[str]:
+        return [channel for channel in self.deliveries if not self._is_down(channel)]
+
+    async def _drain_messages(self, report: DrainReport) -> None:
+        started = self.monotonic()
+        failed_chats: set[tuple[str, str]] = set()
+        while True:
+            channels = [Channel(c) for c in self._up()]
+            claim = partial(outbox.claim, now=self.clock(), channels=channels, limit=BATCH, exclude=self._in_flight)
+            rows = await self.database.run(claim)
+            if not rows:
+                break
+            for row in rows:
+                chat = (row.channel.value, row.chat_id)
+                delivery = self.deliveries.get(row.channel.value)
+                if chat in failed_chats or delivery is None or self._is_down(row.channel.value):
+                    await self.database.run(partial(outbox.release_all, ids=[row.id]))  # keeps the chat's order
+                    failed_chats.add(chat)
+                    continue
+                reply = reply_of(row.text, row.markup)
+                outcome = await self._deliver(
+                    row.channel.value,
+                    delivery,
+                    row.chat_id,
+                    reply,
+                    urgent=row.kind is OutboxKind.reply,
+                    skip=row.parts_sent,
+                )
+                if not await self._settle_message(row, outcome, report):
+                    failed_chats.add(chat)
+        for chat, since in list(self._behind.items()):
+            if chat not in failed_chats and since < started:
+                del self._behind[chat]
+
+    async def _settle_message(self, row: outbox.Message, outcome: Delivered, report: DrainReport) -> bool:
+        """Mark a drained message by how its delivery went; False when it must wait for a later drain."""
+        if outcome.result is Result.sent:
+            await self.database.run(partial(outbox.mark_sent, ids=[row.id], now=self.clock()))
+            report.sent += 1
+            self._channel_worked(row.channel.value)
+            return True
+        if outcome.result in (Result.rejected, Result.blocked):
+            await self.database.run(
+                partial(outbox.mark_failed, message_id=row.id, error=outcome.error, parts_sent=outcome.parts_sent)
+            )
+            if outcome.result is Result.blocked and row.person_id is not None:
+                await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id))
+                report.unreachable += 1
+            else:
+                report.failed += 1
+            return True
+        await self.database.run(
+            partial(outbox.release, message_id=row.id, error=outcome.error, parts_sent=outcome.parts_sent)
+        )
+        self._channel_failed(row.channel.value)
+        report.postponed += 1
+        return False
+
+    async def _drain_nudges(self, report: DrainReport) -> None:
+        quiet = await self._quiet_campaigns()
+        if quiet:
+            report.deferred_for_quiet_hours += await self.database.run(partial(_pending_in, campaign_ids=quiet))
+        while True:
+            claim = partial(nudges.claim, now=self.clock(), channels=self._up(), quiet_campaigns=quiet, limit=BATCH)
+            rows = await self.database.run(claim)
+            if not rows:
+                return
+            for row in rows:
+                await self._send_nudge(row, report)
+
+    async def _quiet_campaigns(self) -> list[int]:
+        """The campaigns with nudges waiting whose quiet hours it is now."""
+        waiting = await self.database.run(_campaigns_waiting)
+        now = self.clock()
+        return [
+            campaign_id
+            for campaign_id in waiting
+            if in_quiet_hours(now, (await self._spec(campaign_id)).reminders.quiet_hours, self.timezone)
+        ]
+
+    async def _spec(self, campaign_id: int) -> CampaignSpec:
+        if campaign_id not in self._specs:
+            campaign = await self.database.run(lambda s: s.get(Campaign, campaign_id))
+            assert campaign is not None
+            self._specs[campaign_id] = campaigns.spec_of(campaign)
+        return self._specs[campaign_id]
+
+    async def _send_nudge(self, row: nudges.Outgoing, report: DrainReport) -> None:
+        mark = partial(nudges.mark, nudge_id=row.nudge_id)
+        if row.submitted:  # reported since the step was planned
+            await self.database.run(partial(mark, status=NudgeStatus.skipped, now=self.clock()))
+            report.skipped += 1
+            return
+        delivery = self.deliveries.get(row.channel)
+        today = self.clock().astimezone(self.timezone).date()
+        reply = nudge_reply(row, await self._spec(row.campaign_id), today=today, language=self.language)
+        outcome = (
+            await self._deliver(row.channel, delivery, row.chat_id, reply, urgent=False)
+            if delivery is not None and not self._is_down(row.channel)
+            else Delivered(Result.transient, error=f"{row.channel} is not up")
+        )
+        if outcome.result is Result.sent:
+            await self.database.run(partial(mark, status=NudgeStatus.sent, now=self.clock()))
+            report.sent += 1
+            self._channel_worked(row.channel)
+        elif outcome.result is Result.blocked:
+            await self.database.run(partial(mark, status=NudgeStatus.failed, now=self.clock(), error="unreachable"))
+            await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id))
+            report.unreachable += 1
+        elif outcome.result is Result.rejected:
+            await self.database.run(partial(mark, status=NudgeStatus.failed, now=self.clock(), error=outcome.error))
+            report.failed += 1
+        else:
+            await self.database.run(partial(nudges.release, nudge_id=row.nudge_id, error=outcome.error))
+            self._channel_failed(row.channel)
+            report.postponed += 1
+
+    # --- one message ---
+
+    async def _deliver(
+        self,
+        channel: str,
+        delivery: Delivery,
+        chat_id: str,
+        reply: Reply,
+        *,
+        urgent: bool,
+        skip: int = 0,
+        patience: float = math.inf,
+    ) -> Delivered:
+        """Send one message in the channel's pace, waiting as the platform asks (up to `patience` seconds in
+        all) and retrying network errors twice; pieces already delivered are not sent again."""
+        pacer = self.pacer(channel)
+        failures, waited = 0, 0.0
+        while True:
+            await pacer.wait(chat_id, urgent=urgent)
+            outcome = await delivery.deliver(chat_id, reply, skip=skip)
+            skip = max(skip, outcome.parts_sent)
+            if outcome.result is Result.retry_after and waited + outcome.wait <= patience:
+                logger.info("%s rate limit: waiting %.1f s as asked", channel, outcome.wait)
+                pacer.pause(outcome.wait)
+                waited += outcome.wait
+                continue
+            if outcome.result is Result.transient and failures < TRANSIENT_RETRIES:
+                failures += 1
+                await self.sleep(2.0 ** (failures - 1))
+                continue
+            return outcome
+
+    # --- channels that fail ---
+
+    def _is_down(self, channel: str) -> bool:
+        return self._down.get(channel, (0.0, 0.0))[0] > self.monotonic()
+
+    def _channel_failed(self, channel: str) -> None:
+        """Rest the channel a while (5 s, doubling up to 5 min) before its messages are tried again."""
+        _, pause = self._down.get(channel, (0.0, DOWN_FIRST))
+        self._down[channel] = (self.monotonic() + pause, min(DOWN_MAX, pause * 2))
+        logger.warning("%s: sending failed; its messages wait %.0f s", channel, pause)
+
+    def _channel_worked(self, channel: str) -> None:
+        self._down.pop(channel, None)
+
+
+def _campaigns_waiting(session: Session) -> list[int]:
+    query = select(col(Nudge.campaign_id)).where(col(Nudge.status) == NudgeStatus.pending).distinct()
+    return [int(c) for c in session.execute(query).scalars()]
+
+
+def _pending_in(session: Session, *, campaign_ids: list[int]) -> int:
+    query = select(col(Nudge.id)).where(
+        col(Nudge.status) == NudgeStatus.pending, col(Nudge.campaign_id).in_(campaign_ids)
+    )
+    return len(session.execute(query).all())

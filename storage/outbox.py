@@ -1,0 +1,208 @@
+"""The outbox of whole messages (replies and notices): written before they are sent, claimed by one sender.
+
+A reply is written in its turn's transaction already claimed by the process that will send it at once
+(status sending), so nothing else takes it meanwhile; should that process die, the claim expires (`LEASE`)
+and the drain sends it. Every other row is claimed atomically before it is sent: one UPDATE … WHERE id IN
+(SELECT … LIMIT n) RETURNING, with FOR UPDATE SKIP LOCKED on PostgreSQL, so two senders never hold the same
+row. Marking a row's outcome only moves it out of `sending`: a row someone else settled stays as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, or_, select, update
+from sqlmodel import Session, col
+
+from storage.database import dialect_insert
+from storage.models import Channel, NudgeStatus, OutboxKind, OutboxMessage, Person, PersonState
+
+LEASE = timedelta(minutes=2)  # a claim older than this belongs to a sender that died: the row is free again
+GIVE_UP_AFTER = 30  # attempts that failed for now before a row is marked failed
+
+
+@dataclass(frozen=True)
+class Message:
+    """A claimed row, with what sending it needs."""
+
+    id: int
+    kind: OutboxKind
+    channel: Channel
+    chat_id: str
+    person_id: int | None
+    text: str
+    markup: dict[str, Any]
+    parts_sent: int
+
+
+def add_replies(
+    session: Session,
+    *,
+    channel: Channel,
+    chat_id: str,
+    person_id: int | None,
+    messages: Sequence[tuple[str, dict[str, Any]]],
+    now: datetime,
+) -> list[int]:
+    """Write a turn's replies ((text, markup) each, in order), claimed by the caller who sends them now;
+    their ids in the same order. One multi-row INSERT."""
+    if not messages:
+        return []
+    rows = [
+        {
+            "kind": OutboxKind.reply,
+            "channel": channel,
+            "chat_id": chat_id,
+            "person_id": person_id,
+            "text": text,
+            "markup": markup,
+            "status": NudgeStatus.sending,
+            "parts_sent": 0,
+            "attempts": 1,
+            "due_at": now,
+            "claimed_at": now,
+            "created_at": now,
+        }
+        for text, markup in messages
+    ]
+    result: Any = session.connection().execute(
+        dialect_insert(session)(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True), rows
+    )
+    return [int(row[0]) for row in result.all()]
+
+
+def add_notice(
+    session: Session, *, person: Person, key: str, text: str, campaign_id: int | None, now: datetime
+) -> bool:
+    """Write a notice to the person unless they already have one with this key; True when written."""
+    statement = (
+        dialect_insert(session)(OutboxMessage)
+        .values(
+            kind=OutboxKind.notice,
+            channel=person.channel,
+            chat_id=person.chat_id,
+            person_id=person.id,
+            campaign_id=campaign_id,
+            key=key,
+            text=text,
+            markup={},
+            status=NudgeStatus.pending,
+            parts_sent=0,
+            attempts=0,
+            due_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["person_id", "key"])
+        .returning(col(OutboxMessage.id))
+    )
+    result: Any = session.connection().execute(statement)
+    return result.first() is not None
+
+
+def claim(
+    session: Session,
+    *,
+    now: datetime,
+    channels: Collection[Channel],
+    limit: int = 20,
+    exclude: Collection[int] = (),
+) -> list[Message]:
+    """Take up to `limit` rows due to be sent on `channels`, replies first, oldest first: pending ones, and
+    those whose claim expired. A row to a person who cannot be reached (blocked, revoked) is not taken."""
+    if not channels:
+        return []
+    reachable = or_(
+        col(OutboxMessage.person_id).is_(None),
+        col(OutboxMessage.person_id).in_(select(col(Person.id)).where(col(Person.state) == PersonState.active)),
+    )
+    free = or_(
+        and_(col(OutboxMessage.status) == NudgeStatus.pending, col(OutboxMessage.due_at) <= now),
+        and_(col(OutboxMessage.status) == NudgeStatus.sending, col(OutboxMessage.claimed_at) < now - LEASE),
+    )
+    chosen = (
+        select(col(OutboxMessage.id))
+        .where(free, reachable, col(OutboxMessage.channel).in_(list(channels)))
+        .order_by(case((col(OutboxMessage.kind) == OutboxKind.reply, 0), else_=1), col(OutboxMessage.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: two senders never wait for, or take, the same row
+    )
+    if exclude:
+        chosen = chosen.where(col(OutboxMessage.id).not_in(list(exclude)))
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(chosen.scalar_subquery()))
+        .values(status=NudgeStatus.sending, claimed_at=now, attempts=col(OutboxMessage.attempts) + 1)
+        .returning(
+            col(OutboxMessage.id),
+            col(OutboxMessage.kind),
+            col(OutboxMessage.channel),
+            col(OutboxMessage.chat_id),
+            col(OutboxMessage.person_id),
+            col(OutboxMessage.text),
+            col(OutboxMessage.markup),
+            col(OutboxMessage.parts_sent),
+        )
+    )
+    rows = [Message(*row) for row in session.execute(statement).all()]
+    return sorted(rows, key=lambda m: (m.kind is not OutboxKind.reply, m.id))
+
+
+def _settle(session: Session, ids: Collection[int], **values: Any) -> None:
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(list(ids)), col(OutboxMessage.status) == NudgeStatus.sending)
+            .values(**values)
+        )
+
+
+def mark_sent(session: Session, *, ids: Collection[int], now: datetime) -> None:
+    """The platform took these: never sent again. One UPDATE for all."""
+    _settle(session, ids, status=NudgeStatus.sent, sent_at=now, last_error=None)
+
+
+def mark_failed(session: Session, *, message_id: int, error: str, parts_sent: int = 0) -> None:
+    """The platform refused it for good (a 400 other than a blocked chat): kept, with the reason, for staff."""
+    _settle(session, [message_id], status=NudgeStatus.failed, last_error=error[:500], parts_sent=parts_sent)
+
+
+def release(session: Session, *, message_id: int, error: str, parts_sent: int) -> None:
+    """Sending failed for now: back to pending (the pieces already delivered are not sent again); after
+    GIVE_UP_AFTER attempts it is marked failed."""
+    _settle(
+        session,
+        [message_id],
+        status=case(
+            (col(OutboxMessage.attempts) >= GIVE_UP_AFTER, NudgeStatus.failed.value), else_=NudgeStatus.pending.value
+        ),
+        last_error=error[:500],
+        parts_sent=parts_sent,
+        claimed_at=None,
+    )
+
+
+def release_all(session: Session, *, ids: Collection[int]) -> None:
+    """Claimed but not tried (an earlier reply of the chat failed): back to pending, in order."""
+    _settle(session, ids, status=NudgeStatus.pending, claimed_at=None)
+
+
+def free_claims(session: Session) -> int:
+    """Every claimed message back to pending: no other process can hold one (SQLite has one). How many."""
+    result: Any = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == NudgeStatus.sending)
+        .values(status=NudgeStatus.pending, claimed_at=None)
+    )
+    return int(result.rowcount or 0)
+
+
+def fail_pending(session: Session, *, person_id: int, error: str) -> None:
+    """The person cannot be reached: their waiting messages will not go."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.person_id) == person_id, col(OutboxMessage.status) == NudgeStatus.pending)
+        .values(status=NudgeStatus.failed, last_error=error)
+    )
