@@ -430,12 +430,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "announce.cancelled": ("Đã hủy, không gửi thông báo.", "Cancelled; nothing sent."),
     "button.announce": ("Gửi thông báo", "Send"),
     "remind.confirm": (
-        "{title}: gửi lời nhắc tới {people} người báo cáo của {units} đơn vị chưa báo cáo?",
-        "{title}: send a reminder to {people} reporters of {units} units that have not reported?",
+        "{title}: {missing} đơn vị chưa báo cáo. Gửi lời nhắc tới {people} người báo cáo của {units} đơn vị trong số "
+        "đó (đơn vị chưa có người báo cáo thì bot không nhắc được)?",
+        "{title}: {missing} units have not reported. Send a reminder to {people} reporters of {units} of them "
+        "(units without a reporter cannot be reminded)?",
+    ),
+    "remind.already_today": (
+        "{count} người trong số đó đã được nhắc hôm nay, lần gần nhất lúc {at}.",
+        "{count} of them were already reminded today, last at {at}.",
+    ),
+    "remind.left_out": (
+        "{count} người báo cáo khác vừa được nhắc hoặc lời nhắc đang được gửi tới họ: không nhắc lại.",
+        "{count} other reporters were just reminded or have a reminder on its way: not reminded again.",
+    ),
+    "remind.queued_quiet": (
+        "Đã xếp {count} lời nhắc. Đang trong giờ yên lặng: bot sẽ gửi lúc {at}.",
+        "{count} reminders queued. It is quiet hours: they go out at {at}.",
     ),
     "remind.nobody": (
-        "{title}: không có ai cần nhắc (các đơn vị đã báo cáo, chưa có người báo cáo, hoặc vừa được nhắc).",
-        "{title}: nobody to remind (units have reported, have no reporter, or were just reminded).",
+        "{title}: không có ai cần nhắc (các đơn vị đã báo cáo, chưa có người báo cáo, vừa được nhắc, hoặc lời "
+        "nhắc đang được gửi).",
+        "{title}: nobody to remind (units have reported, have no reporter, were just reminded, or a reminder is "
+        "on its way).",
     ),
     "remind.queued": (
         "Đã xếp {count} lời nhắc; bot gửi trong vòng một phút.",

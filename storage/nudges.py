@@ -85,16 +85,14 @@ def reach(session: Session, *, campaign_id: int, now: datetime, manual: bool = F
     return [(unit, person) for unit, person in targets(session, campaign_id=campaign_id) if person not in skip]
 
 
-def reminded_since(session: Session, *, campaign_id: int, since: datetime) -> tuple[int, datetime | None]:
-    """How many reporters still to report were sent a nudge since `since`, and when the last one went."""
-    query = select(func.count(func.distinct(Nudge.person_id)), func.max(Nudge.sent_at)).where(
-        Nudge.campaign_id == campaign_id,
-        Nudge.status == NudgeStatus.sent,
-        col(Nudge.sent_at) >= since,
-        col(Nudge.unit_id).not_in(reports.reported_units(campaign_id)),
+def reminded_since(session: Session, *, campaign_id: int, since: datetime) -> dict[int, datetime]:
+    """When each person was last sent a nudge of the campaign since `since`."""
+    query = (
+        select(col(Nudge.person_id), func.max(Nudge.sent_at))
+        .where(Nudge.campaign_id == campaign_id, Nudge.status == NudgeStatus.sent, col(Nudge.sent_at) >= since)
+        .group_by(col(Nudge.person_id))
     )
-    count, last = session.exec(query).one()
-    return int(count or 0), last
+    return {int(person): last for person, last in session.exec(query).all() if last is not None}
 
 
 def plan(
@@ -152,8 +150,8 @@ def claim(
     `channels`, oldest first, outside campaigns in quiet hours; with everything their text needs."""
     if not channels:
         return []
-    free = or_(
-        and_(col(Nudge.status) == NudgeStatus.pending, col(Nudge.due_at) <= now),
+    free = or_(  # a step writes its rows when it falls due: a pending row is due, whatever the wall clock says
+        col(Nudge.status) == NudgeStatus.pending,
         and_(col(Nudge.status) == NudgeStatus.sending, col(Nudge.claimed_at) < now - LEASE),
     )
     reachable = select(col(Person.id)).where(

@@ -118,8 +118,8 @@ def claim(
         col(OutboxMessage.person_id).is_(None),
         col(OutboxMessage.person_id).in_(select(col(Person.id)).where(col(Person.state) == PersonState.active)),
     )
-    free = or_(
-        and_(col(OutboxMessage.status) == NudgeStatus.pending, col(OutboxMessage.due_at) <= now),
+    free = or_(  # pending rows whatever their due_at says: a wall clock that went back must not hold them
+        col(OutboxMessage.status) == NudgeStatus.pending,
         and_(col(OutboxMessage.status) == NudgeStatus.sending, col(OutboxMessage.claimed_at) < now - LEASE),
     )
     chosen = (

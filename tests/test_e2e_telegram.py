@@ -17,6 +17,7 @@ import httpx
 from sqlmodel import select
 
 from bot import demo
+from bot.texts import say
 from storage import invites, submissions, units
 from storage.database import Database
 from storage.models import NudgeStatus, OutboxMessage, Role
@@ -151,6 +152,51 @@ def test_enrol_report_and_survive_sigkill_mid_report(tmp_path: Path) -> None:
     assert answers["CB-SNV"] == answers["CB-SVH"]  # the same answers, the second across a SIGKILL
     assert answers["CB-SVH"]["members_attended"] == 26 and answers["CB-SVH"]["proposals"] is None
     assert len(answers["CB-SVH"]) == 23
+
+
+def test_a_reply_refused_for_now_is_sent_again_once_and_the_next_answer_lands_in_the_next_question(
+    tmp_path: Path,
+) -> None:
+    """The answer is stored before its reply is sent: a reply Telegram refuses for now (429 with retry_after,
+    a 502) is sent again from the outbox, once, and nobody is asked to send their answer again, so the next
+    answer goes to the next question. The secretary's report meets failures, the deputy's none: same answers."""
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    url = f"sqlite:///{tmp_path / 'nqbot.db'}"
+    codes = _prepare(tmp_path / "nqbot.db", today)
+    steps = steps_for(today)
+    failures = {
+        2: ("sendMessage", 429, "Too Many Requests: retry after 1", 1),
+        5: ("sendMessage", 502, "Bad Gateway", None),
+        8: ("sendMessage", 429, "Too Many Requests: retry after 1", 1),
+    }
+    with FakeTelegram(token=TOKEN) as server:
+        bot = Bot(tmp_path, server, url)
+        bot.start()
+        try:
+            secretary, deputy = Reporter(server, 5001), Reporter(server, 5002)
+            secretary.join(codes["CB-SNV"])
+            deputy.join(codes["CB-SVH"])
+            for number, (kind, value) in enumerate(steps):
+                if number in failures:
+                    method, status, description, retry_after = failures[number]
+                    server.fail_next(method, status, description, retry_after=retry_after)
+                seen = server.sent_count(5001)
+                secretary.step(kind, value)
+                asked = re.findall(
+                    r"^Câu (\d+)\.", "\n".join(m["text"] for m in server.messages_since(5001, seen)), re.M
+                )
+                assert len(asked) <= 1, f"step {number}: questions asked {asked}"  # each reply once
+                deputy.step(kind, value)
+            secretary.say("gửi")
+            deputy.say("gửi")
+        finally:
+            bot.stop()
+        refused = [(r["chat_id"], r["status"]) for r in server.rejections]
+        assert refused == [(5001, 429), (5001, 502), (5001, 429)]  # each failure happened, to a reply
+        retry = say("error.retry", "vi")
+        assert not [m for m in server.sent_messages(5001) if m["text"] == retry]  # never "please send again"
+    answers = _submitted(tmp_path / "nqbot.db")
+    assert answers["CB-SNV"] == answers["CB-SVH"] and len(answers["CB-SNV"]) == 23
 
 
 def test_webhook_mode_reports_refuses_strangers_handles_a_resent_update_once_then_polls_again(

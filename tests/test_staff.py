@@ -189,7 +189,8 @@ async def test_stats_sends_a_real_png_that_carries_its_figures(engine: Engine) -
 
 async def test_remind_announce_and_invite(engine: Engine) -> None:
     staff = Dialogue(engine, "900")
-    assert "gửi lời nhắc tới 2 người báo cáo của 2 đơn vị" in await staff.say("/nhac")  # active, not reported
+    reply = await staff.say("/nhac")  # active reporters of units not reported; how many units are missing
+    assert "19 đơn vị chưa báo cáo. Gửi lời nhắc tới 2 người báo cáo của 2 đơn vị trong số đó" in reply
     assert "Gửi thông báo sau tới 5 người báo cáo?" in await staff.say("/thongbao Họp lúc 8 giờ")
     await staff.press("ann:yes")
     assert staff.last.edit is not None and "Đã xếp 5 tin" in staff.last.edit.text

@@ -386,18 +386,38 @@ def export(turn: Turn, campaign: Campaign) -> Outcome:
 
 
 def manual_step(now: datetime, turn: Turn) -> str:
-    """One manual step a day: pressing /nhac twice the same day writes nothing new."""
-    return f"manual-{now.astimezone(turn.engine.timezone).date().isoformat()}"
+    """Each /nhac is a reminder of its own (to the minute: a double press writes nothing new)."""
+    return f"manual-{now.astimezone(turn.engine.timezone):%Y-%m-%dT%H%M}"
 
 
 def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
-    """/nhac: how many reporters a reminder would reach, and a confirm button."""
-    reach = nudges.reach(turn.session, campaign_id=campaign.id or 0, now=turn.now)
+    """/nhac: how many units are missing, how many reporters a reminder would reach (and how many of them were
+    reminded today, when), and a confirm button."""
+    campaign_id = campaign.id or 0
+    reach = nudges.reach(turn.session, campaign_id=campaign_id, now=turn.now, manual=True)
     if not reach:
         return Outcome([Reply(say("remind.nobody", turn.lang, title=campaign.title))])
-    text = say(
-        "remind.confirm", turn.lang, title=campaign.title, people=len(reach), units=len({unit for unit, _ in reach})
-    )
+    missing = len(reports.missing_units(turn.session, campaign_id=campaign_id))
+    lines = [
+        say(
+            "remind.confirm",
+            turn.lang,
+            title=campaign.title,
+            missing=missing,
+            people=len(reach),
+            units=len({unit for unit, _ in reach}),
+        )
+    ]
+    midnight = datetime.combine(turn.today, datetime.min.time(), tzinfo=turn.engine.timezone)
+    reminded = nudges.reminded_since(turn.session, campaign_id=campaign_id, since=midnight)
+    again = [reminded[person] for _, person in reach if person in reminded]
+    if again:
+        at = formatting.moment(max(again).astimezone(turn.engine.timezone))
+        lines.append(say("remind.already_today", turn.lang, count=len(again), at=at))
+    left_out = len(nudges.targets(turn.session, campaign_id=campaign_id)) - len(reach)
+    if left_out:
+        lines.append(say("remind.left_out", turn.lang, count=left_out))
+    text = "\n".join(lines)
     buttons = (
         (
             Button(say("button.remind", turn.lang), f"nhac:{campaign.id}"),
@@ -415,13 +435,23 @@ def remind(turn: Turn, choice: str) -> Outcome:
     if campaign is None:
         return turn.stale()
     written = nudges.plan(
-        turn.session, campaign_id=campaign.id or 0, step=manual_step(turn.now, turn), due_at=turn.now, now=turn.now
+        turn.session,
+        campaign_id=campaign.id or 0,
+        step=manual_step(turn.now, turn),
+        due_at=turn.now,
+        now=turn.now,
+        manual=True,
     )
-    text = (
-        say("remind.queued", turn.lang, count=written)
-        if written
-        else say("remind.nobody", turn.lang, title=campaign.title)
-    )
+    if not written:
+        text = say("remind.nobody", turn.lang, title=campaign.title)
+        return Outcome(edit=Reply(text), notice=text)
+    quiet = turn.engine.spec(campaign).reminders.quiet_hours
+    goes = ladder.after_quiet_hours(turn.now, quiet, turn.engine.timezone)
+    if goes > turn.now:  # quiet hours: the sender holds them until they end
+        at = formatting.moment(goes.astimezone(turn.engine.timezone))
+        text = say("remind.queued_quiet", turn.lang, count=written, at=at)
+    else:
+        text = say("remind.queued", turn.lang, count=written)
     return Outcome(edit=Reply(text), notice=text)
 
 

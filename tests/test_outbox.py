@@ -1,0 +1,313 @@
+"""The outbox under real conditions: long texts, a refused message, a reminder pressed during a fan-out, a clock
+that jumps, two senders, two processes on one database."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from telegram import Bot
+
+from bot.channels.telegram import TelegramDelivery
+from bot.engine import Engine, Reply
+from bot.outbox.delivery import Delivered, Result, utf16_units
+from bot.outbox.pacer import Pacer
+from bot.outbox.sender import Sender
+from scheduler.jobs import Reminders
+from storage import leader, nudges, outbox
+from storage.database import Database
+from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxMessage, Person, Role
+from tests.dialogue import DIGEST, VN, Clock, Dialogue, invite_code, local
+from tests.fakes.telegram_api import FakeTelegram
+from tests.test_e2e_nudges import campaign_for, populate
+from tests.test_nudges import Phone, reporter
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:OUTBOX-test-token"
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+def staff_person(session: object, chat: int) -> Person:
+    person = Person(channel=Channel.telegram, channel_user_id=str(chat), chat_id=str(chat), role=Role.staff)
+    session.add(person)  # type: ignore[attr-defined]
+    session.flush()  # type: ignore[attr-defined]
+    return person
+
+
+async def test_a_digest_longer_than_telegram_allows_goes_in_pieces_and_a_refused_message_fails_alone(
+    database: Database,
+) -> None:
+    """Telegram takes 4,096 UTF-16 units a message: a 5,000-character digest goes as two messages, in order; a
+    message Telegram refuses for good (a 400) is marked failed with the reason, and the rows after it still go."""
+    now = datetime.now(UTC)
+    lines = [
+        f"{i:03d}. Chi bộ Trường Trung học phổ thông chuyên số {i} 📊 chưa báo cáo, chưa có người" for i in range(66)
+    ]
+    digest = "\n".join(lines)
+    assert len(digest) > 5000 and utf16_units(digest) > 4096
+    with database.session() as session:
+        first, second = staff_person(session, 801), staff_person(session, 802)
+        outbox.add_notice(session, person=first, key="digest:1", text=digest, campaign_id=None, now=now)
+        [refused] = outbox.add_replies(
+            session,
+            channel=Channel.telegram,
+            chat_id="801",
+            person_id=first.id,
+            messages=[("Một nút hỏng", {"buttons": [[["Nút", "x" * 100]]]})],  # callback data over 64 bytes
+            now=now,
+        )
+        outbox.release_all(session, ids=[refused])  # not sent by its turn: the drain takes it
+        outbox.add_notice(session, person=second, key="announce:1", text="Thông báo sau", campaign_id=None, now=now)
+    with FakeTelegram(token=TOKEN) as server:
+        async with Bot(TOKEN, base_url=server.base_url) as bot:
+            sender = Sender(database, {"telegram": TelegramDelivery(bot)}, timezone=VN, sleep=no_sleep)
+            report = await sender.drain()
+        pieces = [m["text"] for m in server.sent_messages(801)]
+        assert len(pieces) == 2 and all(utf16_units(p) <= 4096 for p in pieces)
+        assert "\n".join(pieces).split("\n") == lines  # cut at a line break, nothing lost, in order
+        assert [m["text"] for m in server.sent_messages(802)] == ["Thông báo sau"]
+        assert [(r["chat_id"], r["status"]) for r in server.rejections] == [(801, 400)]
+    assert (report.sent, report.failed, report.postponed) == (2, 1, 0)
+    with database.session() as session:
+        rows = {row.id: row for row in session.exec(select(OutboxMessage)).all()}
+    assert rows[refused].status is NudgeStatus.failed and "button" in (rows[refused].last_error or "").lower()
+    assert [row.status for row_id, row in sorted(rows.items()) if row_id != refused] == [NudgeStatus.sent] * 2
+
+
+async def test_a_reminder_pressed_during_a_fan_out_reaches_each_reporter_once(database: Database) -> None:
+    """/nhac confirmed while the ladder's step is being sent: the rows on their way out go, the others are
+    replaced by the new reminder, and nobody gets two; the confirm counts what it will send."""
+    now = datetime.now(UTC)
+    clock = Clock(now)
+    spec = campaign_for(now.astimezone(VN).date())
+    with database.session() as session:
+        people = populate(session, spec, units=60, reported=2)
+        nudges.plan(session, campaign_id=people.campaign_id, step="d0", due_at=now, now=now)
+    engine = Engine(database, clock=clock)
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff, now=now)}")
+    await staff.press("join:yes")
+    confirm: list[str] = []
+
+    @dataclass
+    class Pressing(Phone):
+        """Records sends; after the 30th, a staff member presses /nhac and confirms it."""
+
+        pressed: bool = False
+        order: list[str] = field(default_factory=list)
+
+        async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+            self.order.append(chat_id)
+            if len(self.order) == 30 and not self.pressed:
+                self.pressed = True
+                confirm.append(await staff.say("/nhac"))
+                await staff.press(f"nhac:{people.campaign_id}")
+                confirm.append(staff.last.edit.text if staff.last.edit else "")
+            return await super().deliver(chat_id, reply, skip=skip)
+
+    phone = Pressing()
+    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
+    await sender.drain()
+    await sender.drain()
+    counts = Counter(int(chat) for chat, _ in phone.sent)
+    assert counts == dict.fromkeys(people.targets, 1)
+    reached = re.search(r"58 đơn vị chưa báo cáo\. Gửi lời nhắc tới (\d+) người", confirm[0])
+    left_out = re.search(r"(\d+) người báo cáo khác vừa được nhắc hoặc lời nhắc đang được gửi", confirm[0])
+    assert reached and left_out and int(reached[1]) + int(left_out[1]) == 58 and int(left_out[1]) >= 30
+    assert f"Đã xếp {reached[1]} lời nhắc" in confirm[1]
+    with database.session() as session:
+        sent = Counter(step for step, status in session.exec(select(Nudge.step, Nudge.status)) if status == "sent")
+    assert sum(sent.values()) == 58 and sent["d0"] >= 30  # those on their way out when /nhac came went as d0
+
+
+async def test_a_reminder_hours_after_a_step_is_a_new_one_and_says_who_was_reminded_when(
+    database: Database, loaded: Campaign
+) -> None:
+    clock = Clock(local(10, 9, 9))
+    phone = Phone()
+    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
+    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
+    engine = Engine(database, clock=clock)
+    await reporter(engine, database, "CB-SNV", "101")
+    await reporter(engine, database, "CB-SCT", "103")
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    await staff.press("join:yes")
+
+    clock.now = local(13, 9, 8)
+    await reminders.run_step(loaded.id or 0, "d7")
+    assert set(phone.take()) == {"101", "103"}
+    clock.now = local(13, 9, 10)  # two hours later: a new reminder, to both
+    reply = await staff.say("/nhac")
+    assert "22 đơn vị chưa báo cáo. Gửi lời nhắc tới 2 người báo cáo của 2 đơn vị trong số đó" in reply
+    assert "2 người trong số đó đã được nhắc hôm nay, lần gần nhất lúc 08:00" in reply
+    await staff.press(f"nhac:{loaded.id}")
+    await staff.press(f"nhac:{loaded.id}")  # a double press writes nothing more
+    await reminders.drain()
+    assert set(phone.take()) == {"101", "103"}  # once each
+    assert "không có ai cần nhắc" in await staff.say("/nhac")  # just now: not again
+
+    clock.now = local(13, 9, 22)  # quiet hours: the confirm says when they will go, not "within a minute"
+    await staff.say("/nhac")
+    await staff.press(f"nhac:{loaded.id}")
+    assert staff.last.edit and "bot sẽ gửi lúc 07:00" in staff.last.edit.text
+    assert (await reminders.drain()).sent == 0
+    clock.now = local(14, 9, 7)
+    await reminders.drain()
+    assert set(phone.take()) == {"101", "103"}
+
+
+async def test_when_the_clock_jumps_five_days_only_the_latest_step_is_sent(
+    database: Database, loaded: Campaign
+) -> None:
+    """After a suspend or an NTP correction the scheduler runs every step it missed (d7 and d3 here): only the
+    latest of them sends, once to each reporter."""
+    clock = Clock(local(12, 9, 9))
+    phone = Phone()
+    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
+    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
+    engine = Engine(database, clock=clock)
+    await reporter(engine, database, "CB-SNV", "101")
+    await reporter(engine, database, "CB-SCT", "103")
+    clock.now += timedelta(days=5)  # 17/09 09:00: d7 (13/09) and d3 (17/09 08:00) have both fallen due
+    for step in ("d7", "d3"):  # as APScheduler fires missed date jobs: each, in order
+        await reminders.run_step(loaded.id or 0, step)
+    assert set(phone.take()) == {"101", "103"}  # one each (take() fails on a second message to a chat)
+    with database.session() as session:
+        assert set(session.exec(select(Nudge.step)).all()) == {"d3"}
+
+
+async def test_a_clock_that_goes_back_neither_stalls_nor_doubles_sending(database: Database, loaded: Campaign) -> None:
+    """A failed send rests its channel on the monotonic clock, not the wall clock: after the wall clock went back
+    four minutes, the nudge goes at the next drain once the rest is over, and once."""
+    clock = Clock(local(13, 9, 8))
+    ticks = [1000.0]
+
+    @dataclass
+    class Flaky(Phone):
+        failing: bool = True
+
+        async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+            if self.failing:
+                return Delivered(Result.transient, error="ConnectError")
+            return await super().deliver(chat_id, reply, skip=skip)
+
+    phone = Flaky()
+    sender = Sender(
+        database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000, monotonic=lambda: ticks[0]
+    )
+    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
+    await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
+    report = await reminders.run_step(loaded.id or 0, "d7")
+    assert (report.sent, report.postponed) == (0, 1)
+    phone.failing = False
+    clock.now -= timedelta(minutes=4)  # the wall clock goes back
+    ticks[0] += 10  # ten seconds pass
+    assert (await sender.drain()).sent == 1
+    assert set(phone.take()) == {"101"}
+    assert (await sender.drain()).sent == 0
+
+
+async def test_the_pacer_spaces_messages_on_the_monotonic_clock_and_serves_replies_first() -> None:
+    ticks = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        ticks[0] += seconds
+
+    pacer = Pacer(rate=10, sleep=sleep, monotonic=lambda: ticks[0])
+    for chat in ("a", "b", "c"):
+        await pacer.wait(chat)
+    assert slept == pytest.approx([0.1, 0.1])  # 10 a second in all
+    slept.clear()
+    starts = []
+    for _ in range(5):
+        await pacer.wait("d")
+        starts.append(ticks[0])
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(starts)]
+    assert gaps == [0.1, 0.1, 0.8, 1.0]  # three at once to one chat (paced in all), then one a second
+    pacer.pause(5)  # a 429 asked the bot to wait five seconds
+    before = ticks[0]
+    await pacer.wait("e", urgent=True)
+    assert ticks[0] - before == pytest.approx(5.0, abs=0.01)
+
+
+def test_two_senders_never_claim_the_same_message(database: Database) -> None:
+    now = datetime.now(UTC)
+    with database.session() as session:
+        person = staff_person(session, 700)
+        for i in range(30):
+            outbox.add_notice(session, person=person, key=f"n{i}", text=f"{i}", campaign_id=None, now=now)
+    with database.session() as one, database.session() as two:
+        first = outbox.claim(one, now=now, channels=[Channel.telegram], limit=20)
+        one.commit()
+        second = outbox.claim(two, now=now, channels=[Channel.telegram], limit=20)
+    assert len(first) == 20 and len(second) == 10 and not {m.id for m in first} & {m.id for m in second}
+    with database.session() as session:
+        outbox.mark_sent(session, ids=[m.id for m in first], now=now)
+        outbox.mark_failed(session, message_id=first[0].id, error="late")  # settled already: left as it is
+        assert outbox.claim(session, now=now + outbox.LEASE * 2, channels=[Channel.telegram]) == second
+        statuses = Counter(row.status for row in session.exec(select(OutboxMessage)).all())
+    assert statuses == {NudgeStatus.sent: 20, NudgeStatus.sending: 10}
+
+
+def test_a_second_nqbot_run_on_the_same_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
+    path = tmp_path / "nqbot.db"
+    holder = leader.FileLease(path.with_name("nqbot.db.lock"))
+    assert holder.take()  # this test process plays the first `nqbot run`
+    try:
+        assert not leader.FileLease(path.with_name("nqbot.db.lock")).take()
+        env = os.environ | {
+            "DATABASE_URL": f"sqlite:///{path}",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # never reached
+        }
+        env.pop("ZALO_BOT_TOKEN", None)
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        holder.release()
+    assert done.returncode == 2
+    [line] = done.stderr.strip().splitlines()
+    assert "Một nqbot run khác đang chạy trên cơ sở dữ liệu này" in line and f"tiến trình {os.getpid()}" in line
+    assert leader.FileLease(path.with_name("nqbot.db.lock")).take()  # free again once the holder stopped
+
+
+@pytest.mark.skipif("NQBOT_TEST_DATABASE_URL" not in os.environ, reason="needs a PostgreSQL server (CI's second run)")
+def test_on_postgresql_one_process_leads_and_another_takes_over_when_it_dies() -> None:
+    from sqlalchemy import text
+
+    url = os.environ["NQBOT_TEST_DATABASE_URL"]
+    first, second = Database(url), Database(url)
+    try:
+        one, two = leader.AdvisoryLease(first), leader.AdvisoryLease(second)
+        assert one.take() and one.holds()
+        assert not two.take()
+        with second.engine.connect() as connection:  # the leader's process dies: the server ends its session
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key"),
+                {"key": leader.LOCK_KEY & 0xFFFFFFFF},
+            )
+            connection.commit()
+        assert not one.holds()
+        assert two.take() and two.holds()
+        two.release()
+        assert one.take()
+        one.release()
+    finally:
+        first.dispose()
+        second.dispose()
