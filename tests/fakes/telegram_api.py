@@ -33,7 +33,9 @@ Webhooks as Telegram does them: after ``setWebhook(url, secret_token)`` the fake
 ``url`` (JSON, with ``X-Telegram-Bot-Api-Secret-Token``) from a thread of its own, one at a time and in order;
 an update leaves the queue once answered 200, otherwise it is posted again after ``webhook_retry_pause``
 seconds. ``webhook_answers`` keeps every answer's status. ``getUpdates`` is refused (409) while a webhook is
-set; ``deleteWebhook`` ends the deliveries.
+set; ``deleteWebhook`` ends the deliveries. ``FakeTelegram(webhook_connections=n)`` posts up to n updates at
+once, as Telegram's max_connections does (from n threads); the updates of one chat still go one at a time, in
+order.
 
 Like Telegram, the fake refuses (so the bot's mistakes show up in tests rather than in production): a wrong
 token (401), unknown methods (404), empty or too long texts and captions, callback data over 64 bytes,
@@ -59,6 +61,9 @@ hear the answer); later sendMessage calls go through again. Stopping the server 
     held = server.wait_until_held(timeout=30)  # the 26th sendMessage; held["chat_id"] is its chat
     bot_process.kill()
     server.release_held()
+
+``hold_after(count, only=lambda params: ...)`` counts and holds only the sendMessage requests ``only`` picks
+(the reminders of a fan-out, say); the others go through as usual.
 """
 
 from __future__ import annotations
@@ -330,6 +335,17 @@ def _command_entity(text: str) -> JSON | None:
     return {"type": "bot_command", "offset": 0, "length": _utf16_len(match.group())}
 
 
+def _update_chat(update: Mapping[str, Any]) -> Any:
+    """The chat an update belongs to (a message's, a pressed button's message's), or its sender's id."""
+    for kind in ("message", "edited_message", "callback_query"):
+        content = update.get(kind)
+        if isinstance(content, dict):
+            message = content.get("message") if kind == "callback_query" else content
+            chat = (message or {}).get("chat") or {}
+            return chat.get("id", (content.get("from") or {}).get("id"))
+    return None
+
+
 def _without_none(values: Mapping[str, Any]) -> JSON:
     return {key: item for key, item in values.items() if item is not None}
 
@@ -345,8 +361,15 @@ class FakeTelegram:
     """
 
     def __init__(
-        self, token: str = "123:ABC", *, first_name: str = "nqbot test", username: str = "nqbot_test_bot"
+        self,
+        token: str = "123:ABC",
+        *,
+        first_name: str = "nqbot test",
+        username: str = "nqbot_test_bot",
+        webhook_connections: int = 1,
     ) -> None:
+        if webhook_connections < 1:
+            raise ValueError("webhook_connections must be 1 or more")
         self.token = token
         bot_id = token.partition(":")[0]
         self.bot_user: JSON = {
@@ -382,6 +405,7 @@ class FakeTelegram:
         self._failures: dict[str, list[ApiError]] = {}
         self._send_times: deque[float] = deque()
         self._hold_at: int | None = None  # accepted sendMessage calls after which sendMessage requests are held
+        self._hold_only: Callable[[JSON], bool] | None = None  # which sendMessage requests count and are held
         self._held: list[JSON] = []  # parameters of the requests held now
         self._releases = 0  # release_held() calls: a held request waits for the next one
         self._httpd: _HttpServer | None = None
@@ -390,7 +414,9 @@ class FakeTelegram:
         self.webhook_retry_pause = 0.5
         self._webhook: JSON | None = None  # {"url", "secret_token"} while one is set
         self._webhook_answers: list[int] = []
-        self._deliverer: threading.Thread | None = None
+        self._webhook_connections = webhook_connections
+        self._delivering: dict[int, Any] = {}  # id() of each update being posted → its chat
+        self._deliverers: list[threading.Thread] = []
 
         handlers: dict[str, Callable[[JSON, Files], Any]] = {
             "getMe": self._get_me,
@@ -425,8 +451,12 @@ class FakeTelegram:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeTelegram", daemon=True
         )
         self._thread.start()
-        self._deliverer = threading.Thread(target=self._deliver_webhooks, name="FakeTelegram-webhook", daemon=True)
-        self._deliverer.start()
+        self._deliverers = [
+            threading.Thread(target=self._deliver_webhooks, name=f"FakeTelegram-webhook-{n}", daemon=True)
+            for n in range(self._webhook_connections)
+        ]
+        for deliverer in self._deliverers:
+            deliverer.start()
         return self
 
     def stop(self) -> None:
@@ -440,9 +470,9 @@ class FakeTelegram:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        if self._deliverer is not None:
-            self._deliverer.join(timeout=15)
-            self._deliverer = None
+        for deliverer in self._deliverers:
+            deliverer.join(timeout=15)
+        self._deliverers = []
 
     def __enter__(self) -> FakeTelegram:
         return self.start()
@@ -548,12 +578,14 @@ class FakeTelegram:
         with self._cond:
             self._failures.setdefault(method.lower(), []).append(ApiError(status, description, retry_after))
 
-    def hold_after(self, count: int) -> None:
+    def hold_after(self, count: int, *, only: Callable[[JSON], bool] | None = None) -> None:
         """Accept ``count`` more sendMessage calls, then hold every sendMessage request until ``release_held()``
-        answers it 500 (never recorded as sent): a message in flight when the bot crashes, never delivered."""
+        answers it 500 (never recorded as sent): a message in flight when the bot crashes, never delivered.
+        With ``only`` (called with a request's parameters), only the requests it picks count and are held."""
         if count < 0:
             raise ValueError("count must be 0 or more")
         with self._cond:
+            self._hold_only = only
             self._hold_at = self._accepted("sendMessage") + count
 
     def release_held(self) -> int:
@@ -563,6 +595,7 @@ class FakeTelegram:
             for params in self._held:  # refused now, so ``rejections`` shows them as soon as this returns
                 self._refuse("sendMessage", params, _HELD)
             self._hold_at = None
+            self._hold_only = None
             self._held.clear()
             self._releases += 1
             self._cond.notify_all()
@@ -826,7 +859,7 @@ class FakeTelegram:
             except ApiError as error:
                 return self._refuse(method, {}, error)
             self._requests.append({"method": method, "params": params})
-            if method.lower() == "sendmessage" and self._holding():
+            if method.lower() == "sendmessage" and self._holding(params):
                 return self._hold(method, params)
             try:
                 result = self._call(method, params, files)
@@ -850,8 +883,10 @@ class FakeTelegram:
         )
         return error.status, error.payload()
 
-    def _holding(self) -> bool:
-        return self._hold_at is not None and (bool(self._held) or self._accepted("sendMessage") >= self._hold_at)
+    def _holding(self, params: JSON) -> bool:
+        if self._hold_at is None or (self._hold_only is not None and not self._hold_only(params)):
+            return False
+        return bool(self._held) or self._accepted("sendMessage") >= self._hold_at
 
     def _hold(self, method: str, params: JSON) -> tuple[int, JSON]:
         """Keep the request unanswered (its handler thread waits, the lock released) until released or stopped."""
@@ -865,7 +900,9 @@ class FakeTelegram:
         return _HELD.status, _HELD.payload()  # release_held() refused it
 
     def _accepted(self, method: str) -> int:
-        return sum(1 for sent in self._sent if sent["method"] == method)
+        """Accepted calls of `method` (of sendMessage: those `hold_after`'s `only` picks, while one is set)."""
+        only = self._hold_only if method == "sendMessage" else None
+        return sum(1 for sent in self._sent if sent["method"] == method and (only is None or only(sent["params"])))
 
     def _call(self, method: str, params: JSON, files: Files) -> Any:
         handler = self._handlers.get(method.lower())
@@ -1055,24 +1092,39 @@ class FakeTelegram:
         return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
     def _deliver_webhooks(self) -> None:
-        """Telegram's side of a webhook: post the first queued update until it is answered 200, then the next."""
+        """Telegram's side of a webhook (one connection of ``webhook_connections``): post the first queued update
+        that no other connection is posting, and no earlier update of its chat, until it is answered 200."""
         while True:
             with self._cond:
-                while not self._closed and (self._webhook is None or not self._updates):
+                while not self._closed and (update := self._next_to_deliver()) is None:
                     self._cond.wait(0.2)
-                if self._closed:
+                if self._closed or update is None:
                     return
                 assert self._webhook is not None
-                url, secret, update = self._webhook["url"], self._webhook["secret_token"], self._updates[0]
-            status = _post_json(url, update, {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})
-            with self._cond:
-                self._webhook_answers.append(status)
-                if status == 200:
-                    if self._updates and self._updates[0] is update:
-                        self._updates.pop(0)
+                url, secret = self._webhook["url"], self._webhook["secret_token"]
+                self._delivering[id(update)] = _update_chat(update)
+            try:
+                status = _post_json(url, update, {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {})
+                with self._cond:
+                    self._webhook_answers.append(status)
+                    if status == 200:
+                        self._updates = [queued for queued in self._updates if queued is not update]
+                if status != 200:
+                    time.sleep(self.webhook_retry_pause)  # its chat's updates wait meanwhile
+            finally:
+                with self._cond:
+                    del self._delivering[id(update)]
                     self._cond.notify_all()
-                    continue
-            time.sleep(self.webhook_retry_pause)
+
+    def _next_to_deliver(self) -> JSON | None:
+        """The first queued update that is not being posted and whose chat has no update being posted."""
+        if self._webhook is None:
+            return None
+        busy = set(self._delivering.values())
+        for update in self._updates:
+            if id(update) not in self._delivering and _update_chat(update) not in busy:
+                return update
+        return None
 
     def _get_updates(self, params: JSON, files: Files) -> list[JSON]:
         """Telegram's semantics: an offset acknowledges (drops) every earlier update; a negative offset keeps
