@@ -113,7 +113,7 @@ class TelegramChannel:
             str(message.chat_id),
             text=message.text,
             display_name=user.full_name,
-            event_id=str(update.update_id),
+            event_id=f"{context.bot.id}:{update.update_id}",  # per bot: a new token starts again at 1
         )
         outcome = await self.handle(context.bot, message.chat_id, event)
         if outcome is not None:
@@ -134,7 +134,7 @@ class TelegramChannel:
             str(chat.id),
             button=query.data or "",
             display_name=user.full_name,
-            event_id=str(update.update_id),
+            event_id=f"{context.bot.id}:{update.update_id}",  # per bot: a new token starts again at 1
         )
         outcome = await self.handle(context.bot, chat.id, event)
         try:  # the press's notice and the edited question are courtesies: the replies go whatever happens here

@@ -206,7 +206,7 @@ class ZaloChannel:
                     button=pressed,
                     display_name=str(sender.get("display_name") or sender.get("first_name") or ""),
                     private=private,
-                    event_id=_event_id(message),
+                    event_id=self._event_id(message),
                 )
                 await self._on_text(typed)
             elif private:
@@ -229,9 +229,12 @@ class ZaloChannel:
         if files:
             await self.send(chat_id, files)
 
+    def _event_id(self, message: Mapping[str, Any]) -> str | None:
+        return event_id(self.api.bot_id, message)
+
     async def _on_other(self, message: Mapping[str, Any], chat_id: str) -> None:
         """Asks for text when someone sends a sticker, a photo, a voice note or anything else (once an update)."""
-        event_id = _event_id(message)
+        event_id = self._event_id(message)
         if event_id is not None:
             first = partial(inbound.first_delivery, channel=Channel.zalo, event_id=event_id)
             if not await self.engine.database.run(first):
@@ -251,9 +254,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _event_id(message: Mapping[str, Any]) -> str | None:
+def event_id(bot_id: str, message: Mapping[str, Any]) -> str | None:
+    """The message's key for the record of updates handled: per bot, so another bot's ids never collide."""
     value = message.get("message_id")
-    return str(value)[:64] if value else None
+    return f"{bot_id}:{value}"[:64] if value else None
 
 
 # --- sending nudges and notices ---

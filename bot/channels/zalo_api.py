@@ -50,6 +50,11 @@ class ZaloApi:
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(15.0))
         self._own_client = client is None
 
+    @property
+    def bot_id(self) -> str:
+        """The bot's own id, the part of the token before its ':' (the token's secret part never leaves here)."""
+        return self._token.partition(":")[0][:24]
+
     async def close(self) -> None:
         if self._own_client:
             await self._client.aclose()
