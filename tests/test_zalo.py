@@ -223,6 +223,24 @@ async def test_a_redelivered_update_is_handled_once(zalo: tuple[ZaloChannel, Fak
         assert len(session.exec(select(InboundEvent)).all()) == 1
 
 
+async def test_the_record_of_handled_updates_is_kept_per_bot(
+    zalo: tuple[ZaloChannel, FakeZalo], engine: Engine, database: Database
+) -> None:
+    """After a restore under a new bot's token, that bot's first updates reuse ids the old bot's had: they are
+    new updates, handled, not taken for redeliveries."""
+    channel, server = zalo
+    update = server.text_update("u1", "/trogiup")
+    await channel.handle_update(update)
+    other = ZaloApi("999:another-bot", server.base_url)
+    try:
+        await ZaloChannel(engine, other, quota=channel.quota, actions=TypedActions()).handle_update(update)
+    finally:
+        await other.close()
+    with database.session() as session:
+        keys = sorted(event.event_id for event in session.exec(select(InboundEvent)).all())
+    assert len(keys) == 2 and keys[1].startswith("999:")
+
+
 async def test_stickers_photos_and_voice_get_a_request_to_type_once_each(zalo: tuple[ZaloChannel, FakeZalo]) -> None:
     channel, server = zalo
     sticker = server.event_update("u1", "message.sticker.received", sticker="0e078a2fb66a5f34067b")
