@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.formatting import day
+from bot.formatting import day, invite_about, moment
 from bot.settings import Settings, load_settings
 from bot.texts import said, say
 from storage import backup as backup_db
@@ -329,11 +329,22 @@ async def demo(keep: bool) -> None:
 @click.option("--qr", "qr_dir", type=click.Path(file_okay=False, path_type=Path), help="Also write QR codes here.")
 @click.option("--days", default=30, show_default=True, help="Days until the invite expires.")
 @click.option("--uses", default=2, show_default=True, help="How many people may join with it (secretary, deputy).")
-def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, uses: int) -> None:
-    """Print a unit's invite link (`nqbot invite DB-STC`) or every unit's (`--all`)."""
+@click.option(
+    "--revoke", "revoke_target", metavar="UNIT|CODE", help="Revoke a unit's live invites, or one invite by its code."
+)
+def invite(
+    unit: str | None, all_units: bool, qr_dir: Path | None, days: int, uses: int, revoke_target: str | None
+) -> None:
+    """Print a unit's invite link (`nqbot invite DB-STC`) or every unit's (`--all`); or revoke invites
+    (`nqbot invite --revoke DB-STC`, or `--revoke CODE` for one)."""
     from bot import invite_links
 
     settings = load_settings()
+    if revoke_target is not None:
+        if unit or all_units or qr_dir:
+            raise Failure(say("cli.invite_revoke_alone", settings.nqbot_language))
+        _revoke_invites(settings, revoke_target)
+        return
     if bool(unit) == all_units:
         raise Failure(say("cli.invite_which", settings.nqbot_language))
     database = _open_database(settings)
@@ -350,6 +361,46 @@ def invite(unit: str | None, all_units: bool, qr_dir: Path | None, days: int, us
             tell(settings, "cli.invite_no_username", err=True)
     finally:
         database.dispose()
+
+
+def _revoke_invites(settings: Settings, target: str) -> None:
+    """Revoke the live invites of the unit `target` names, or the invite whose code it is; a line for each."""
+    from storage import invites
+    from storage.models import Unit, utcnow
+
+    language, now = settings.nqbot_language, utcnow()
+    database = _open_database(settings)
+    try:
+        with database.session() as session:
+            unit = units.get_unit(session, code=target)
+            invite = None if unit else invites.find_invite(session, code=target, now=now)[0]
+            if unit is not None:
+                revoked = invites.revoke_unit_invites(session, unit_id=unit.id or 0, actor="cli", now=now)
+                nothing = say("cli.invite_none_live", language, unit=unit.code)
+            elif invite is None:
+                raise Failure(say("cli.invite_unknown", language, target=target))
+            elif invite.revoked_at is None:
+                invites.revoke_invite(session, invite=invite, actor="cli", now=now)
+                revoked, unit = [invite], session.get(Unit, invite.unit_id or 0)
+            else:
+                at = moment(invite.revoked_at.astimezone(settings.timezone))
+                revoked, nothing = [], say("cli.invite_was_revoked", language, at=at)
+            owner = f"{unit.code} ({unit.name})" if unit else say("invite.board", language)
+            lines = [
+                say(
+                    "cli.invite_revoked",
+                    language,
+                    target=owner,
+                    about=invite_about(
+                        done, by=invites.maker(session, invite=done), timezone=settings.timezone, language=language
+                    ),
+                )
+                for done in revoked
+            ]
+    finally:
+        database.dispose()
+    for line in lines or [nothing]:
+        click.echo(line)
 
 
 @cli.command()

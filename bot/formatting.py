@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.texts import say
+from storage.models import Invite
 
 
 def number(value: int) -> str:
@@ -35,6 +37,20 @@ def days_to(deadline: date, today: date, language: str) -> str:
     if days > 0:
         return say("deadline.days_left", language, days=days)
     return say("deadline.today", language) if days == 0 else say("deadline.days_late", language, days=-days)
+
+
+def invite_about(invite: Invite, *, by: str | None, timezone: ZoneInfo, language: str) -> str:
+    """One invite as the lists that revoke them show it (/moi, `nqbot invite --revoke`): "tạo 07:00 01/09/2022 bởi
+    dòng lệnh, hết hạn 01/10/2022, đã dùng 1/2"; `by` is the maker's name, None for the operator's command line."""
+    return say(
+        "invite.about",
+        language,
+        created=moment(invite.created_at.astimezone(timezone)),
+        by=by or say("invite.by_cli", language),
+        expires=day(invite.expires_at.astimezone(timezone).date()),
+        used=invite.use_count,
+        uses=invite.max_uses,
+    )
 
 
 def value(item: Any, language: str = "vi") -> str:

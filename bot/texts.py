@@ -395,10 +395,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "button.revoke": ("Thu hồi: {name}", "Revoke: {name}"),
     "button.revoke_yes": ("Đúng, thu hồi", "Yes, revoke"),
     "revoke.confirm": (
-        "Thu hồi quyền của {name}? Tài khoản bị ngắt ngay; các báo cáo đã gửi vẫn được giữ.",
-        "Revoke {name}? Their chat is unbound at once; what they submitted stays.",
+        "Thu hồi quyền của {name}? Tài khoản bị ngắt ngay và mã mời đồng chí ấy đã dùng không dùng được nữa;"
+        " các báo cáo đã gửi vẫn được giữ.",
+        "Revoke {name}? Their chat is unbound at once and the invite they joined with stops working;"
+        " what they submitted stays.",
     ),
     "revoke.done": ("Đã thu hồi quyền của {name}.", "{name} has been revoked."),
+    "revoke.invite_too": (
+        "Mã mời đồng chí ấy đã dùng cũng bị thu hồi.",
+        "The invite they joined with is revoked too.",
+    ),
+    "revoke.press": ("Bấm hoặc gõ “{label}”.", "Press or type “{label}”."),
+    "invite.live": (
+        "Mã mời còn hiệu lực của {unit} ({count}):",
+        "Live invites for {unit} ({count}):",
+    ),
+    "invite.about": (
+        "tạo {created} bởi {by}, hết hạn {expires}, đã dùng {used}/{uses}",
+        "made {created} by {by}, expires {expires}, used {used}/{uses}",
+    ),
+    "invite.by_cli": ("dòng lệnh", "the command line"),
+    "invite.board": ("cán bộ Ban", "the board's staff"),
+    "invite.more": (
+        "(và {more} mã khác: thu hồi tất cả bằng lệnh nqbot invite --revoke {code})",
+        "(and {more} more: revoke them all with nqbot invite --revoke {code})",
+    ),
+    "invite.revoke_hint": (
+        "Bấm hoặc gõ “Thu hồi mã N” để thu hồi mã số N.",
+        "Press or type “Revoke invite N” to revoke invite N.",
+    ),
+    "button.revoke_invite": ("Thu hồi mã {number}", "Revoke invite {number}"),
+    "revoke_invite.confirm": (
+        "Thu hồi mã mời của {target} ({about})? Mã không dùng được nữa; người đã tham gia bằng mã vẫn giữ quyền.",
+        "Revoke the invite for {target} ({about})? Nobody can join with it any more; who joined with it stays.",
+    ),
+    "revoke_invite.done": ("Đã thu hồi mã mời của {target} ({about}).", "Revoked the invite for {target} ({about})."),
     "invite.unit": (
         "Mã mời của {unit} (hết hạn {expires}, dùng được cho 2 người):\n{link}",
         "Invite for {unit} (expires {expires}, for 2 people):\n{link}",
@@ -664,6 +695,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         " closes {closes}",
     ),
     "cli.invite_which": ("nêu một mã đơn vị, hoặc dùng --all", "name one unit code, or use --all"),
+    "cli.invite_revoke_alone": (
+        "--revoke dùng riêng: không kèm mã đơn vị, --all hay --qr",
+        "--revoke goes alone: no unit code, --all or --qr",
+    ),
+    "cli.invite_unknown": (
+        "không có đơn vị hay mã mời nào là “{target}”",
+        "no unit or invite code “{target}”",
+    ),
+    "cli.invite_revoked": ("Đã thu hồi mã mời của {target}: {about}", "Revoked the invite for {target}: {about}"),
+    "cli.invite_none_live": ("{unit}: không có mã mời nào còn hiệu lực.", "{unit}: no live invites."),
+    "cli.invite_was_revoked": ("Mã mời này đã bị thu hồi lúc {at}.", "This invite was already revoked at {at}."),
     "cli.invite_no_username": (
         "(Chưa có tên bot: đặt TELEGRAM_BOT_TOKEN để in liên kết t.me; trong lúc chờ, có thể gõ các dòng trên"
         " cho bot.)",

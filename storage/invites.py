@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import Invite, Role, utcnow
+from storage.models import Invite, Person, Role, utcnow
 
 DEFAULT_TTL = timedelta(days=30)
 
@@ -49,13 +49,15 @@ def create_invite(
     if (role is Role.reporter) != (unit_id is not None):
         raise ValueError("a reporter invite needs a unit; a staff or admin invite has none")
     code = secrets.token_urlsafe(16)  # 128 random bits, safe in a t.me ?start= link
+    now = now or utcnow()
     invite = Invite(
         code_hash=hash_code(code),
         role=role,
         unit_id=unit_id,
-        expires_at=(now or utcnow()) + ttl,
+        expires_at=now + ttl,
         max_uses=max_uses,
         created_by=actor,
+        created_at=now,
     )
     session.add(invite)
     session.flush()
@@ -115,7 +117,49 @@ def spend(session: Session, *, invite: Invite, now: datetime) -> bool:
     return True
 
 
-def revoke_invite(session: Session, *, invite: Invite, actor: str) -> None:
-    invite.revoked_at = utcnow()
+def live_invites(session: Session, *, unit_id: int, now: datetime) -> list[Invite]:
+    """The unit's invites that can still be used (not revoked, not expired, uses left), oldest first."""
+    query = (
+        select(Invite)
+        .where(
+            Invite.unit_id == unit_id,
+            col(Invite.revoked_at).is_(None),
+            Invite.expires_at > now,
+            col(Invite.use_count) < col(Invite.max_uses),
+        )
+        .order_by(col(Invite.created_at), col(Invite.id))
+    )
+    return list(session.exec(query).all())
+
+
+def maker(session: Session, *, invite: Invite) -> str | None:
+    """The name of the person who made the invite in chat; None when the operator made it (`nqbot invite`)."""
+    kind, _, person_id = invite.created_by.partition(":")
+    if kind != "person" or not person_id.isascii() or not person_id.isdigit():
+        return None if invite.created_by == "cli" else invite.created_by
+    person = session.get(Person, int(person_id))
+    return (person.display_name or person.channel_user_id) if person else invite.created_by
+
+
+def revoke_invite(session: Session, *, invite: Invite, actor: str, now: datetime | None = None, **why: object) -> None:
+    """Revoke the invite at once (whoever joined with it stays), with an audit record; `why` adds to the record
+    (e.g. because="person.revoke")."""
+    invite.revoked_at = now or utcnow()
     session.add(invite)
-    audit.record(session, actor=actor, action="invite.revoke", entity="invite", entity_id=invite.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="invite.revoke",
+        entity="invite",
+        entity_id=invite.id,
+        unit_id=invite.unit_id,
+        **why,
+    )
+
+
+def revoke_unit_invites(session: Session, *, unit_id: int, actor: str, now: datetime) -> list[Invite]:
+    """Revoke every live invite of the unit; returns them."""
+    found = live_invites(session, unit_id=unit_id, now=now)
+    for invite in found:
+        revoke_invite(session, invite=invite, actor=actor, now=now)
+    return found

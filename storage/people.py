@@ -67,8 +67,9 @@ def reached(person: Person, *, chat_id: str, now: datetime) -> None:
         person.state, person.chat_id, person.updated_at = PersonState.active, chat_id, now
 
 
-def revoke(session: Session, *, person: Person, actor: str, now: datetime) -> None:
-    """Unbind the person at once (their submitted reports stay), with an audit record."""
+def revoke(session: Session, *, person: Person, actor: str, now: datetime) -> Invite | None:
+    """Unbind the person at once (their submitted reports stay), and revoke the invite that enrolled them, so its
+    link lets nobody in again; each with an audit record. Returns the invite revoked, if one was."""
     person.state, person.updated_at = PersonState.revoked, now
     session.add(person)
     audit.record(
@@ -80,6 +81,11 @@ def revoke(session: Session, *, person: Person, actor: str, now: datetime) -> No
         role=person.role.value,
         unit_id=person.unit_id,
     )
+    invite = session.get(Invite, person.invite_id) if person.invite_id is not None else None
+    if invite is None or invite.revoked_at is not None:
+        return None
+    invites.revoke_invite(session, invite=invite, actor=actor, now=now, because="person.revoke", person_id=person.id)
+    return invite
 
 
 def unit_reporters(session: Session, *, unit_id: int) -> list[Person]:

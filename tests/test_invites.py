@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +13,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel, select
 
-from bot.engine import Engine
+from bot.channels.typed_actions import TypedActions
+from bot.channels.zalo import render
+from bot.engine import Engine, Inbound
 from storage import campaigns, invites, migrate, people, units
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Campaign, Channel, Invite, Person, Role, utcnow
+from storage.models import AuditEvent, Campaign, Channel, Invite, Person, PersonState, Role, utcnow
 from tests.conftest import SAMPLE_UNITS
 from tests.dialogue import Clock, Dialogue, invite_code
+from tests.test_cli import nqbot
 from tests.test_staff import person
 
 STALE = "Nút đó thuộc một câu hỏi đã qua"
@@ -37,6 +41,152 @@ def invite_of(database: Database, code: str) -> Invite:
         invite, _ = invites.find_invite(session, code=code)
         assert invite is not None
         return invite
+
+
+def revocations(database: Database) -> list[AuditEvent]:
+    with database.session() as session:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == "invite.revoke")).all())
+
+
+def invite_problem(database: Database, code: str) -> invites.InviteProblem | None:
+    """Why the code cannot be used (revocation is checked before expiry: the operator's test made its codes today)."""
+    with database.session() as session:
+        return invites.find_invite(session, code=code, now=Clock().now)[1]
+
+
+def reporter_state(database: Database, user: str) -> PersonState:
+    with database.session() as session:
+        found = people.find_person(session, channel=Channel.telegram, user_id=user)
+        assert found is not None
+        return found.state
+
+
+# --- 1. revoking invites ---
+
+
+def test_the_operator_revokes_a_units_live_invites_or_one_invite_by_its_code(tmp_path: Path) -> None:
+    assert nqbot(tmp_path, "init", "--sample-units").returncode == 0
+    made = [nqbot(tmp_path, "invite", unit).stdout.split()[-1] for unit in ("CB-SNV", "CB-SNV", "DB-SYT")]
+
+    by_unit = nqbot(tmp_path, "invite", "--revoke", "CB-SNV")
+    assert by_unit.returncode == 0, by_unit.stderr
+    lines = by_unit.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert all(
+        re.fullmatch(r"Đã thu hồi mã mời của CB-SNV \(Chi bộ Sở Nội vụ\): tạo .+, đã dùng 0/2", x) for x in lines
+    )
+    assert nqbot(tmp_path, "invite", "--revoke", "CB-SNV").stdout.strip() == (
+        "CB-SNV: không có mã mời nào còn hiệu lực."
+    )
+
+    by_code = nqbot(tmp_path, "invite", "--revoke", made[2])
+    assert by_code.returncode == 0 and by_code.stdout.startswith("Đã thu hồi mã mời của DB-SYT (Đảng bộ Sở Y tế): tạo ")
+    assert len(by_code.stdout.strip().splitlines()) == 1
+
+    unknown = nqbot(tmp_path, "invite", "--revoke", "NOPE")
+    assert unknown.returncode == 2 and unknown.stderr.strip() == "Lỗi: không có đơn vị hay mã mời nào là “NOPE”"
+    both = nqbot(tmp_path, "invite", "CB-SNV", "--revoke", "CB-SNV")
+    assert both.returncode == 2
+    assert both.stderr.strip() == "Lỗi: --revoke dùng riêng: không kèm mã đơn vị, --all hay --qr"
+    english = nqbot(tmp_path, "invite", "--revoke", "DB-SYT", env={"NQBOT_LANGUAGE": "en"})
+    assert english.stdout.strip() == "DB-SYT: no live invites."
+
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'nqbot.db'}")
+    try:
+        for code in made:
+            assert invites.InviteProblem.revoked is invite_problem(database, code)
+        assert [(e.actor, e.entity) for e in revocations(database)] == [("cli", "invite")] * 3
+    finally:
+        database.dispose()
+
+
+async def test_a_reporter_revoked_by_an_admin_cannot_join_again_with_the_same_link(
+    engine: Engine, database: Database
+) -> None:
+    code = invite_code(database, "CB-SNV")  # two uses: the secretary and the deputy
+    reporter = Dialogue(engine, "101")
+    await reporter.say(f"/start {code}")
+    await reporter.press("join:yes")
+    admin = Dialogue(engine, "901")
+    await admin.say("/donvi CB-SNV")
+    revoke = next(data for data in admin.buttons() if data.startswith("rv:"))
+    assert "mã mời" in await admin.press(revoke)  # the confirmation says the invite goes too
+    await admin.press("rvy:" + revoke.split(":")[1])
+    assert admin.last.edit is not None and "Mã mời đồng chí ấy đã dùng cũng bị thu hồi." in admin.last.edit.text
+
+    assert "Mã mời đã bị thu hồi" in await reporter.say(f"/start {code}")
+    assert "Mã mời đã bị thu hồi" in await Dialogue(engine, "102").say(f"/start {code}")  # nobody else either
+    [audit] = revocations(database)
+    assert audit.entity_id == str(invite_of(database, code).id) and audit.actor.startswith("person:")
+    assert audit.detail["because"] == "person.revoke"
+
+
+async def test_an_admin_sees_a_units_live_invites_and_revokes_one_with_its_button(
+    engine: Engine, database: Database, clock: Clock
+) -> None:
+    used = invite_code(database, "CB-SNV")
+    reporter = Dialogue(engine, "101")
+    await reporter.say(f"/start {used}")
+    await reporter.press("join:yes")
+    invite_code(database, "CB-SNV", now=clock.now - invites.DEFAULT_TTL)  # expired: not listed
+    invite_code(database, "CB-STP")  # another unit's: not listed
+
+    admin = Dialogue(engine, "901")
+    await admin.say("/moi CB-SNV")
+    listing = admin.question
+    assert listing.text.splitlines()[:3] == [
+        "Mã mời còn hiệu lực của Chi bộ Sở Nội vụ (2):",
+        "1. tạo 07:00 01/09/2022 bởi dòng lệnh, hết hạn 01/10/2022, đã dùng 1/2",
+        "2. tạo 08:00 15/09/2022 bởi Trưởng ban, hết hạn 15/10/2022, đã dùng 0/2",
+    ]
+    first = invite_of(database, used)
+    assert len(admin.buttons()) == 2 and admin.buttons()[0] == f"rvi:{first.id}"
+    assert [b.label for row in listing.buttons for b in row] == ["Thu hồi mã 1", "Thu hồi mã 2"]
+
+    reply = await admin.press(f"rvi:{first.id}")
+    assert "Thu hồi mã mời của Chi bộ Sở Nội vụ (tạo 07:00 01/09/2022" in reply
+    assert invite_problem(database, used) is None  # asked, not yet done
+    assert admin.buttons() == [f"rviy:{first.id}"]
+    await admin.press(f"rviy:{first.id}")
+    assert admin.last.edit is not None and "Đã thu hồi mã mời của Chi bộ Sở Nội vụ" in admin.last.edit.text
+    assert "Mã mời đã bị thu hồi" in await Dialogue(engine, "103").say(f"/start {used}")
+    assert reporter_state(database, "101") is PersonState.active  # who joined with it stays
+    assert STALE in await admin.press(f"rviy:{first.id}")  # pressed again: nothing more to do
+    assert len(revocations(database)) == 1
+
+
+@pytest.mark.parametrize("data", ["rvi:{id}", "rviy:{id}"])
+async def test_invite_revoke_buttons_do_nothing_for_staff_who_are_not_admins(
+    engine: Engine, database: Database, data: str
+) -> None:
+    code = invite_code(database, "CB-SNV")
+    staff = Dialogue(engine, "900")
+    await staff.say("/moi CB-SNV")
+    assert not [d for d in staff.buttons() if d.startswith("rvi")]  # no revoke buttons for them
+    reply = await staff.press(data.format(id=invite_of(database, code).id))
+    assert STALE in reply and staff.last.edit is None
+    assert invite_problem(database, code) is None and revocations(database) == []
+
+
+async def test_on_zalo_an_admin_revokes_an_invite_by_typing_the_labels(engine: Engine, database: Database) -> None:
+    with database.session() as session:
+        session.add(Person(channel=Channel.zalo, channel_user_id="z9", chat_id="z9", role=Role.admin))
+    code = invite_code(database, "CB-SNV")
+    actions = TypedActions()
+
+    async def type_(text: str) -> str:
+        pressed = actions.pressed("z9", text)
+        event = Inbound(Channel.zalo, "z9", "z9", text=None if pressed else text, button=pressed)
+        outcome = await engine.handle(event)
+        replies = outcome.replies or ([outcome.edit] if outcome.edit else [])
+        actions.remember("z9", replies)
+        return "\n".join(render(r) for r in replies)
+
+    shown = await type_("/moi CB-SNV")
+    assert "Bấm hoặc gõ “Thu hồi mã N” để thu hồi mã số N." in shown
+    assert "Bấm hoặc gõ “Đúng, thu hồi”" in await type_("thu hồi mã 1")
+    assert "Đã thu hồi mã mời của Chi bộ Sở Nội vụ" in await type_("Đúng, thu hồi")
+    assert invite_problem(database, code) is invites.InviteProblem.revoked
 
 
 # --- 2. one use each, even at the same moment ---
@@ -117,6 +267,8 @@ FORGED = [
     f"nhac:{TOO_BIG}",
     f"rv:{TOO_BIG}",
     f"rvy:{TOO_BIG}",
+    f"rvi:{TOO_BIG}",
+    f"rviy:{TOO_BIG}",
     "rv:²",  # a digit to str.isdigit, not to int()
     "unit:1:١",  # an Arabic-Indic one: no row id either
     f"camp:{TOO_BIG}",

@@ -22,7 +22,7 @@ from bot.texts import say
 from scheduler import ladder
 from storage import audit, campaigns, invites, nudges, outbox, reports, submissions, units
 from storage import people as storage_people
-from storage.models import Campaign, Channel, Person, PersonState, Role, Unit
+from storage.models import Campaign, Channel, Invite, Person, PersonState, Role, Unit
 from storage.units import fold
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ STAFF_COMMANDS = {
     "xuat": "export",
     "export": "export",
 }
-BUTTONS = {"sc", "miss", "unit", "moi", "nhac", "ann", "rv", "rvy", "inv"}
+BUTTONS = {"sc", "miss", "unit", "moi", "nhac", "ann", "rv", "rvy", "rvi", "rviy", "inv"}
 MAX_ROW_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL (SQLite's are wider)
 _ROW_ID = re.compile(r"[0-9]{1,10}")
 Row = TypeVar("Row", bound=SQLModel)
@@ -81,7 +81,8 @@ def command(turn: Turn, action: str, argument: str) -> Outcome:
 
 
 def button(turn: Turn, kind: str, rest: str) -> Outcome:
-    """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "rv", "inv".
+    """A staff button: "sc" campaign picked, "miss" a page, "unit"/"moi" a unit, "nhac", "ann", "inv", and for
+    admins "rv" (a person) or "rvi" (an invite), then "rvy"/"rviy" to confirm.
 
     Ids come back from the chat as the button's data, which anyone can forge: one that names no row, or is no
     id at all (20 digits, "²"), gets the stale button's answer."""
@@ -105,8 +106,8 @@ def button(turn: Turn, kind: str, rest: str) -> Outcome:
         return remind(turn, rest)
     if kind == "ann":
         return announce(turn, rest == "yes")
-    if kind in ("rv", "rvy") and (person_id := row_id(rest)) is not None:
-        return revoke(turn, person_id, confirmed=kind == "rvy") if turn.is_admin() else turn.stale()
+    if kind in REVOKES and (number := row_id(rest)) is not None:  # admins only: a person, or an invite
+        return REVOKES[kind](turn, number, confirmed=kind.endswith("y")) if turn.is_admin() else turn.stale()
     if kind == "inv" and turn.is_admin():
         return staff_invite(turn, admin=rest == "admin")
     return turn.stale()
@@ -332,7 +333,8 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
 
 
 def unit_invite(turn: Turn, unit: Unit) -> Outcome:
-    """/moi: a new invite for the unit, as a link and a QR code picture."""
+    """/moi: a new invite for the unit, as a link and a QR code picture; admins also get the unit's live invites,
+    each with a revoke button."""
     new = invites.create_invite(turn.session, role=Role.reporter, unit_id=unit.id, actor=turn.actor, now=turn.now)
     link = turn.engine.invite_link(new.code)
     expires = formatting.day(new.invite.expires_at.astimezone(turn.engine.timezone).date())
@@ -340,7 +342,34 @@ def unit_invite(turn: Turn, unit: Unit) -> Outcome:
     if Channel.zalo in turn.engine.channels and turn.engine.bot_username:  # a t.me link does not open Zalo
         text += "\n" + say("invite.zalo", turn.lang, typed=invite_links.typed(new.code))
     picture = Attachment(f"moi-{unit.code}.png", invite_links.qr_png(link), caption=unit.name, picture=True)
-    return Outcome([Reply(text, attachment=picture)])
+    replies = [Reply(text, attachment=picture)]
+    if turn.is_admin():
+        replies.append(live_invites(turn, unit))
+    return Outcome(replies)
+
+
+def live_invites(turn: Turn, unit: Unit) -> Reply:
+    """The unit's live invites (made when, by whom, expiry, uses), each with a revoke button; typing the
+    button's label presses it where there are no buttons (Zalo)."""
+    lang = turn.lang
+    found = invites.live_invites(turn.session, unit_id=unit.id or 0, now=turn.now)
+    shown = found[:PAGE]
+    lines = [say("invite.live", lang, unit=unit.name, count=len(found))]
+    lines += [f"{number}. {about(turn, invite)}" for number, invite in enumerate(shown, start=1)]
+    if len(found) > len(shown):
+        lines.append(say("invite.more", lang, more=len(found) - len(shown), code=unit.code))
+    lines.append(say("invite.revoke_hint", lang))
+    rows = tuple(
+        (Button(say("button.revoke_invite", lang, number=number), f"rvi:{invite.id}"),)
+        for number, invite in enumerate(shown, start=1)
+    )
+    return Reply("\n".join(lines), buttons=rows)
+
+
+def about(turn: Turn, invite: Invite) -> str:
+    """ "tạo 07:00 01/09/2022 bởi Trưởng ban, hết hạn 01/10/2022, đã dùng 1/2" """
+    by = invites.maker(turn.session, invite=invite)
+    return formatting.invite_about(invite, by=by, timezone=turn.engine.timezone, language=turn.lang)
 
 
 # --- figures and the chart ---
@@ -526,14 +555,40 @@ def staff_invite(turn: Turn, admin: bool) -> Outcome:
 
 
 def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
-    """Unbind a reporter's or staff member's chat at once; what they submitted stays."""
+    """Unbind a reporter's or staff member's chat at once, and revoke the invite they joined with; what they
+    submitted stays."""
     person = turn.session.get(Person, person_id)
     if person is None or person.state is PersonState.revoked:
         return turn.stale()
     name = person.display_name or person.channel_user_id
     if not confirmed:
-        buttons = ((Button(say("button.revoke_yes", turn.lang), f"rvy:{person_id}"),),)
-        return Outcome([Reply(say("revoke.confirm", turn.lang, name=name), buttons=buttons)])
-    storage_people.revoke(turn.session, person=person, actor=turn.actor, now=turn.now)
+        return confirm(turn, say("revoke.confirm", turn.lang, name=name), f"rvy:{person_id}")
     done = say("revoke.done", turn.lang, name=name)
+    if storage_people.revoke(turn.session, person=person, actor=turn.actor, now=turn.now) is not None:
+        done += " " + say("revoke.invite_too", turn.lang)
     return Outcome(edit=Reply(done), notice=done)
+
+
+def revoke_invite(turn: Turn, invite_id: int, confirmed: bool) -> Outcome:
+    """Revoke one invite: nobody can join with it any more; who joined with it stays."""
+    invite = turn.session.get(Invite, invite_id)
+    if invite is None or invite.revoked_at is not None:
+        return turn.stale()
+    unit = turn.session.get(Unit, invite.unit_id) if invite.unit_id is not None else None
+    target, described = unit.name if unit else say("invite.board", turn.lang), about(turn, invite)
+    if not confirmed:
+        question = say("revoke_invite.confirm", turn.lang, target=target, about=described)
+        return confirm(turn, question, f"rviy:{invite_id}")
+    invites.revoke_invite(turn.session, invite=invite, actor=turn.actor, now=turn.now)
+    done = say("revoke_invite.done", turn.lang, target=target, about=described)
+    return Outcome(edit=Reply(done), notice=done)
+
+
+def confirm(turn: Turn, question: str, data: str) -> Outcome:
+    """A revocation's question with its one confirm button, whose label it names for channels without buttons."""
+    label = say("button.revoke_yes", turn.lang)
+    text = question + " " + say("revoke.press", turn.lang, label=label)
+    return Outcome([Reply(text, buttons=((Button(label, data),),))])
+
+
+REVOKES = {"rv": revoke, "rvy": revoke, "rvi": revoke_invite, "rviy": revoke_invite}
