@@ -609,16 +609,17 @@ class FakeTelegram:
 
     # --- what the bot did --------------------------------------------------------------------------------------
 
-    def sent_messages(self, chat_id: int | None = None) -> list[JSON]:
-        """Accepted sendMessage/sendDocument/sendPhoto calls in order, optionally only those to one chat.
+    def sent_messages(self, chat_id: int | None = None, *, start: int = 0) -> list[JSON]:
+        """Accepted sendMessage/sendDocument/sendPhoto calls in order, optionally only those to one chat, and
+        only from the ``start``-th accepted call on (counting every chat: a watcher reads only what is new).
 
         Each is a dict with method, message_id, chat_id, text, caption, parse_mode, reply_markup (parsed),
         reply_to_message_id, plain_text (text or caption as the user sees it), filename, size, content and
-        mime_type (uploads), message (the Message returned) and params (everything the bot sent); keys that do
-        not apply are None.
+        mime_type (uploads), message (the Message returned), params (everything the bot sent) and sent_at (when
+        it was accepted, on ``time.monotonic()``); keys that do not apply are None.
         """
         with self._cond:
-            return copy.deepcopy([sent for sent in self._sent if chat_id is None or sent["chat_id"] == chat_id])
+            return copy.deepcopy([sent for sent in self._sent[start:] if chat_id is None or sent["chat_id"] == chat_id])
 
     def messages_since(self, chat_id: int, index: int) -> list[JSON]:
         """``sent_messages(chat_id)[index:]``: take ``index = sent_count(chat)`` before acting, then look."""
@@ -690,7 +691,8 @@ class FakeTelegram:
 
     @property
     def rejections(self) -> list[JSON]:
-        """Calls answered with an error: method, chat_id, status, description."""
+        """Calls answered with an error: method, chat_id, text (a send's), status, description, and at (when,
+        on ``time.monotonic()``)."""
         return self._snapshot(self._rejections)
 
     @property
@@ -877,8 +879,10 @@ class FakeTelegram:
             {
                 "method": method,
                 "chat_id": params.get("chat_id"),
+                "text": params.get("text"),
                 "status": error.status,
                 "description": error.description,
+                "at": time.monotonic(),
             }
         )
         return error.status, error.payload()
@@ -997,6 +1001,7 @@ class FakeTelegram:
             **details,
             "message": copy.deepcopy(message),
             "params": params,
+            "sent_at": time.monotonic(),
         }
         self._sent.append(record)
 
