@@ -295,6 +295,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "It was submitted after the deadline {deadline}, so it is marked late.",
     ),
     "submit.notice": ("Đã gửi", "Submitted"),
+    "submit.already_sent": (
+        "Báo cáo đã được {who} gửi (lần {version}, lúc {at}) với đúng các câu trả lời này; không cần gửi lại. "
+        "Gõ /xem để xem, /sua nếu cần sửa.",
+        "The report has already been submitted by {who} (version {version}, at {at}) with these very answers; "
+        "no need to send it again. Type /view to see it, /edit to change it.",
+    ),
+    "submit.by_named": ("đồng chí {name}", "{name}"),
+    "submit.by_unnamed": ("người báo cáo khác của đơn vị", "another reporter of your unit"),
+    "submit.by_you": ("chính đồng chí", "you"),
     "view.nothing": (
         "Đơn vị chưa gửi báo cáo. Gõ /baocao để làm báo cáo.",
         "Your unit has not submitted a report. Type /report to start.",

@@ -10,12 +10,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage import audit
-from storage.models import Submission, SubmissionStatus, SubmissionVersion, Unit, utcnow
+from storage.database import dialect_insert
+from storage.models import Person, Submission, SubmissionStatus, SubmissionVersion, Unit, utcnow
 
 
 def get_submission(session: Session, *, campaign_id: int, unit_id: int) -> Submission | None:
-    query = select(Submission).where(Submission.campaign_id == campaign_id, Submission.unit_id == unit_id)
-    return session.exec(query).first()
+    return session.exec(_of_unit(campaign_id, unit_id)).first()
+
+
+def _of_unit(campaign_id: int, unit_id: int) -> Any:
+    return select(Submission).where(Submission.campaign_id == campaign_id, Submission.unit_id == unit_id)
 
 
 def get_or_create_submission(
@@ -49,11 +53,40 @@ def unit_and_submission(
 
 
 def _new_submission(session: Session, campaign_id: int, unit_id: int, questionnaire_version: int) -> Submission:
-    """The unit's empty submission in the campaign, stored now (the draft's answers are written to its row)."""
-    submission = Submission(campaign_id=campaign_id, unit_id=unit_id, draft_questionnaire_version=questionnaire_version)
-    session.add(submission)
-    session.flush()
-    return submission
+    """The unit's empty submission in the campaign, stored now (the draft's answers are written to its row).
+
+    Two reporters of the unit may open its first report at the same moment: the second INSERT then waits for
+    the first's commit and does nothing, and the row the first made is read (locked, as `lock_draft`)."""
+    values = {"campaign_id": campaign_id, "unit_id": unit_id, "draft_questionnaire_version": questionnaire_version}
+    made = session.scalars(
+        dialect_insert(session)(Submission)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "unit_id"])
+        .returning(Submission)
+    ).first()  # the new row is this transaction's until it commits: nobody else can change it meanwhile
+    if made is None:
+        made = session.scalars(_for_update(_of_unit(campaign_id, unit_id))).one()
+    return made
+
+
+def lock_draft(session: Session, submission: Submission) -> Submission:
+    """Hold the unit's draft until the turn commits, and read it again: what a turn that may change the draft
+    reads it with, so two reporters' changes (and submissions) of one unit follow each other instead of
+    overwriting each other.
+
+    PostgreSQL: one `SELECT … FOR UPDATE` of the row (`chats.chat_of` cannot lock it: PostgreSQL refuses
+    FOR UPDATE on the nullable side of an outer join); a second turn waits here for the first's commit,
+    then reads what it wrote. SQLite: nothing to do, its writers take turns already (one file, one writer;
+    the bot runs its turns one at a time: storage.database)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return submission
+    query = select(Submission).where(col(Submission.id) == _id(submission))
+    return session.scalars(_for_update(query)).one()
+
+
+def _for_update(query: Any) -> Any:
+    """The query locking its rows until commit, and replacing the session's copies of them with what it read."""
+    return query.with_for_update().execution_options(populate_existing=True)
 
 
 def save_draft(
@@ -132,10 +165,24 @@ def submit(
 
 
 def get_version(session: Session, *, submission_id: int, version: int) -> SubmissionVersion | None:
-    query = select(SubmissionVersion).where(
-        SubmissionVersion.submission_id == submission_id, SubmissionVersion.version == version
+    return session.exec(select(SubmissionVersion).where(*_version(submission_id, version))).first()
+
+
+def version_and_sender(
+    session: Session, *, submission_id: int, version: int
+) -> tuple[SubmissionVersion, Person | None] | None:
+    """One submitted version and the person who sent it (None when sent from the command line)."""
+    query = (
+        select(SubmissionVersion, Person)
+        .outerjoin(Person, col(Person.id) == col(SubmissionVersion.submitted_by))
+        .where(*_version(submission_id, version))
     )
-    return session.exec(query).first()
+    row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _version(submission_id: int, version: int) -> tuple[Any, ...]:
+    return (col(SubmissionVersion.submission_id) == submission_id, col(SubmissionVersion.version) == version)
 
 
 def list_versions(session: Session, *, submission_id: int) -> list[SubmissionVersion]:

@@ -354,7 +354,9 @@ async def test_a_reporter_sees_only_their_own_units_report(
 
 async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: Database) -> None:
     """Recording the update, reading the chat with everything the turn needs, saving the draft and the
-    conversation: four statements for every typed answer, however far into the report."""
+    conversation: four statements for every typed answer, however far into the report. On PostgreSQL, where
+    turns run side by side, a fifth holds the unit's shared draft (storage.submissions.lock_draft)."""
+    lock = ["SELECT SUBMISSION.ID, SUBMISSION.CAMPAIGN_ID,"] if database.engine.dialect.name == "postgresql" else []
     dialogue = Dialogue(engine, "5001")
     await enrol(dialogue, database, "CB-SNV")
     await dialogue.press("ans:held:self_organised")  # the first answer also creates the unit's submission
@@ -366,6 +368,7 @@ async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: 
         assert [" ".join(statement.split()[:3]).upper() for statement in sent] == [
             "INSERT INTO INBOUNDEVENT",
             "SELECT CONVERSATION.ID, CONVERSATION.CHANNEL,",
+            *lock,
             "UPDATE SUBMISSION SET",
             "UPDATE CONVERSATION SET",
         ], sent

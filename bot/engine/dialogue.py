@@ -19,7 +19,7 @@ from bot.engine.report import Report
 from bot.engine.turn import Turn
 from storage import campaigns, chats, inbound, people, submissions
 from storage.campaign_spec import Question, QuestionType
-from storage.models import Campaign, ConversationMode, PersonState, SubmissionStatus
+from storage.models import Campaign, ConversationMode, Person, PersonState, SubmissionStatus, SubmissionVersion
 from storage.units import fold
 
 logger = logging.getLogger(__name__)
@@ -321,10 +321,10 @@ class Dialogue(Turn):
         if report is None:
             return self.reply("campaign.none")
         question = report.question(self.conversation.question_id or "")
-        if question is None or (self.conversation.mode is Mode.answering and question.id in report.answers):
-            # Another reporter of the unit answered this meanwhile (they share the draft), or the
-            # questionnaire changed: move on to what is open now.
-            return self.proceed(report, [self.t("report.answered_elsewhere")] if question else None)
+        if question is None:  # the questionnaire changed: move on to what is open now
+            return self.proceed(report)
+        if self.answered_elsewhere(report, question):
+            return self.proceed(report, [self.t("report.answered_elsewhere")])
         if question.optional and fold(text) in SKIP_WORDS:
             return self.store(question, None)
         try:
@@ -352,10 +352,17 @@ class Dialogue(Turn):
         assert self._report is not None
         return Outcome(edit=self.ask(self._report, question), notice=self.t("button.toggled"))
 
+    def answered_elsewhere(self, report: Report, question: Question) -> bool:
+        """The question asked has been answered since by another reporter of the unit (they share the draft):
+        their answer stays, and this reporter is told and moves on (editing an answer changes it, though)."""
+        return self.conversation.mode is Mode.answering and question.id in report.answers
+
     def accept(self, question: Question, value: Any, pressed: bool = False) -> Outcome:
         """Check an answer against the rules and soft checks, then store it or ask again."""
         report = self.report()
         assert report is not None
+        if self.answered_elsewhere(report, question):
+            return self.proceed(report, [self.t("report.answered_elsewhere")])
         values = {**report.walk.values(), question.id: value}
         problem = qn.rule_problem(question, value, values, report.walk, self.lang)
         if problem is not None:
@@ -387,6 +394,8 @@ class Dialogue(Turn):
     def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
         report = self.report()
         assert report is not None
+        if self.answered_elsewhere(report, question):  # a skip, or an answer kept after its warning
+            return self.proceed(report, [self.t("report.answered_elsewhere")])
         heading_edit = None
         if pressed is not None:
             heading = self.t(
@@ -487,11 +496,15 @@ class Dialogue(Turn):
             return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
         if report.walk.next_question() is not None or report.walk.broken(self.lang):
             return self.proceed(report)
+        answers = report.walk.final()
+        sent = report.sent_already(answers)
+        if sent is not None:
+            return self.sent_already(*sent)
         late = self.today > report.campaign.report_deadline
         version = submissions.submit(
             self.session,
             submission=report.submission,
-            answers=report.walk.final(),
+            answers=answers,
             questionnaire_version=report.campaign.questionnaire_version,
             person_id=self.person.id if self.person else None,
             late=late,
@@ -504,8 +517,21 @@ class Dialogue(Turn):
             text += "\n" + self.t("submit.late", deadline=formatting.day(report.campaign.report_deadline))
         return Outcome([Reply(text)], notice=self.t("submit.notice"))
 
+    def sent_already(self, version: SubmissionVersion, sender: Person | None) -> Outcome:
+        """These answers are the unit's last version already: say who sent it, and make no copy of it (two
+        reporters pressed "send" at once; the second waited for the first, storage.submissions.lock_draft)."""
+        self.conversation.mode, self.conversation.question_id, self.conversation.pending = Mode.idle, None, {}
+        at = formatting.moment(version.submitted_at.astimezone(self.engine.timezone))
+        if sender is not None and self.person is not None and sender.id == self.person.id:
+            who = self.t("submit.by_you")
+        elif sender is not None and sender.display_name:
+            who = self.t("submit.by_named", name=sender.display_name)
+        else:
+            who = self.t("submit.by_unnamed")
+        return self.reply("submit.already_sent", who=who, version=version.version, at=at)
+
     def view(self) -> Outcome:
-        report = self.report()
+        report = self.report(to_change=False)
         if report is None:
             return self.reply("campaign.none")
         latest = report.latest()
@@ -527,7 +553,7 @@ class Dialogue(Turn):
 
     def amend(self) -> Outcome:
         """/sua: pick an answer of the submitted report to change; submitting makes a new version."""
-        report = self.report()
+        report = self.report(to_change=False)
         if report is None:
             return self.reply("campaign.none")
         if report.closed:

@@ -12,7 +12,7 @@ from bot.engine import questionnaire as qn
 from bot.texts import say
 from storage import campaigns, submissions
 from storage.campaign_spec import CampaignSpec, Question
-from storage.models import Campaign, Submission, SubmissionVersion, Unit
+from storage.models import Campaign, Person, Submission, SubmissionStatus, SubmissionVersion, Unit
 
 
 class Report:
@@ -112,6 +112,20 @@ class Report:
         return submissions.get_version(
             self.session, submission_id=self.submission.id, version=self.submission.latest_version
         )
+
+    def sent_already(self, answers: dict[str, Any]) -> tuple[SubmissionVersion, Person | None] | None:
+        """The unit's last version and who sent it, when it holds these very answers on this questionnaire:
+        sending them would only copy it (another reporter of the unit has just sent them)."""
+        if self.submission.status is not SubmissionStatus.submitted or self.submission.id is None:
+            return None
+        sent = submissions.version_and_sender(
+            self.session, submission_id=self.submission.id, version=self.submission.latest_version
+        )
+        if sent is None:
+            return None
+        version, _ = sent
+        same = version.answers == answers and version.questionnaire_version == self.campaign.questionnaire_version
+        return sent if same else None
 
     def draft_is_latest(self) -> bool:
         latest = self.latest()

@@ -85,12 +85,15 @@ class Turn:
         outcome.replies.append(Reply(self.t("button.stale_hint")))
         return outcome
 
-    def report(self) -> Report | None:
-        """The unit's report in the chat's campaign (loaded once per turn), or None when there is none."""
+    def report(self, *, to_change: bool = True) -> Report | None:
+        """The unit's report in the chat's campaign (loaded once per turn), or None when there is none.
+
+        The draft is shared by the unit's reporters: a turn that may change it (`to_change`, the first call
+        decides) holds it until its end (storage.submissions.lock_draft), so another reporter's turn waits."""
         if self._report is None and self.person is not None and self.person.unit_id is not None:
             campaign = self.current_campaign()
             if campaign is not None:
-                self._report = self._load_report(campaign, self.person.unit_id)
+                self._report = self._load_report(campaign, self.person.unit_id, to_change)
         return self._report
 
     def current_campaign(self) -> Campaign | None:
@@ -117,7 +120,7 @@ class Turn:
         """The person or campaign changed: the next report() loads the report anew."""
         self._report = None
 
-    def _load_report(self, campaign: Campaign, unit_id: int) -> Report:
+    def _load_report(self, campaign: Campaign, unit_id: int, to_change: bool) -> Report:
         assert campaign.id is not None
         # Read with the chat, unless the turn has moved to another unit or campaign since (or there is none yet).
         unit, submission = self.chat.unit, self.chat.submission
@@ -128,6 +131,8 @@ class Turn:
                 unit_id=unit_id,
                 questionnaire_version=campaign.questionnaire_version,
             )
+        if to_change:
+            submission = submissions.lock_draft(self.session, submission)
         return Report.load(
             self.session,
             campaign,
