@@ -28,7 +28,8 @@ database. A reply is a message the engine said for a reporter's turn; it is matc
 messages the fake accepted for that chat. Printed, as medians over ``--repeat`` runs (with each run's figure):
 
 - reply latency p50/p99: from the update being queued at the fake to the reply being accepted by it, for the
-  turns queued while the fan-out ran (the goal) and for all turns;
+  turns queued while the fan-out ran (the goal) and for all turns; of the replies delivered (a lost one has
+  none, so where replies are lost the tail is worse than shown);
 - replies lost (the replies that failed): said by the engine, never accepted by the fake; replies refused:
   429s to sends that were neither nudges nor "send again" (a refused reply the bot sends again later is not
   lost); "send again": the catalog's error.retry texts the bot sent (and the 429s to its tries); replies
