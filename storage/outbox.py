@@ -20,7 +20,8 @@ from sqlmodel import Session, col
 from storage.database import dialect_insert
 from storage.models import Channel, NudgeStatus, OutboxKind, OutboxMessage, Person, PersonState
 
-LEASE = timedelta(minutes=2)  # a claim older than this belongs to a sender that died: the row is free again
+LEASE = timedelta(minutes=1)  # a claim older than this belongs to a sender that died (a reply waits at most 30 s
+# for a 429 before its sender lets go of it): the row is free again
 GIVE_UP_AFTER = 30  # attempts that failed for now before a row is marked failed
 
 

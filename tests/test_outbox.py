@@ -18,7 +18,7 @@ from sqlmodel import select
 from telegram import Bot
 
 from bot.channels.telegram import TelegramDelivery
-from bot.engine import Engine, Reply
+from bot.engine import Engine, Inbound, Reply
 from bot.outbox.delivery import Delivered, Result, utf16_units
 from bot.outbox.pacer import Pacer
 from bot.outbox.sender import Sender
@@ -26,7 +26,7 @@ from scheduler.jobs import Reminders
 from storage import leader, nudges, outbox
 from storage.database import Database
 from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxMessage, Person, Role
-from tests.dialogue import DIGEST, VN, Clock, Dialogue, invite_code, local
+from tests.dialogue import DIGEST, VN, Clock, Dialogue, enrol, invite_code, local, statements
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_e2e_nudges import campaign_for, populate
 from tests.test_nudges import Phone, reporter
@@ -243,6 +243,27 @@ async def test_the_pacer_spaces_messages_on_the_monotonic_clock_and_serves_repli
     before = ticks[0]
     await pacer.wait("e", urgent=True)
     assert ticks[0] - before == pytest.approx(5.0, abs=0.01)
+
+
+async def test_an_answer_on_a_channel_with_an_outbox_writes_its_reply_in_the_same_transaction(
+    engine: Engine, database: Database
+) -> None:
+    """One statement more in the turn (a multi-row INSERT of its replies, claimed by the process that sends them);
+    marking them sent is one UPDATE after the send."""
+    engine.outbox.add(Channel.telegram)
+    dialogue = Dialogue(engine, "5001")
+    await enrol(dialogue, database, "CB-SNV")
+    await dialogue.press("ans:held:self_organised")
+    with statements(database) as sent:
+        outcome = await engine.handle(Inbound(Channel.telegram, "5001", "5001", text="15/9", event_id="answer-1"))
+    written = [s for s in sent if s.split()[:3] == ["INSERT", "INTO", "outbox"]]
+    assert len(written) == 1 and sent[-1] == written[0]  # the turn's last statement, inside its transaction
+    assert [reply.text for _, reply in outcome.queued] == [r.text for r in outcome.replies]
+    with database.session() as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert [(row.status, row.text) for row in rows][-len(outcome.queued) :] == [
+        (NudgeStatus.sending, reply.text) for _, reply in outcome.queued
+    ]
 
 
 def test_two_senders_never_claim_the_same_message(database: Database) -> None:

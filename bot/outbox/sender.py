@@ -253,6 +253,8 @@ class Sender:
                 return
             for row in rows:
                 await self._send_nudge(row, report)
+            if self._behind:  # a reply left to the drain does not wait for the whole fan-out
+                await self._drain_messages(report)
 
     async def _quiet_campaigns(self) -> list[int]:
         """The campaigns with nudges waiting whose quiet hours it is now."""
