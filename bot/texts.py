@@ -400,6 +400,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unit.nothing": ("Báo cáo {title}: chưa bắt đầu.", "Report on {title}: not started."),
     "unit.nudges": ("Lời nhắc đã gửi: {count} (gần nhất {last}).", "Reminders sent: {count} (last {last})."),
     "unit.no_nudges": ("Chưa gửi lời nhắc nào.", "No reminder sent yet."),
+    "unit.undelivered": (
+        "Tin không gửi được tới người báo cáo: {count} (gần nhất {at}; lý do: {reason}).",
+        "Messages that could not be delivered to its reporters: {count} (last {at}; reason: {reason}).",
+    ),
     "button.invite_unit": ("Mã mời mới", "New invite"),
     "button.revoke": ("Thu hồi: {name}", "Revoke: {name}"),
     "button.revoke_yes": ("Đúng, thu hồi", "Yes, revoke"),

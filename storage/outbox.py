@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from storage.database import dialect_insert
-from storage.models import Channel, NudgeStatus, OutboxKind, OutboxMessage, Person, PersonState
+from storage.models import Channel, Nudge, NudgeStatus, OutboxKind, OutboxMessage, Person, PersonState
 
 LEASE = timedelta(minutes=1)  # a claim older than this belongs to a sender that died (a reply waits at most 30 s
 # for a 429 before its sender lets go of it): the row is free again
@@ -69,10 +70,23 @@ def add_replies(
         }
         for text, markup in messages
     ]
-    result: Any = session.connection().execute(
-        dialect_insert(session)(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True), rows
-    )
+    result: Any = session.connection().execute(_INSERT_REPLIES[session.get_bind().dialect.name], rows)
     return [int(row[0]) for row in result.all()]
+
+
+# Built once, as storage.inbound's record: these run for every turn, and building costs more than running.
+_INSERT_REPLIES = {
+    name: dialect.insert(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(
+        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
+        col(OutboxMessage.status) == NudgeStatus.sending,
+    )
+    .values(status=NudgeStatus.sent, sent_at=bindparam("sent_at"), last_error=None)
+)
 
 
 def add_notice(
@@ -162,7 +176,8 @@ def _settle(session: Session, ids: Collection[int], **values: Any) -> None:
 
 def mark_sent(session: Session, *, ids: Collection[int], now: datetime) -> None:
     """The platform took these: never sent again. One UPDATE for all."""
-    _settle(session, ids, status=NudgeStatus.sent, sent_at=now, last_error=None)
+    if ids:
+        session.connection().execute(_MARK_SENT, {"ids": list(ids), "sent_at": now})
 
 
 def mark_failed(session: Session, *, message_id: int, error: str, parts_sent: int = 0) -> None:
@@ -207,3 +222,32 @@ def fail_pending(session: Session, *, person_id: int, error: str) -> None:
         .where(col(OutboxMessage.person_id) == person_id, col(OutboxMessage.status) == NudgeStatus.pending)
         .values(status=NudgeStatus.failed, last_error=error)
     )
+
+
+@dataclass(frozen=True)
+class Failures:
+    """Messages to some people that will not go: how many, and the latest one's time and reason."""
+
+    count: int
+    last_at: datetime | None = None
+    last_error: str = ""
+
+
+def failures(session: Session, *, person_ids: Collection[int]) -> Failures:
+    """The replies, notices and nudges to these people that a platform refused for good or that failed too
+    often (not those of a person who blocked the bot: their state says so)."""
+    if not person_ids:
+        return Failures(0)
+    queries = [
+        select(col(table.created_at), col(table.last_error)).where(
+            col(table.person_id).in_(list(person_ids)),
+            col(table.status) == NudgeStatus.failed,
+            col(table.last_error) != "unreachable",
+        )
+        for table in (OutboxMessage, Nudge)
+    ]
+    found = [(at, error or "") for query in queries for at, error in session.execute(query).all()]
+    if not found:
+        return Failures(0)
+    at, error = max(found)
+    return Failures(len(found), at, error)

@@ -332,3 +332,27 @@ def test_on_postgresql_one_process_leads_and_another_takes_over_when_it_dies() -
     finally:
         first.dispose()
         second.dispose()
+
+
+async def test_staff_see_in_the_units_page_what_could_not_be_delivered_and_why(
+    database: Database, loaded: Campaign
+) -> None:
+    clock = Clock(local(13, 9, 10))
+    engine = Engine(database, clock=clock)
+    await reporter(engine, database, "CB-SNV", "101")
+    with database.session() as session:
+        person = session.exec(select(Person).where(Person.chat_id == "101")).one()
+        [refused] = outbox.add_replies(
+            session,
+            channel=Channel.telegram,
+            chat_id="101",
+            person_id=person.id,
+            messages=[("…", {})],
+            now=clock.now,
+        )
+        outbox.mark_failed(session, message_id=refused, error="Bad Request: message text is empty")
+    staff = Dialogue(engine, "900")
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
+    await staff.press("join:yes")
+    page = await staff.say("/donvi CB-SNV")
+    assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 13/09/2022; lý do: Bad Request: message" in page

@@ -322,6 +322,10 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
         lines.append(say("unit.nudges", lang, count=len(sent), last=last))
     else:
         lines.append(say("unit.no_nudges", lang))
+    failed = outbox.failures(session, person_ids=[p.id for p in people if p.id is not None])
+    if failed.count and failed.last_at is not None:
+        at = formatting.moment(failed.last_at.astimezone(turn.engine.timezone))
+        lines.append(say("unit.undelivered", lang, count=failed.count, at=at, reason=failed.last_error[:120]))
     rows = [(Button(say("button.invite_unit", lang), f"moi:{campaign.id}:{unit.id}"),)]
     if turn.is_admin():
         rows += [

@@ -71,6 +71,7 @@ class Sender:
         timezone: ZoneInfo,
         language: str = "vi",
         rate: float = 25.0,
+        per_chat: float = 1.0,
         clock: Callable[[], Any] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -80,6 +81,7 @@ class Sender:
         self.timezone = timezone
         self.language = language
         self.rate = rate
+        self.per_chat = per_chat  # messages a second to one chat, after a burst of three
         self.clock = clock
         self.sleep = sleep
         self.monotonic = monotonic
@@ -93,7 +95,7 @@ class Sender:
 
     def pacer(self, channel: str) -> Pacer:
         if channel not in self._pacers:
-            self._pacers[channel] = Pacer(self.rate, sleep=self.sleep, monotonic=self.monotonic)
+            self._pacers[channel] = Pacer(self.rate, per_chat=self.per_chat, sleep=self.sleep, monotonic=self.monotonic)
         return self._pacers[channel]
 
     def kick(self) -> None:

@@ -33,8 +33,10 @@ from telegram._utils.types import ODVInput
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import TelegramChannel, TelegramDelivery
 from bot.engine import Engine
+from bot.outbox.sender import Sender
+from storage.models import Channel
 
 TOKEN = "123:ABC"
 BOT_ID = 123
@@ -372,7 +374,10 @@ async def offline_application(engine: Engine, language: str = "vi") -> tuple[Any
         .concurrent_updates(False)
         .build()
     )
-    TelegramChannel(engine, language).register(application)
+    # Unpaced: a test or a benchmark feeds a chat's updates as fast as they go (the pacer has tests of its own).
+    deliveries = {Channel.telegram.value: TelegramDelivery(application.bot)}
+    sender = Sender(engine.database, deliveries, timezone=engine.timezone, rate=1e9, per_chat=1e9)
+    TelegramChannel(engine, language, sender).register(application)
     await application.initialize()
     return application, api
 
