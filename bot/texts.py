@@ -755,8 +755,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "WEBHOOK_URL is not set: the public https:// address of this server (see .env.example)",
     ),
     "settings.webhook_url_scheme": (
-        "WEBHOOK_URL phải bắt đầu bằng https:// (địa chỉ Telegram và Zalo gọi tới)",
-        "WEBHOOK_URL must start with https:// (the address Telegram and Zalo call)",
+        "WEBHOOK_URL phải bắt đầu bằng https:// (Telegram và Zalo chỉ gọi tới địa chỉ HTTPS; http:// chỉ dùng với "
+        "127.0.0.1 khi thử)",
+        "WEBHOOK_URL must start with https:// (Telegram and Zalo only call HTTPS addresses; http:// only for "
+        "127.0.0.1 in tests)",
     ),
     "settings.webhook_secret_shape": (
         "WEBHOOK_SECRET phải dài 8 đến 256 ký tự, chỉ gồm chữ cái không dấu, chữ số, _ và -",

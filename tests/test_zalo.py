@@ -110,8 +110,11 @@ def test_run_needs_a_token_of_either_channel_and_webhook_mode_a_url_and_a_secret
     # `nqbot run --webhook`: a public base URL and a secret both platforms accept.
     with pytest.raises(ConfigError, match="WEBHOOK_URL chưa được đặt"):
         settings(zalo_bot_token="1:abc", webhook_secret="s3cret-s3cret").require_webhook()
-    with pytest.raises(ConfigError, match="WEBHOOK_URL phải bắt đầu bằng https://"):
-        settings(webhook_url="bot.example.org", webhook_secret="s3cret-s3cret").require_webhook()
+    for plain in ("bot.example.org", "http://bot.example.org/nqbot", "http://127.0.0.1.example.org/n"):
+        with pytest.raises(ConfigError, match="WEBHOOK_URL phải bắt đầu bằng https://"):  # Zalo calls HTTPS only
+            settings(webhook_url=plain, webhook_secret="s3cret-s3cret").require_webhook()
+    for local in ("http://127.0.0.1:8080/nqbot", "http://localhost:9000"):  # tests on this machine
+        settings(webhook_url=local, webhook_secret="s3cret-s3cret").require_webhook()
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET chưa được đặt"):
         settings(zalo_bot_token="1:abc", webhook_url="https://bot.example.org/nqbot").require_webhook()
     for bad in ("short", "has spaces in it", "dấu-tiếng-việt", "x" * 257):
@@ -163,6 +166,9 @@ async def test_both_the_envelope_and_the_http_status_are_checked(status: int, bo
 async def test_an_empty_long_poll_is_nothing_new_and_a_network_error_hides_the_token() -> None:
     timeout = {"ok": False, "error_code": 408, "description": "Request timeout"}
     api, _ = mock_api(lambda r: httpx.Response(408, json=timeout))
+    assert await api.get_updates(30) == []
+    as_text = {"ok": False, "error_code": "408", "description": "Request timeout"}  # the code as a string
+    api, _ = mock_api(lambda r: httpx.Response(200, json=as_text))
     assert await api.get_updates(30) == []
 
     def down(request: httpx.Request) -> httpx.Response:
@@ -293,6 +299,34 @@ async def test_polling_answers_each_update_and_backs_off_when_polls_fail(zalo: t
     with pytest.raises(asyncio.CancelledError):
         await failing.poll()
     assert pauses == [1, 2, 4, 8, 16, 32, 60, 60]
+
+
+async def test_a_poll_that_brought_an_update_is_followed_at_once_and_only_an_empty_one_waits(
+    zalo: tuple[ZaloChannel, FakeZalo],
+) -> None:
+    """Zalo hands over one update a call: pausing after each would serve a queue of people one a second."""
+    channel, _ = zalo
+    answers: list[list[dict[str, Any]]] = [[{"message": {}}], [{"message": {}}], [{"message": {}}], []]
+    handled: list[object] = []
+    pauses: list[float] = []
+
+    class Api:
+        async def get_updates(self, seconds: int) -> list[dict[str, Any]]:
+            if not answers:
+                raise asyncio.CancelledError
+            return answers.pop(0)
+
+    async def handle(update: object) -> None:
+        handled.append(update)
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    polling = ZaloChannel(channel.engine, Api(), quota=channel.quota, actions=TypedActions(), sleep=pause)  # type: ignore[arg-type]
+    polling.handle_update = handle  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await polling.poll()
+    assert len(handled) == 3 and len(pauses) == 1  # no pause between the three, one after the empty poll
 
 
 async def test_a_long_reply_is_sent_in_pieces_the_api_accepts(zalo: tuple[ZaloChannel, FakeZalo]) -> None:

@@ -160,8 +160,9 @@ class ZaloChannel:
         )
 
     async def poll(self) -> None:
-        """Long-poll until cancelled: each update handled before the next poll, polls `poll_interval` apart,
-        and a growing pause (up to a minute) while polls fail."""
+        """Long-poll until cancelled: each update handled before the next poll, which follows at once when the
+        last one brought an update (Zalo hands them over one a call: a queue of people is not served one a
+        second); `poll_interval` after an empty poll, and a growing pause (up to a minute) while polls fail."""
         failures = 0
         while True:
             started = self.monotonic()
@@ -179,7 +180,8 @@ class ZaloChannel:
                     await self.handle_update(update)
                 except Exception:  # a database error, say: logged; polling goes on
                     logger.exception("error while handling a Zalo update")
-            await self.sleep(max(0.0, self.poll_interval - (self.monotonic() - started)))
+            if not updates:
+                await self.sleep(max(0.0, self.poll_interval - (self.monotonic() - started)))
 
     async def handle_update(self, update: Mapping[str, Any]) -> None:
         """Answer one update: a webhook's `{ok, result}` wrapper or the bare update."""

@@ -39,6 +39,17 @@ def api_root(base_url: str) -> str:
     return (base_url.strip().rstrip("/") or DEFAULT_BASE_URL).removesuffix("/bot")
 
 
+def error_code(value: Any) -> int | None:
+    """The envelope's error_code as a number, whether Zalo sent it as one (408) or as a string ("408")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isascii() and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
 class ZaloApi:
     """The calls nqbot makes; `client` may be given (tests), otherwise one is made and closed here."""
 
@@ -80,7 +91,7 @@ class ZaloApi:
         code = envelope.get("error_code")
         description = str(envelope.get("description") or response.reason_phrase or "not a Bot API answer")
         description = description.replace(self._token, "***")
-        raise ZaloApiError(method, response.status_code, description, code if isinstance(code, int) else None)
+        raise ZaloApiError(method, response.status_code, description, error_code(code))
 
     async def get_me(self) -> dict[str, Any]:
         result = await self.call("getMe")
