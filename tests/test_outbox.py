@@ -204,9 +204,12 @@ async def test_a_clock_that_goes_back_neither_stalls_nor_doubles_sending(databas
                 return Delivered(Result.transient, error="ConnectError")
             return await super().deliver(chat_id, reply, skip=skip)
 
+    async def sleep(seconds: float) -> None:
+        ticks[0] += seconds
+
     phone = Flaky()
     sender = Sender(
-        database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000, monotonic=lambda: ticks[0]
+        database, {"telegram": phone}, timezone=VN, clock=clock, sleep=sleep, rate=1000, monotonic=lambda: ticks[0]
     )
     reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
     await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
