@@ -230,25 +230,25 @@ async def lead(lease: leader.Lease, reminders: Reminders[object], sender: Sender
     waiting_said = False
     try:
         while True:
-            if drain is None:
-                if await asyncio.to_thread(lease.take):
-                    logger.info("this process leads: it runs the reminders and drains the outbox")
-                    await sender.recover(only_process=not isinstance(lease, leader.AdvisoryLease))
-                    await reminders.start()
-                    drain = asyncio.create_task(sender.run(), name="outbox")
-                elif not waiting_said:
-                    logger.info("another nqbot run leads; this one handles updates and takes over if it stops")
-                    waiting_said = True
-            elif not await asyncio.to_thread(lease.holds):
-                logger.warning("the lead was lost: the reminders and the drain stop here")
-                reminders.shutdown()
-                drain.cancel()
-                drain, waiting_said = None, False
-                continue
+            try:
+                if drain is None:
+                    if await asyncio.to_thread(lease.take):
+                        logger.info("this process leads: it runs the reminders and drains the outbox")
+                        await sender.recover(only_process=not isinstance(lease, leader.AdvisoryLease))
+                        await reminders.start()
+                        drain = asyncio.create_task(sender.run(), name="outbox")
+                    elif not waiting_said:
+                        logger.info("another nqbot run leads; this one handles updates and takes over if it stops")
+                        waiting_said = True
+                elif not await asyncio.to_thread(lease.holds):
+                    logger.warning("the lead was lost: the reminders and the drain stop here")
+                    reminders.shutdown()
+                    drain.cancel()
+                    drain, waiting_said = None, False
+                    continue
+            except Exception:  # the database out of reach for a moment: a process that gave up would never lead
+                logger.exception("leading: a check failed; trying again in %.0f s", LEAD_CHECK)
             await asyncio.sleep(LEAD_CHECK)
-    except Exception:
-        logger.exception("leading failed")
-        raise
     finally:
         if drain is not None:
             drain.cancel()

@@ -3,6 +3,7 @@ that jumps, two senders, two processes on one database."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import re
@@ -359,3 +360,49 @@ async def test_staff_see_in_the_units_page_what_could_not_be_delivered_and_why(
     await staff.press("join:yes")
     page = await staff.say("/donvi CB-SNV")
     assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 13/09/2022; lý do: Bad Request: message" in page
+
+
+async def test_a_database_that_fails_a_leadership_check_is_tried_again_not_given_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL server out of reach for a moment (the lease's check raises) must not end leading for good:
+    the next check takes the lead and starts the reminders and the drain."""
+    from bot import app
+
+    monkeypatch.setattr(app, "LEAD_CHECK", 0.0)
+    started = asyncio.Event()
+
+    class Flaky:
+        tries = 0
+
+        def take(self) -> bool:
+            self.tries += 1
+            if self.tries == 1:
+                raise OSError("connection refused")
+            return True
+
+        def holds(self) -> bool:
+            return True
+
+        def release(self) -> None:
+            return None
+
+    class Stub:
+        async def recover(self, *, only_process: bool) -> None:
+            return None
+
+        async def start(self) -> None:
+            started.set()
+
+        async def run(self) -> None:
+            await asyncio.Event().wait()
+
+        def shutdown(self) -> None:
+            return None
+
+    stub = Stub()
+    task = asyncio.create_task(app.lead(Flaky(), stub, stub))  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(started.wait(), 5)
+    finally:
+        task.cancel()
