@@ -245,11 +245,12 @@ class ZaloChannel:
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """Send texts that are not kept in the outbox (a request to type, a file's note, a redrawn question)
-        once; a failure is logged."""
-        try:
-            await send_texts(self.api, self.quota, chat_id, replies, self.language)
-        except ZaloApiError as exc:
-            logger.warning("could not send to Zalo chat %s: %s", chat_id, exc)
+        once, through the same delivery as the sender's (cut, counted); a failure is logged."""
+        for reply in replies:
+            outcome = await self.delivery.deliver(chat_id, reply)
+            if outcome.result is not Result.sent:
+                logger.warning("could not send to Zalo chat %s: %s", chat_id, outcome.error)
+                return
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -287,19 +288,6 @@ class ZaloDelivery:
         if reply.buttons:
             self.actions.remember(chat_id, [reply])
         return Delivered(Result.sent, parts_sent=sent)
-
-
-async def send_texts(api: ZaloApi, quota: Quota, chat_id: str, replies: Sequence[Reply], language: str) -> None:
-    """Each reply as Zalo text, cut to its limit; every message that went out is counted, even when a later
-    one fails (the failure is raised)."""
-    sent = 0
-    try:
-        for reply in replies:
-            for piece in split(render(reply, language), MAX_TEXT):
-                await api.send_message(chat_id, piece)
-                sent += 1
-    finally:
-        await quota.count(sent)
 
 
 def failed(exc: ZaloApiError) -> Delivered:
