@@ -141,7 +141,7 @@ class Reminders(Generic[R]):
         logger.info("reminder jobs rebuilt: %d", len(wanted))
 
     def steps(self, campaign: Campaign, spec: CampaignSpec) -> list[ladder.Step]:
-        return ladder.ladder(spec.reminders, campaign.report_deadline, campaign.closes_on, self.timezone)
+        return ladder.campaign_steps(campaign, spec, self.timezone)
 
     # --- what the jobs do ---
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from storage.campaign_spec import QuietHours, Reminders
+from storage.campaign_spec import CampaignSpec, QuietHours, Reminders
+from storage.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ def ladder(reminders: Reminders, report_deadline: date, closes_on: date, timezon
         steps.append(Step(f"late{late}", at(report_deadline + timedelta(days=late), reminders.at), late))
         late += every
     return sorted(steps, key=lambda step: step.due)
+
+
+def campaign_steps(campaign: Campaign, spec: CampaignSpec, timezone: ZoneInfo) -> list[Step]:
+    """The ladder of a campaign as loaded: its deadlines from the row, its reminders from the file."""
+    return ladder(spec.reminders, campaign.report_deadline, campaign.closes_on, timezone)
 
 
 def due_step(steps: list[Step], now: datetime) -> Step | None:

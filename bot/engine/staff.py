@@ -199,10 +199,7 @@ def status_text(
         ),
     ]
     upcoming = ladder.next_step(
-        ladder.ladder(
-            turn.engine.spec(campaign).reminders, campaign.report_deadline, campaign.closes_on, turn.engine.timezone
-        ),
-        turn.now,
+        ladder.campaign_steps(campaign, turn.engine.spec(campaign), turn.engine.timezone), turn.now
     )
     if upcoming is not None and progress.submitted < total:
         lines.append(say("digest.next", lang, at=formatting.moment(upcoming.due.astimezone(turn.engine.timezone))))

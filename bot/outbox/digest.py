@@ -75,9 +75,7 @@ def write_digest(session: Session, *, campaign_id: int, now: datetime, timezone:
     if campaign is None:
         return
     today = now.astimezone(timezone).date()
-    spec = campaigns.spec_of(campaign)
-    steps = ladder.ladder(spec.reminders, campaign.report_deadline, campaign.closes_on, timezone)
-    upcoming = ladder.next_step(steps, now)
+    upcoming = ladder.next_step(ladder.campaign_steps(campaign, campaigns.spec_of(campaign), timezone), now)
     text = digest_text(
         campaign=campaign,
         progress=reports.progress(session, campaign_id=campaign_id),
