@@ -88,6 +88,16 @@ def invite_code(
         return new.code
 
 
+async def join_as_staff(
+    engine: Engine, database: Database, user_id: str = "900", *, now: datetime | None = None
+) -> Dialogue:
+    """A board staff member who joined with a staff invite (made at `now`, default 01/09/2022)."""
+    staff = Dialogue(engine, user_id)
+    await staff.say(f"/start {invite_code(database, '', role=Role.staff, now=now)}")
+    await staff.press("join:yes")
+    return staff
+
+
 async def enrol(dialogue: Dialogue, database: Database, unit_code: str) -> None:
     """Join the unit through a fresh invite and confirm."""
     code = invite_code(database, unit_code)

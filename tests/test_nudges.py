@@ -14,8 +14,18 @@ from scheduler.jobs import Reminders
 from scheduler.ladder import ladder
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState, Role
-from tests.dialogue import DIGEST, FULL_REPORT, VN, Clock, Dialogue, answer_all, enrol, invite_code, local
+from storage.models import Campaign, Nudge, NudgeStatus, Person, PersonState
+from tests.dialogue import (
+    DIGEST,
+    FULL_REPORT,
+    VN,
+    Clock,
+    Dialogue,
+    answer_all,
+    enrol,
+    join_as_staff,
+    local,
+)
 
 
 @dataclass
@@ -159,9 +169,7 @@ async def test_a_blocked_reporter_is_marked_unreachable_and_named_in_the_digest(
     engine = Engine(database, clock=clock)
     await reporter(engine, database, "CB-SNV", "101")
     await reporter(engine, database, "CB-STP", "102")
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
-    await staff.press("join:yes")
+    await join_as_staff(engine, database)
     phone.blocked.add("102")
     clock.now = local(13, 9, 8)
     report = await reminders.run_step(loaded.id or 0, "d7")
@@ -188,9 +196,7 @@ async def test_staff_remind_now_through_the_same_outbox_without_doubling_a_step(
     engine = Engine(database, clock=clock)
     noi_vu = await reporter(engine, database, "CB-SNV", "101")
     await reporter(engine, database, "CB-SCT", "103")
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
-    await staff.press("join:yes")
+    staff = await join_as_staff(engine, database)
     assert "Lệnh này dành cho cán bộ Ban Tuyên giáo." in await noi_vu.say("/nhac")
 
     clock.now = local(12, 9, 16)

@@ -27,7 +27,7 @@ from scheduler.jobs import Reminders
 from storage import leader, nudges, outbox
 from storage.database import Database
 from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxMessage, Person, Role
-from tests.dialogue import DIGEST, VN, Clock, Dialogue, enrol, invite_code, local, statements
+from tests.dialogue import DIGEST, VN, Clock, Dialogue, enrol, join_as_staff, local, statements
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_e2e_nudges import campaign_for, populate
 from tests.test_nudges import Phone, reporter
@@ -45,6 +45,13 @@ def staff_person(session: object, chat: int) -> Person:
     session.add(person)  # type: ignore[attr-defined]
     session.flush()  # type: ignore[attr-defined]
     return person
+
+
+def outbox_on(database: Database, clock: Clock) -> tuple[Phone, Reminders[object]]:
+    """A phone that records what each chat gets, and the reminders with a sender through it (unpaced)."""
+    phone = Phone()
+    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
+    return phone, Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
 
 
 async def test_a_digest_longer_than_telegram_allows_goes_in_pieces_and_a_refused_message_fails_alone(
@@ -97,9 +104,7 @@ async def test_a_reminder_pressed_during_a_fan_out_reaches_each_reporter_once(da
         people = populate(session, spec, units=60, reported=2)
         nudges.plan(session, campaign_id=people.campaign_id, step="d0", due_at=now, now=now)
     engine = Engine(database, clock=clock)
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff, now=now)}")
-    await staff.press("join:yes")
+    staff = await join_as_staff(engine, database, now=now)
     confirm: list[str] = []
 
     @dataclass
@@ -137,15 +142,11 @@ async def test_a_reminder_hours_after_a_step_is_a_new_one_and_says_who_was_remin
     database: Database, loaded: Campaign
 ) -> None:
     clock = Clock(local(10, 9, 9))
-    phone = Phone()
-    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
-    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
+    phone, reminders = outbox_on(database, clock)
     engine = Engine(database, clock=clock)
     await reporter(engine, database, "CB-SNV", "101")
     await reporter(engine, database, "CB-SCT", "103")
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
-    await staff.press("join:yes")
+    staff = await join_as_staff(engine, database)
 
     clock.now = local(13, 9, 8)
     await reminders.run_step(loaded.id or 0, "d7")
@@ -176,9 +177,7 @@ async def test_when_the_clock_jumps_five_days_only_the_latest_step_is_sent(
     """After a suspend or an NTP correction the scheduler runs every step it missed (d7 and d3 here): only the
     latest of them sends, once to each reporter."""
     clock = Clock(local(12, 9, 9))
-    phone = Phone()
-    sender = Sender(database, {"telegram": phone}, timezone=VN, clock=clock, sleep=no_sleep, rate=1000)
-    reminders = Reminders(database, sender, digest=DIGEST, timezone=VN, clock=clock)
+    phone, reminders = outbox_on(database, clock)
     engine = Engine(database, clock=clock)
     await reporter(engine, database, "CB-SNV", "101")
     await reporter(engine, database, "CB-SCT", "103")
@@ -355,9 +354,7 @@ async def test_staff_see_in_the_units_page_what_could_not_be_delivered_and_why(
             now=clock.now,
         )
         outbox.mark_failed(session, message_id=refused, error="Bad Request: message text is empty")
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
-    await staff.press("join:yes")
+    staff = await join_as_staff(engine, database)
     page = await staff.say("/donvi CB-SNV")
     assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 13/09/2022; lý do: Bad Request: message" in page
 

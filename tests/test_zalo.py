@@ -25,7 +25,7 @@ from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.errors import ConfigError
 from storage.models import Channel, ChannelUsage, InboundEvent, OutboxMessage, Person, Role
-from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code
+from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code, join_as_staff
 from tests.fakes.zalo_api import FakeZalo
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -397,9 +397,7 @@ async def test_a_telegram_and_a_zalo_reporter_both_count_in_the_staff_status(
     assert "Báo cáo của Chi bộ Sở Văn hóa" in on_zalo.text and "Gõ “gửi”" in on_zalo.text
     assert "Đã gửi báo cáo của Chi bộ Sở Văn hóa, Thể thao và Du lịch (lần 1)" in await on_zalo.say("gửi")
 
-    staff = Dialogue(engine, "900")
-    await staff.say(f"/start {invite_code(database, '', role=Role.staff)}")
-    await staff.press("join:yes")
+    staff = await join_as_staff(engine, database)
     status = await staff.say("/tinhhinh")
     assert "Đã báo cáo: 2/22 đơn vị" in status
     with database.session() as session:
