@@ -176,6 +176,20 @@ def claim(
     return _outgoing(session, ids) if ids else []
 
 
+def campaigns_waiting(session: Session) -> list[int]:
+    """The campaigns that have nudges waiting to be sent."""
+    query = select(col(Nudge.campaign_id)).where(col(Nudge.status) == NudgeStatus.pending).distinct()
+    return [int(campaign) for campaign in session.exec(query).all()]
+
+
+def pending_count(session: Session, *, campaign_ids: Collection[int]) -> int:
+    """How many nudges of these campaigns wait to be sent."""
+    query = select(func.count()).where(
+        col(Nudge.status) == NudgeStatus.pending, col(Nudge.campaign_id).in_(list(campaign_ids))
+    )
+    return int(session.exec(query).one())
+
+
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
     query = (  # SQLAlchemy's select: sqlmodel's takes at most four entities
         sa_select(Nudge, Person, Unit, Campaign, Submission)

@@ -28,8 +28,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from bot.engine.messages import Reply, reply_of
 from bot.outbox.delivery import Delivered, Delivery, Result
@@ -39,7 +38,7 @@ from scheduler.ladder import in_quiet_hours
 from storage import campaigns, nudges, outbox
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
-from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxKind, utcnow
+from storage.models import Campaign, Channel, NudgeStatus, OutboxKind, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +246,9 @@ class Sender:
     async def _drain_nudges(self, report: DrainReport) -> None:
         quiet = await self._quiet_campaigns()
         if quiet:
-            report.deferred_for_quiet_hours += await self.database.run(partial(_pending_in, campaign_ids=quiet))
+            report.deferred_for_quiet_hours += await self.database.run(
+                partial(nudges.pending_count, campaign_ids=quiet)
+            )
         while True:
             claim = partial(nudges.claim, now=self.clock(), channels=self._up(), quiet_campaigns=quiet, limit=BATCH)
             rows = await self.database.run(claim)
@@ -260,7 +261,7 @@ class Sender:
 
     async def _quiet_campaigns(self) -> list[int]:
         """The campaigns with nudges waiting whose quiet hours it is now."""
-        waiting = await self.database.run(_campaigns_waiting)
+        waiting = await self.database.run(nudges.campaigns_waiting)
         now = self.clock()
         return [
             campaign_id
@@ -350,15 +351,3 @@ class Sender:
 
     def _channel_worked(self, channel: str) -> None:
         self._down.pop(channel, None)
-
-
-def _campaigns_waiting(session: Session) -> list[int]:
-    query = select(col(Nudge.campaign_id)).where(col(Nudge.status) == NudgeStatus.pending).distinct()
-    return [int(c) for c in session.execute(query).scalars()]
-
-
-def _pending_in(session: Session, *, campaign_ids: list[int]) -> int:
-    query = select(col(Nudge.id)).where(
-        col(Nudge.status) == NudgeStatus.pending, col(Nudge.campaign_id).in_(campaign_ids)
-    )
-    return len(session.execute(query).all())
