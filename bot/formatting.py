@@ -21,6 +21,12 @@ def decimal(value: float, places: int = 2) -> str:
     return whole.replace(",", ".") + ("," + fraction if fraction else "")
 
 
+def quote(text: str, limit: int = 50) -> str:
+    """What a person typed, for echoing in a reply: at most `limit` characters, on one line, "…" where cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def day(value: date) -> str:
     """date(2022, 9, 20) → "20/09/2022"."""
     return value.strftime("%d/%m/%Y")
