@@ -81,21 +81,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You have not joined yet. Open your unit's invite link or type its invite code.",
     ),
     "help.reporter": (
-        "Các lệnh của đồng chí:\n"
+        "Các lệnh của đồng chí:\n{commands}\n/trogiup – hướng dẫn này",
+        "Your commands:\n{commands}\n/help – this help",
+    ),
+    "help.staff": (
+        "Các lệnh của cán bộ Ban:\n{commands}\n/trogiup – hướng dẫn này",
+        "Board staff commands:\n{commands}\n/help – this help",
+    ),
+    "help.both": (
+        "Là người báo cáo của {unit}, đồng chí dùng:\n{reporter}\n\n"
+        "Là cán bộ Ban, đồng chí dùng:\n{staff}\n\n/trogiup – hướng dẫn này",
+        "As the reporter for {unit}:\n{reporter}\n\nAs board staff:\n{staff}\n\n/help – this help",
+    ),
+    "help.reporter_commands": (
         "/baocao – làm hoặc tiếp tục báo cáo của đơn vị\n"
         "/xem – xem báo cáo đã gửi\n"
         "/sua – sửa một câu của báo cáo đã gửi\n"
-        "/huy – tạm dừng (câu trả lời vẫn được lưu)\n"
-        "/trogiup – hướng dẫn này",
-        "Your commands:\n"
+        "/huy – tạm dừng (câu trả lời vẫn được lưu)",
         "/report – start or continue your unit's report\n"
         "/view – see the submitted report\n"
         "/edit – change an answer of the submitted report\n"
-        "/cancel – pause (your answers are kept)\n"
-        "/help – this help",
+        "/cancel – pause (your answers are kept)",
     ),
-    "help.staff": (
-        "Các lệnh của cán bộ Ban:\n"
+    "help.staff_commands": (
         "/tinhhinh – số đơn vị đã báo cáo, tỷ lệ đảng viên tham gia, hạn, lần nhắc tiếp theo\n"
         "/chuanop – các đơn vị chưa báo cáo\n"
         "/donvi <mã hoặc tên> – một đơn vị: người báo cáo, báo cáo, lời nhắc\n"
@@ -104,9 +112,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/thongbao <nội dung> – gửi thông báo tới mọi người báo cáo\n"
         "/moi <đơn vị> – mã mời và mã QR của một đơn vị\n"
         "/xuat – báo cáo tổng hợp (DOCX) và bảng phụ lục (XLSX)\n"
-        "/canbo – cán bộ Ban (quản trị viên)\n"
-        "/trogiup – hướng dẫn này",
-        "Board staff commands:\n"
+        "/canbo – cán bộ Ban (quản trị viên)",
         "/status – units reported, members attending, the deadline, the next reminder\n"
         "/missing – the units that have not reported\n"
         "/unit <code or name> – one unit: reporters, report, reminders\n"
@@ -115,8 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/announce <text> – send a message to every reporter\n"
         "/invite <unit> – a unit's invite link and QR code\n"
         "/export – the compiled report (DOCX) and the appendix table (XLSX)\n"
-        "/staff – the board's staff (admins)\n"
-        "/help – this help",
+        "/staff – the board's staff (admins)",
     ),
     "reporter.only": (
         "Lệnh này dành cho người báo cáo của đơn vị.",
@@ -134,8 +139,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "button.stale": ("Nút này đã cũ.", "This button is out of date."),
     "button.stale_hint": (
-        "Nút đó thuộc một câu hỏi đã qua. Đồng chí gõ /baocao để tiếp tục từ câu đang làm.",
-        "That button belongs to an earlier step. Type /report to continue where you are.",
+        "Nút đó thuộc một bước đã qua. Đồng chí gõ /baocao để tiếp tục báo cáo.",
+        "That button belongs to an earlier step. Type /report to continue the report.",
+    ),
+    "button.stale_current": (
+        "Nút đó thuộc một bước đã qua. Bước hiện tại:",
+        "That button belongs to an earlier step. Where you are now:",
     ),
     "button.toggled": ("Đã chọn", "Selected"),
     "cancel.done": (
@@ -143,10 +152,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Paused. Your answers are kept; type /report to continue.",
     ),
     "cancel.nothing": ("Không có việc gì đang làm dở.", "Nothing is in progress."),
+    "cancel.change_waiting": (
+        "Đã tạm dừng. Lưu ý: thay đổi của đồng chí CHƯA được gửi; Ban vẫn nhận báo cáo đã gửi trước đó. "
+        "Gõ /baocao để xem lại và gửi thay đổi.",
+        "Paused. Note: your change has NOT been sent; the board still has the report sent before. "
+        "Type /report to review and send the change.",
+    ),
     # --- enrolment ---
     "join.unknown": (
-        "Mã mời không đúng. Đồng chí kiểm tra lại mã (phân biệt chữ hoa, chữ thường) hoặc liên hệ Ban Tuyên giáo.",
-        "That invite code is not valid. Check it (capitals matter) or contact the propaganda board.",
+        "Mã mời không đúng. Đồng chí kiểm tra lại mã Ban đã gửi hoặc liên hệ Ban Tuyên giáo "
+        "(còn được nhập sai {left} lần).",
+        "That invite code is not valid. Check the code the board sent, or contact the propaganda board "
+        "({left} more wrong codes allowed).",
     ),
     "join.expired": (
         "Mã mời đã hết hạn. Đồng chí đề nghị Ban Tuyên giáo gửi mã mới.",
@@ -161,20 +178,39 @@ TEXTS: dict[str, tuple[str, str]] = {
         "This invite has been used up. Please ask the propaganda board for a new one.",
     ),
     "join.slow_down": (
-        "Đồng chí đã nhập sai mã nhiều lần. Vui lòng thử lại sau {minutes} phút.",
-        "Too many wrong codes. Please try again in {minutes} minutes.",
+        "Đồng chí đã nhập sai mã mời {count} lần. Bot tạm ngừng nhận mã mời từ tài khoản này "
+        "đến lúc {time} ngày {day}; đồng chí kiểm tra lại mã hoặc liên hệ Ban Tuyên giáo.",
+        "{count} wrong invite codes. Codes from this account are not checked until {time} on {day}; "
+        "check the code or contact the propaganda board.",
     ),
-    "join.staff_cannot_report": (
-        "Tài khoản này là của cán bộ Ban; đồng chí dùng một tài khoản khác để báo cáo cho đơn vị.",
-        "This account belongs to board staff; use another account to report for a unit.",
+    "join.paused": (
+        "Bot đang tạm ngừng nhận mã mời vì có quá nhiều mã sai được gửi tới, đến lúc {time} ngày {day}. "
+        "Đồng chí vui lòng thử lại sau thời điểm đó hoặc liên hệ Ban Tuyên giáo.",
+        "Too many wrong invite codes have been sent to the bot: no code is checked until {time} on {day}. "
+        "Please try again then, or contact the propaganda board.",
+    ),
+    "join.already_reporter": (
+        "Đồng chí đã được ghi nhận là người báo cáo của {unit}; không cần dùng mã mời này. "
+        "Gõ /baocao để làm báo cáo.",
+        "You already report for {unit}; this invite is not needed. Type /report to work on the report.",
+    ),
+    "join.already_staff": (
+        "Đồng chí đã được ghi nhận là {role} của Ban; không cần dùng mã mời này.",
+        "You already are the board's {role}; this invite is not needed.",
     ),
     "join.confirm_unit": (
         "Mã mời dành cho đơn vị: {unit}.\nĐồng chí xác nhận là người báo cáo của đơn vị này?",
         "This invite is for: {unit}.\nDo you confirm you report for this unit?",
     ),
-    "join.switch_note": (
-        "(Đồng chí đang báo cáo cho {unit}; xác nhận sẽ chuyển sang đơn vị mới.)",
-        "(You currently report for {unit}; confirming moves you to the new unit.)",
+    "join.confirm_switch": (
+        "Mã mời dành cho đơn vị: {unit}.\nĐồng chí đang là người báo cáo của {current}; chuyển sang {unit}?",
+        "This invite is for: {unit}.\nYou report for {current} now; move to {unit}?",
+    ),
+    "join.keeps_staff": ("(Đồng chí vẫn là cán bộ Ban.)", "(You stay board staff.)"),
+    "join.keeps_unit": ("(Đồng chí vẫn là người báo cáo của {unit}.)", "(You still report for {unit}.)"),
+    "join.role_change": (
+        "(Đồng chí đang là {current} của Ban; xác nhận sẽ chuyển thành {new}.)",
+        "(You are the board's {current} now; confirming makes you its {new}.)",
     ),
     "join.confirm_staff": (
         "Mã mời dành cho cán bộ Ban Tuyên giáo. Đồng chí xác nhận tham gia?",
@@ -186,7 +222,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Cancelled. If the invite is for the wrong unit, contact the propaganda board.",
     ),
     "join.welcome_reporter": (
-        "Đồng chí đã là người báo cáo của {unit}. Trân trọng cảm ơn đồng chí.",
+        "Đồng chí đã được ghi nhận là người báo cáo của {unit}. Trân trọng cảm ơn đồng chí.",
         "You now report for {unit}. Thank you.",
     ),
     "join.welcome_staff": (
@@ -203,9 +239,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deadline.days_late": ("đã quá hạn {days} ngày", "{days} days overdue"),
     "report.intro": (
         "Báo cáo: {title}\nĐơn vị: {unit}\nHạn báo cáo: {deadline} ({when}).\n"
-        "Đồng chí trả lời lần lượt từng câu; có thể gõ /huy để tạm dừng, câu trả lời vẫn được lưu.",
+        "Đồng chí trả lời lần lượt từng câu; có thể gõ /huy để tạm dừng, câu trả lời vẫn được lưu.\n"
+        "Trước khi gửi, đồng chí sửa được mọi câu: gõ “quay lại” (về câu trước) hoặc “sửa câu 3”.",
         "Report: {title}\nUnit: {unit}\nDeadline: {deadline} ({when}).\n"
-        "Answer the questions one by one; type /cancel to pause, your answers are kept.",
+        "Answer the questions one by one; type /cancel to pause, your answers are kept.\n"
+        "Before sending you can change any answer: type “back” (the previous question) or “edit 3”.",
     ),
     "report.resume": ("Tiếp tục báo cáo đang làm dở:", "Continuing your report:"),
     "report.closed": (
@@ -224,9 +262,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "report.reask": ("Câu {number} cần trả lời lại: {problem}", "Question {number} needs a new answer: {problem}"),
     "report.answered_elsewhere": (
-        "Câu này vừa được người báo cáo khác của đơn vị trả lời. Tiếp tục:",
-        "Another reporter of your unit has just answered this. Continuing:",
+        "Câu {number} vừa được người báo cáo khác của đơn vị trả lời: “{answer}”. Bot giữ câu trả lời đó "
+        "(cần sửa thì gõ “sửa câu {number}”). Tiếp tục:",
+        "Another reporter of your unit has just answered question {number}: “{answer}”. That answer is kept "
+        "(type “edit {number}” to change it). Continuing:",
     ),
+    "report.reopened": (
+        "Câu {number} cần trả lời lại vì số liệu trước đó đã thay đổi (trả lời cũ: {answer}).",
+        "Question {number} must be answered again because an earlier figure changed (old answer: {answer}).",
+    ),
+    "report.recheck": (
+        "Câu {number} cần xác nhận lại vì số liệu trước đó đã thay đổi:",
+        "Question {number} needs confirming again because an earlier figure changed:",
+    ),
+    "nav.first": ("Đây là câu đầu tiên.", "This is the first question."),
+    "answer.recorded": ("Đã ghi: {answer}.", "Recorded: {answer}."),
     "question.heading": ("Câu {number}. {text}", "Question {number}. {text}"),
     "question.hint.integer": ("(gõ một số, ví dụ 38)", "(type a number, e.g. 38)"),
     "question.hint.date": ("(gõ ngày, ví dụ 20/9/2022 hoặc “hôm nay”)", "(type a date, e.g. 20/9/2022 or “today”)"),
@@ -281,8 +331,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "There is no question {number}; 1 to {count}.",
     ),
     "edit.not_submitted": (
-        "Đơn vị chưa gửi báo cáo. Gõ /baocao để làm báo cáo.",
-        "Your unit has not submitted a report yet. Type /report to start.",
+        "Chưa có câu trả lời nào để sửa. Gõ /baocao để làm báo cáo.",
+        "There is no answer to change yet. Type /report to start.",
     ),
     "submit.done": (
         "Đã gửi báo cáo của {unit} (lần {version}) lúc {at}. Trân trọng cảm ơn đồng chí.\n"
@@ -304,6 +354,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "submit.by_named": ("đồng chí {name}", "{name}"),
     "submit.by_unnamed": ("người báo cáo khác của đơn vị", "another reporter of your unit"),
     "submit.by_you": ("chính đồng chí", "you"),
+    "submit.by_co_reporter": (
+        "Báo cáo của đơn vị đã được {name} gửi (lần {version}, lúc {at}). Gõ /xem để xem.",
+        "Your unit's report was submitted by {name} (version {version}, at {at}). Type /view to see it.",
+    ),
     "view.nothing": (
         "Đơn vị chưa gửi báo cáo. Gõ /baocao để làm báo cáo.",
         "Your unit has not submitted a report. Type /report to start.",
@@ -314,6 +368,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "view.late": ("(gửi sau hạn)", "(submitted late)"),
     "view.footer": ("Gõ /sua để sửa một câu.", "Type /edit to change an answer."),
+    "view.pending_change": (
+        "⚠ Có {count} thay đổi CHƯA GỬI (Ban chưa nhận được):",
+        "⚠ {count} change(s) NOT SENT yet (the board does not have them):",
+    ),
+    "view.changed": ("Câu {number} ({short}): {before} → {after}", "Question {number} ({short}): {before} → {after}"),
+    "view.changed_other": (
+        "Một câu trả lời không còn áp dụng đã được bỏ.",
+        "An answer that no longer applies was removed.",
+    ),
+    "button.send_change": ("Xem lại và gửi thay đổi", "Review and send the change"),
+    "view.draft_heading": (
+        "Báo cáo của {unit} ĐANG SOẠN, chưa gửi: đã trả lời {answered}/{total} câu.",
+        "The report of {unit} is IN PROGRESS, not sent: {answered} of {total} questions answered.",
+    ),
+    "view.draft_left": (
+        "Còn {count} câu, bắt đầu từ câu {first}. Bấm “Làm báo cáo” hoặc gõ /baocao để tiếp tục.",
+        "{count} questions left, from question {first}. Press “Open the report” or type /report to continue.",
+    ),
     # --- nudges and the staff digest (scheduler/) ---
     "nudge.heading": ("Nhắc báo cáo: {title}", "Reminder: {title}"),
     "nudge.unit": ("{unit} chưa gửi báo cáo; {when}.", "{unit} has not reported yet; {when}."),
@@ -403,6 +475,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unit.undelivered": (
         "Tin không gửi được tới người báo cáo: {count} (gần nhất {at}; lý do: {reason}).",
         "Messages that could not be delivered to its reporters: {count} (last {at}; reason: {reason}).",
+    ),
+    "unit.unreachable_why": (
+        "Bot ngừng gửi tin cho {name}: tin gửi không được từ {since} (lỗi gần nhất: {reason}). "
+        "Bot sẽ gửi lại khi đồng chí ấy nhắn cho bot.",
+        "The bot stopped writing to {name}: messages have failed since {since} (last error: {reason}). "
+        "It writes again once they message the bot.",
     ),
     "button.invite_unit": ("Mã mời mới", "New invite"),
     "button.revoke": ("Thu hồi: {name}", "Revoke: {name}"),
@@ -517,6 +595,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The Zalo bot has sent {sent}/{quota} messages in {month} ({percent}% of the free plan's allowance). "
         "Once it is used up, reminders and replies on Zalo may not reach reporters until the month ends.",
     ),
+    "zalo.protected": (
+        "Tài khoản Zalo của đồng chí được bảo vệ nên Zalo không chuyển nội dung tin nhắn cho bot, bot không đọc "
+        "được câu trả lời. Để báo cáo, đồng chí vui lòng liên hệ {contact}, hoặc nhắn cho bot trên Telegram.",
+        "Your Zalo account is protected, so Zalo does not pass your messages on and the bot cannot read your "
+        "answers. To report, please contact {contact}, or write to the bot on Telegram.",
+    ),
+    "zalo.protected.no_contact": ("cán bộ phụ trách báo cáo", "the staff in charge of the report"),
     "zalo.no_attachment": (
         "(Tệp “{filename}” không gửi được qua Zalo; đồng chí dùng Telegram hoặc dòng lệnh để lấy tệp.)",
         "(The file “{filename}” cannot be sent on Zalo; use Telegram or the command line to get it.)",

@@ -33,7 +33,7 @@ async def test_an_invite_names_the_unit_and_binds_the_reporter_after_confirming(
     assert "Chi bộ Sở Nội vụ" in reply and "xác nhận" in reply
     assert dialogue.buttons() == ["join:yes", "join:no"]
     reply = await dialogue.press("join:yes")
-    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Nội vụ" in reply
+    assert "Đồng chí đã được ghi nhận là người báo cáo của Chi bộ Sở Nội vụ" in reply
     assert "Hạn báo cáo: 20/09/2022 (còn 5 ngày)" in reply
     assert "Câu 1. Chi bộ/đảng bộ của đồng chí đã tổ chức" in reply
     assert dialogue.buttons() == ["ans:held:self_organised", "ans:held:with_bloc", "ans:held:not_yet"]
@@ -339,7 +339,7 @@ async def test_a_reporter_sees_only_their_own_units_report(
     await enrol(van_hoa, database, "CB-SVH")
     assert "Câu 1." in van_hoa.text  # a fresh report, not the other unit's answers
     assert "Đơn vị chưa gửi báo cáo" in await van_hoa.say("/xem")
-    assert "Đơn vị chưa gửi báo cáo" in await van_hoa.say("/sua")
+    assert "Chưa có câu trả lời nào để sửa" in await van_hoa.say("/sua")
     for data in ("submit", "edit", "editq:sessions", "ans:sessions:5"):  # buttons of the other unit's chat
         reply = await van_hoa.press(data)
         assert "Nội vụ" not in reply and "Nguyễn Văn An" not in reply

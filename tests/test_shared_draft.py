@@ -63,7 +63,7 @@ async def reporter(engine: Engine, database: Database, user_id: str, name: str) 
         Inbound(Channel.telegram, user_id, user_id, button="join:yes", display_name=name),
     ):
         dialogue.last = await engine.handle(inbound)
-    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Nội vụ" in dialogue.text
+    assert "Đồng chí đã được ghi nhận là người báo cáo của Chi bộ Sở Nội vụ" in dialogue.text
     return dialogue
 
 

@@ -258,7 +258,7 @@ async def test_staff_commands_refuse_everyone_else_with_no_data(
 async def test_staff_buttons_do_nothing_for_a_reporter(engine: Engine, data: str) -> None:
     reporter = Dialogue(engine, "102")
     reply = await reporter.press(data)
-    assert "Nút đó thuộc một câu hỏi đã qua" in reply and "3/22" not in reply
+    assert "Nút đó thuộc một bước đã qua" in reply and "3/22" not in reply
     assert reporter.last.edit is None
 
 
@@ -271,7 +271,7 @@ async def test_admin_buttons_do_nothing_for_staff_who_are_not_admins(
         invites_before = len(session.exec(select(Invite)).all())
     staff = Dialogue(engine, "900")
     reply = await staff.press(data.format(id=reporter.id))
-    assert "Nút đó thuộc một câu hỏi đã qua" in reply and staff.last.edit is None
+    assert "Nút đó thuộc một bước đã qua" in reply and staff.last.edit is None
     with database.session() as session:
         assert session.get(Person, reporter.id).state is PersonState.active  # not revoked
         assert len(session.exec(select(Invite)).all()) == invites_before  # no invite made

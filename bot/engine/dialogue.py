@@ -15,9 +15,9 @@ from bot import formatting, parsing
 from bot.engine import enrolment, staff
 from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Outcome, Reply
-from bot.engine.report import Report
+from bot.engine.report import Report, ahead
 from bot.engine.turn import Turn
-from storage import campaigns, chats, inbound, people, submissions
+from storage import campaigns, chats, inbound, outbox, people, submissions
 from storage.campaign_spec import Question, QuestionType
 from storage.models import Campaign, ConversationMode, Person, PersonState, SubmissionStatus, SubmissionVersion
 from storage.units import fold
@@ -25,7 +25,6 @@ from storage.units import fold
 logger = logging.getLogger(__name__)
 
 Mode = ConversationMode
-CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 COMMANDS = {
     "start": "start",
     "baocao": "report",
@@ -46,6 +45,11 @@ SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
 SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Typed words that go back to the question before the one asked (never stored as an answer).
+BACK_WORDS = {"quay lai", "tro lai", "lui", "lui lai", "cau truoc", "quay lai cau truoc", "back", "go back"}
+SAID_BACK = (QuestionType.single_choice, QuestionType.multi_choice, QuestionType.yes_no)  # typed: "Đã ghi: …"
+EDIT_WORDS = {"sua", "edit", "change", "sua mot cau", "change an answer"}
 _EDIT = re.compile(r"(?:(sua|edit|change) *)?(?:(?:cau|question) *)?(\d{1,4})")
 
 
@@ -193,6 +197,30 @@ class Dialogue(Turn):
         except parsing.ParseError:
             return None
 
+    def stale(self) -> Outcome:
+        """An old button: say so, and show the step the chat is at (the question asked, the summary…)."""
+        outcome = self.current_step()
+        outcome.notice = self.t("button.stale")
+        return outcome
+
+    def current_step(self) -> Outcome:
+        mode = self.conversation.mode
+        report = self.report() if self.is_reporter() and mode is not Mode.idle else None
+        if report is not None and not report.closed:
+            question = report.question(self.conversation.question_id or "")
+            if mode in (Mode.answering, Mode.editing) and question is not None:
+                return Outcome([Reply(self.t("button.stale_current")), self.ask(report, question)])
+            if mode is Mode.summary:
+                return Outcome([Reply(self.t("button.stale_current")), self.summary(report)])
+            if mode is Mode.pick_edit:
+                return self.pick_edit_prompt()
+            pending = self.conversation.pending
+            waiting = report.question(pending.get("question", ""))
+            if mode is Mode.confirm_warning and waiting is not None:
+                back_to = Mode(pending.get("return", Mode.answering.value))
+                return self.confirm(report, waiting, waiting.decode(pending.get("value")), [], back_to=back_to)
+        return Outcome([Reply(self.t("button.stale_hint"))])
+
     # --- who is this ---
 
     def greet(self) -> Outcome:
@@ -205,7 +233,13 @@ class Dialogue(Turn):
         self.conversation.mode, self.conversation.pending = Mode.idle, {}
         if not busy:
             return self.reply("cancel.nothing")
-        return self.reply("cancel.done" if self.is_reporter() else "cancel.nothing")
+        if not self.is_reporter():
+            return self.reply("cancel.nothing")
+        report = self.report(to_change=False)
+        latest = report.latest() if report is not None else None
+        if report is not None and latest is not None and self.changes(report, latest):
+            return self.reply("cancel.change_waiting")
+        return self.reply("cancel.done")
 
     # --- the report ---
 
@@ -262,6 +296,10 @@ class Dialogue(Turn):
             notes.append(self.t("report.reask", number=report.walk.number(broken.id), problem=problem))
             report.walk.drop(broken.id)
         report.save()
+        if answered is not None:
+            warned = self.recheck(report, answered, notes)
+            if warned is not None:
+                return warned
         question = report.walk.next_question()
         replies = [Reply("\n".join(notes))] if notes else []
         if question is None:
@@ -269,6 +307,23 @@ class Dialogue(Turn):
         else:
             replies.append(self.ask(report, question))
         return Outcome(replies)
+
+    def recheck(self, report: Report, answered: str, notes: list[str]) -> Outcome | None:
+        """The soft checks of the answers after `answered`, read again with its new value (raising the member
+        total can make an attendance fall under 70 %): the first that holds is confirmed again."""
+        values = report.walk.values()
+        questions = report.walk.applicable()
+        ids = [q.id for q in questions]
+        for later in questions[ids.index(answered) + 1 :] if answered in ids else []:
+            if report.answers.get(later.id) is None:
+                continue
+            warned = qn.warnings(later, values, self.lang)
+            if warned:
+                why = [self.t("report.recheck", number=report.walk.number(later.id)), *warned]
+                outcome = self.confirm(report, later, values[later.id], why, back_to=Mode.editing)
+                outcome.replies[:0] = [Reply("\n".join(notes))] if notes else []
+                return outcome
+        return None
 
     def ask(self, report: Report, question: Question, current: bool = False) -> Reply:
         """The question as a message with its buttons; remembers it as the question asked."""
@@ -323,15 +378,36 @@ class Dialogue(Turn):
         question = report.question(self.conversation.question_id or "")
         if question is None:  # the questionnaire changed: move on to what is open now
             return self.proceed(report)
+        moved = self.navigate(report, question, fold(text).strip(" .!?"))
+        if moved is not None:
+            return moved
         if self.answered_elsewhere(report, question):
-            return self.proceed(report, [self.t("report.answered_elsewhere")])
+            return self.elsewhere(report, question)
         if question.optional and fold(text) in SKIP_WORDS:
             return self.store(question, None)
         try:
             value = qn.read(question, text, self.today, self.lang)
+        except qn.Unsure as unsure:  # "khoảng 30": asked back before anything is stored
+            return self.confirm(report, question, unsure.value, [unsure.message])
         except qn.AnswerError as exc:
             return Outcome([Reply(str(exc)), self.ask(report, question)])
-        return self.accept(question, value)
+        return self.accept(question, value, typed=True)
+
+    def navigate(self, report: Report, question: Question, words: str) -> Outcome | None:
+        """ "quay lại" (the question before), "sửa câu N", "sửa": moving in the questionnaire, at any question,
+        free text included; None when the words are an answer."""
+        if words in BACK_WORDS:
+            applicable = report.walk.applicable()
+            at = applicable.index(question) if question in applicable else len(applicable)
+            if at == 0:
+                return Outcome([Reply(self.t("nav.first")), self.ask(report, question)])
+            return self.start_editing(applicable[at - 1])
+        number = typed_edit(words, bare_number=False)
+        if number is not None:
+            return self.edit_number(number)
+        if words in EDIT_WORDS:
+            return self.pick_edit_prompt()
+        return None
 
     def answer_button(self, question: Question, value: str) -> Outcome:
         if question.type is QuestionType.yes_no:
@@ -352,65 +428,95 @@ class Dialogue(Turn):
         assert self._report is not None
         return Outcome(edit=self.ask(self._report, question), notice=self.t("button.toggled"))
 
+    def elsewhere(self, report: Report, question: Question) -> Outcome:
+        """Another reporter answered the question asked: say what was kept, and go on."""
+        number = report.walk.number(question.id)
+        kept = qn.display(question, report.answers.get(question.id), self.lang)
+        return self.proceed(report, [self.t("report.answered_elsewhere", number=number, answer=kept)])
+
     def answered_elsewhere(self, report: Report, question: Question) -> bool:
         """The question asked has been answered since by another reporter of the unit (they share the draft):
         their answer stays, and this reporter is told and moves on (editing an answer changes it, though)."""
         return self.conversation.mode is Mode.answering and question.id in report.answers
 
-    def accept(self, question: Question, value: Any, pressed: bool = False) -> Outcome:
-        """Check an answer against the rules and soft checks, then store it or ask again."""
+    def accept(self, question: Question, value: Any, pressed: bool = False, typed: bool = False) -> Outcome:
+        """Check an answer against the rules and soft checks, then store it or ask again. A `typed` choice or
+        yes/no is said back ("Đã ghi: …"): the reporter sees what was understood."""
         report = self.report()
         assert report is not None
         if self.answered_elsewhere(report, question):
-            return self.proceed(report, [self.t("report.answered_elsewhere")])
+            return self.elsewhere(report, question)
         values = {**report.walk.values(), question.id: value}
         problem = qn.rule_problem(question, value, values, report.walk, self.lang)
         if problem is not None:
             return Outcome([Reply(problem), self.ask(report, question)], notice=problem if pressed else None)
         warned = qn.warnings(question, values, self.lang)
         if warned:
-            self.conversation.pending = {
-                "question": question.id,
-                "value": question.encode(value),
-                "return": self.conversation.mode.value,
-            }
-            self.conversation.mode = Mode.confirm_warning
-            text = "\n".join(
-                [*warned, self.t("warning.confirm", answer=qn.display(question, question.encode(value), self.lang))]
-            )
-            buttons = ((Button(self.t("button.keep"), "warn:keep"), Button(self.t("button.retype"), "warn:retype")),)
-            return Outcome(
-                [Reply(text, buttons=buttons)], edit=self.answered(report, question, value) if pressed else None
-            )
-        return self.store(
-            question, value, pressed=qn.display(question, question.encode(value), self.lang) if pressed else None
-        )
+            outcome = self.confirm(report, question, value, warned)
+            outcome.edit = self.answered(report, question, value) if pressed else None
+            return outcome
+        shown = qn.display(question, question.encode(value), self.lang)
+        if typed and question.type in SAID_BACK:
+            return self.store(question, value, before=[self.t("answer.recorded", answer=shown)])
+        return self.store(question, value, pressed=shown if pressed else None)
+
+    def confirm(
+        self, report: Report, question: Question, value: Any, why: list[str], *, back_to: Mode | None = None
+    ) -> Outcome:
+        """Ask the reporter to confirm `value` for `question` (a soft warning, a guess like "khoảng 30"):
+        keep stores it, retype asks the question again (in `back_to` mode, by default the current one)."""
+        self.conversation.pending = {
+            "question": question.id,
+            "value": question.encode(value),
+            "return": (back_to or self.conversation.mode).value,
+        }
+        self.conversation.mode = Mode.confirm_warning
+        answer = qn.display(question, question.encode(value), self.lang)
+        text = "\n".join([*why, self.t("warning.confirm", answer=answer)])
+        buttons = ((Button(self.t("button.keep"), "warn:keep"), Button(self.t("button.retype"), "warn:retype")),)
+        return Outcome([Reply(text, buttons=buttons)])
 
     def answered(self, report: Report, question: Question, value: Any) -> Reply:
         """The question's message once answered by a button: its text and the choice, no buttons."""
         heading = self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))
         return Reply(f"{heading}\n➜ {qn.display(question, question.encode(value), self.lang)}")
 
-    def store(self, question: Question, value: Any, pressed: str | None = None) -> Outcome:
+    def store(
+        self, question: Question, value: Any, pressed: str | None = None, before: list[str] | None = None
+    ) -> Outcome:
         report = self.report()
         assert report is not None
         if self.answered_elsewhere(report, question):  # a skip, or an answer kept after its warning
-            return self.proceed(report, [self.t("report.answered_elsewhere")])
+            return self.elsewhere(report, question)
         heading_edit = None
         if pressed is not None:
             heading = self.t(
                 "question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang)
             )
             heading_edit = Reply(f"{heading}\n➜ {pressed}")
+        asked = {q.id for q in report.walk.applicable()}
         report.walk.set(question.id, question.encode(value))
         self.conversation.pending = {}
-        notes = []
+        notes = list(before or [])
         line = qn.shown(question, report.walk.values(), self.lang)
         if line:
             notes.append(line)
+        notes += self.reopen(report, asked)
         outcome = self.proceed(report, notes, answered=question.id)
         outcome.edit = heading_edit
         return outcome
+
+    def reopen(self, report: Report, asked: set[str]) -> list[str]:
+        """Questions that apply again after a change, with an answer from before (kept in the draft while they
+        did not apply): that answer was given under other figures, so it is dropped and the question asked
+        again, never carried back silently. One note each, with the old answer."""
+        notes = []
+        for question in report.walk.applicable():
+            if question.id not in asked and question.id in report.answers:
+                old = qn.display(question, report.answers[question.id], self.lang)
+                notes.append(self.t("report.reopened", number=report.walk.number(question.id), answer=old))
+                report.walk.drop(question.id)
+        return notes
 
     def warning_text(self, text: str) -> Outcome:
         keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
@@ -448,10 +554,12 @@ class Dialogue(Turn):
         number = typed_edit(words, bare_number=False)
         if number is not None:
             return self.edit_number(number)
-        if words in {"sua", "edit", "change", "sua mot cau", "change an answer"}:
+        if words in EDIT_WORDS:
             return self.pick_edit_prompt()
         report = self.report()
         assert report is not None
+        if words.strip(" .!?") in BACK_WORDS:  # back from the summary: the last question
+            return self.start_editing(report.walk.applicable()[-1])
         return Outcome([Reply(self.t("summary.unclear")), self.summary(report)])
 
     def pick_edit_prompt(self) -> Outcome:
@@ -470,6 +578,10 @@ class Dialogue(Turn):
             return self.edit_number(number)
         if words in SUBMIT_WORDS:
             return self.submit()
+        if words.strip(" .!?") in BACK_WORDS:
+            report = self.report()
+            assert report is not None
+            return Outcome([self.summary(report)])
         return self.pick_edit_prompt()
 
     def edit_number(self, number: int) -> Outcome:
@@ -513,9 +625,22 @@ class Dialogue(Turn):
         self.conversation.mode, self.conversation.question_id, self.conversation.pending = Mode.idle, None, {}
         local = version.submitted_at.astimezone(self.engine.timezone)
         text = self.t("submit.done", version=version.version, at=formatting.moment(local), unit=report.unit.name)
+        self.tell_co_reporters(report, version.version, formatting.moment(local))
         if late:
             text += "\n" + self.t("submit.late", deadline=formatting.day(report.campaign.report_deadline))
         return Outcome([Reply(text)], notice=self.t("submit.notice"))
+
+    def tell_co_reporters(self, report: Report, version: int, at: str) -> None:
+        """The unit's other reporters hear that the report went (they share its draft), through the outbox."""
+        name = self.person.display_name if self.person is not None else ""
+        for other in people.unit_reporters(self.session, unit_id=report.unit.id or 0):
+            if self.person is not None and other.id == self.person.id:
+                continue
+            text = self.t("submit.by_co_reporter", name=name or self.t("submit.by_unnamed"), version=version, at=at)
+            key = f"submitted:{report.submission.id}:{version}"
+            outbox.add_notice(
+                self.session, person=other, key=key, text=text, campaign_id=report.campaign.id, now=self.now
+            )
 
     def sent_already(self, version: SubmissionVersion, sender: Person | None) -> Outcome:
         """These answers are the unit's last version already: say who sent it, and make no copy of it (two
@@ -536,7 +661,7 @@ class Dialogue(Turn):
             return self.reply("campaign.none")
         latest = report.latest()
         if latest is None:
-            return self.reply("view.nothing")
+            return self.view_draft(report) if report.walk.final() else self.reply("view.nothing")
         questions = campaigns.questionnaire_at(
             self.session, campaign_id=report.campaign.id or 0, version=latest.questionnaire_version
         )
@@ -547,9 +672,48 @@ class Dialogue(Turn):
             "",
         ]
         lines += report.lines(latest.answers, questions)
+        changed = [] if report.closed else self.changes(report, latest)
+        if changed:
+            lines += ["", self.t("view.pending_change", count=len(changed)), *changed]
+            button = ((Button(self.t("button.send_change"), "report"),),)
+            return Outcome([Reply("\n".join(lines), buttons=button)])
         if not report.closed:
             lines += ["", self.t("view.footer")]
         return Outcome([Reply("\n".join(lines))])
+
+    def changes(self, report: Report, latest: SubmissionVersion) -> list[str]:
+        """The answers of the draft that differ from the version sent ("Câu 7 (Tổng số đảng viên): 30 → 32"):
+        a change begun with /sua and not sent."""
+        draft, sent = report.walk.final(), latest.answers
+        if draft == sent:
+            return []
+        lines = []
+        for question in report.walk.applicable():
+            if question.id in draft and draft.get(question.id) != sent.get(question.id):
+                before = qn.display(question, sent[question.id], self.lang) if question.id in sent else "—"
+                after = qn.display(question, draft[question.id], self.lang)
+                number = report.walk.number(question.id)
+                lines.append(
+                    self.t("view.changed", number=number, short=question.short(self.lang), before=before, after=after)
+                )
+        return lines or [self.t("view.changed_other")]
+
+    def view_draft(self, report: Report) -> Outcome:
+        """/xem before the first sending: what is answered, what is still ahead, and the button to go on."""
+        answered = report.walk.final()
+        left = ahead(report.walk)
+        lines = [
+            self.t(
+                "view.draft_heading", unit=report.unit.name, answered=len(answered), total=len(answered) + len(left)
+            ),
+            "",
+            *report.lines(answered),
+        ]
+        if left:
+            first = report.walk.number(left[0].id)
+            lines += ["", self.t("view.draft_left", count=len(left), first=first)]
+        button = ((Button(self.t("button.open_report"), "report"),),)
+        return Outcome([Reply("\n".join(lines), buttons=button)])
 
     def amend(self) -> Outcome:
         """/sua: pick an answer of the submitted report to change; submitting makes a new version."""
@@ -559,7 +723,9 @@ class Dialogue(Turn):
         if report.closed:
             return self.reply("report.closed", closes_on=formatting.day(report.campaign.closes_on))
         if report.submission.status is not SubmissionStatus.submitted:
-            return self.reply("edit.not_submitted")
+            if not report.walk.final():
+                return self.reply("edit.not_submitted")
+            return self.pick_edit_prompt()  # in the middle of the report: which answer to change
         summary = self.summary(report)
         prompt = self.pick_edit_prompt()
         return Outcome([summary, *prompt.replies])

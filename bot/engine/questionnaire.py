@@ -27,6 +27,15 @@ class AnswerError(ValueError):
     """An answer that cannot be taken; the message is ready to show."""
 
 
+class Unsure(Exception):  # noqa: N818 (not an error: a reading to confirm)
+    """A reading to confirm before it is stored ("khoảng 30" → 30?): `value` as read, `message` ready to show."""
+
+    def __init__(self, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+        self.message = message
+
+
 @lru_cache(maxsize=4096)
 def expression(source: str) -> Expression:
     """Parse once; names were checked when the campaign file loaded."""

@@ -15,6 +15,18 @@ from storage.campaign_spec import CampaignSpec, Question
 from storage.models import Campaign, Person, Submission, SubmissionStatus, SubmissionVersion, Unit
 
 
+def ahead(walk: qn.Walk) -> list[Question]:
+    """The questions still ahead on the reporter's path: unanswered, and either applying already or waiting on
+    an answer not given yet (a draft stopped at question 4 has every question its first answers open ahead of
+    it, not only those whose conditions can be read now)."""
+    answered, values = walk.final(), walk.values()
+    return [
+        q
+        for q in walk.questions
+        if q.id not in answered and (q.when is None or qn.expression(q.when).evaluate(values) is not False)
+    ]
+
+
 class Report:
     """A unit's report in one campaign during one turn: the draft answers and the walk over them."""
 

@@ -7,6 +7,7 @@ from datetime import date
 from bot import formatting
 from bot.engine import Button, Reply
 from bot.engine import questionnaire as qn
+from bot.engine.report import ahead
 from bot.texts import say
 from storage.campaign_spec import CampaignSpec
 from storage.nudges import Outgoing
@@ -29,7 +30,6 @@ def nudge_reply(row: Outgoing, spec: CampaignSpec, *, today: date, language: str
     if row.draft_answers:
         context = qn.context(spec, today=today, register_members=row.register_members)
         walk = qn.Walk(spec.questionnaire, dict(row.draft_answers), context)
-        left = sum(1 for q in walk.applicable() if q.id not in row.draft_answers)
-        lines.append(say("nudge.draft", language, count=left))
+        lines.append(say("nudge.draft", language, count=len(ahead(walk))))
     lines.append(say("nudge.action", language))
     return Reply("\n".join(lines), buttons=((Button(say("button.open_report", language), "report"),),))
