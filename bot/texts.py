@@ -19,6 +19,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "parse.integer.negative": ("Số không được âm.", "The number cannot be negative."),
     "parse.integer.too_large": ("Số {text} quá lớn.", "{text} is too large."),
+    "parse.integer.range": (
+        "“{text}” là một khoảng. Đồng chí nhập một số cụ thể.",
+        "“{text}” is a range. Please type one exact number.",
+    ),
+    "parse.approximate": ("Đồng chí nhập “{text}”: ghi là {value}, đúng không?", "You typed “{text}”: record {value}?"),
     "parse.date.not_date": (
         "Chưa đọc được ngày. Đồng chí nhập theo dạng ngày/tháng/năm, ví dụ 20/9/2022, hoặc “hôm nay”, “hôm qua”.",
         "I could not read a date. Please type day/month/year, e.g. 20/9/2022, or “today”, “yesterday”.",
@@ -32,14 +37,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Please type at least one date, e.g. 15/9 or 15/9, 16/9.",
     ),
     "parse.date_list.too_many": ("Nhiều nhất {max} ngày.", "At most {max} dates."),
+    "parse.date_list.backwards": (
+        "Ngày đầu ({first}) sau ngày cuối ({last}). Đồng chí kiểm tra lại.",
+        "The first date ({first}) is after the last ({last}). Please check.",
+    ),
+    "parse.date.one_only": (
+        "Câu này chỉ cần một ngày (đồng chí nhập {count} ngày).",
+        "This question takes one date only (you typed {count}).",
+    ),
     "parse.yes_no.unclear": ("Đồng chí trả lời “có” hoặc “không”.", "Please answer “yes” or “no”."),
     "parse.choice.unknown": (
         "Chưa rõ lựa chọn “{text}”. Đồng chí bấm nút hoặc gõ số thứ tự (1–{count}).",
         "“{text}” is not one of the choices. Press a button or type its number (1–{count}).",
     ),
     "parse.choice.ambiguous": (
-        "“{text}” khớp với nhiều lựa chọn ({matches}). Đồng chí gõ số thứ tự cho rõ.",
-        "“{text}” matches several choices ({matches}). Please type the number.",
+        "“{text}” chưa rõ là lựa chọn nào. Đồng chí gõ số thứ tự để chọn:\n{matches}",
+        "“{text}” could be more than one choice. Please type the number of the one you mean:\n{matches}",
     ),
     "parse.choice.out_of_range": (
         "Chỉ có các lựa chọn từ 1 đến {count}.",
@@ -59,6 +72,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "rule.pattern": ("Chưa đúng dạng. Đồng chí nhập {hint}.", "Not in the expected form. Please type {hint}."),
     "rule.min_choices": ("Đồng chí chọn ít nhất {min} mục.", "Please choose at least {min}."),
+    "rule.exclusive": (
+        "“{choice}” không chọn cùng các mục khác ({others}). Đồng chí chọn lại.",
+        "“{choice}” cannot be chosen together with other choices ({others}). Please choose again.",
+    ),
     "context.today": ("hôm nay", "today"),
     "context.report_deadline": ("hạn báo cáo", "the report deadline"),
     "context.board_deadline": ("hạn của Ban", "the board's deadline"),
@@ -190,8 +207,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Please try again then, or contact the propaganda board.",
     ),
     "join.already_reporter": (
-        "Đồng chí đã được ghi nhận là người báo cáo của {unit}; không cần dùng mã mời này. "
-        "Gõ /baocao để làm báo cáo.",
+        "Đồng chí đã được ghi nhận là người báo cáo của {unit}; không cần dùng mã mời này. Gõ /baocao để làm báo cáo.",
         "You already report for {unit}; this invite is not needed. Type /report to work on the report.",
     ),
     "join.already_staff": (
@@ -581,6 +597,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "remind.cancelled": ("Đã hủy, không gửi lời nhắc.", "Cancelled; no reminder sent."),
     "button.remind": ("Gửi nhắc", "Send reminders"),
+    "button.remind_later": ("Gửi lúc {at}", "Send at {at}"),
+    "button.remind_now": ("Gửi ngay", "Send now"),
+    "remind.quiet": (
+        "Đang trong giờ yên lặng: nếu bấm “Gửi lúc…”, lời nhắc sẽ đi lúc {at}; bấm “Gửi ngay” để gửi ngay bây giờ.",
+        "It is quiet hours: “Send at…” sends the reminders at {at}; “Send now” sends them right away.",
+    ),
     "button.cancel": ("Hủy", "Cancel"),
     "chart.progress": ("Tiến độ báo cáo: {reported}/{total} đơn vị", "Reports in: {reported}/{total} units"),
     "chart.all_units": ("Tổng số {n} đơn vị", "All {n} units"),

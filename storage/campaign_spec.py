@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from storage.errors import CampaignFileError, Text
 from storage.expressions import ExpressionError, parse
 from storage.patterns import pattern_problem
+from storage.units import fold
 
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,23}$"  # short: question and choice ids travel in 64-byte button data
 # Values an expression may read besides earlier answers; the engine supplies them.
@@ -64,13 +66,25 @@ class LocalText(_Strict):
         return self.en if language == "en" and self.en else self.vi
 
 
+def name_key(text: str) -> str:
+    """A name as typed replies are compared with it: folded (case, diacritics, compatibility forms), its words
+    only, single spaces ("Đã tự tổ chức!" → "da tu to chuc"). bot/parsing.py matches replies the same way."""
+    return " ".join(re.findall(r"[^\W_]+", fold(unicodedata.normalize("NFKC", text))))
+
+
 class Choice(_Strict):
     id: str = Field(pattern=IDENTIFIER)
     vi: str = Field(min_length=1)
     en: str | None = None
+    aliases: list[str] = Field(default_factory=list)  # other whole replies that name this choice ("rồi")
+    exclusive: bool = False  # in a pick-several question: chosen alone or not at all ("Chưa tuyên truyền")
 
     def label(self, language: str) -> str:
         return self.en if language == "en" and self.en else self.vi
+
+    def names(self) -> set[str]:
+        """Every whole reply that names this choice, as name_key gives it: id, labels, aliases."""
+        return {name_key(n) for n in (self.id, self.vi, self.en or "", *self.aliases)} - {""}
 
 
 class QuestionType(StrEnum):
@@ -143,6 +157,9 @@ class Question(_Strict):
             ids = [c.id for c in self.choices]
             if len(set(ids)) != len(ids):
                 raise ValueError(f"choice ids repeat: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+            _names_fit(self.choices)
+        if self.type is not QuestionType.multi_choice and any(c.exclusive for c in self.choices):
+            raise ValueError("'exclusive' is only for choices of multi_choice questions")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -197,6 +214,20 @@ class Question(_Strict):
         if self.show:
             found.extend(("show", source) for source in placeholders(self.show))
         return found
+
+
+def _names_fit(choices: list[Choice]) -> None:
+    """Each alias reads as a name (not a number: numbers pick choices by position) and names one choice only."""
+    owner: dict[str, str] = {}
+    for choice in choices:
+        for alias in choice.aliases:
+            key = name_key(alias)
+            if re.fullmatch(r"(?:so )?[0-9]*", key):
+                raise ValueError(f"choice {choice.id!r}: the alias {alias!r} must be words, not a number or marks")
+        for key in sorted(choice.names()):
+            if key in owner:
+                raise ValueError(f"choices {owner[key]!r} and {choice.id!r} both have the name {key!r}")
+            owner[key] = choice.id
 
 
 def placeholders(text: LocalText) -> list[str]:

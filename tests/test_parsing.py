@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.parsing import (
+    Approximate,
     ParseError,
     clean_text,
     match_choice,
@@ -28,6 +29,10 @@ ERROR_KEYS = {
     "parse.integer.not_number",
     "parse.integer.negative",
     "parse.integer.too_large",
+    "parse.integer.range",
+    "parse.approximate",
+    "parse.date.one_only",
+    "parse.date_list.backwards",
     "parse.date.not_date",
     "parse.date.invalid_day",
     "parse.date_list.empty",
@@ -67,6 +72,15 @@ def _error(call: Callable[[], object]) -> ParseError:
         ("007", 7),
         ("３８", 38),
         ("10.000.000", 10_000_000),
+        ("28 đ/c", 28),
+        ("30 đ.c", 30),
+        ("30 Đ/C.", 30),
+        ("30 đv", 30),
+        ("30 đ.v.", 30),
+        ("không", 0),
+        ("Không có", 0),
+        ("ko", 0),
+        ("không có ai.", 0),
     ],
 )
 def test_integers_as_people_type_them(text: str, expected: int) -> None:
@@ -89,6 +103,9 @@ def test_integers_as_people_type_them(text: str, expected: int) -> None:
         "12 3456",
         "-",
         "abc",
+        "hơn",
+        "tám người",
+        "38 đ/c/40",
     ],
 )
 def test_what_is_not_a_whole_number(text: str) -> None:
@@ -102,11 +119,35 @@ def test_negative_numbers_are_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "shown"), [("10000001", "10000001"), ("20.000.000 người", "20.000.000"), ("9" * 5000, "9" * 5000)]
+    ("text", "shown"), [("10000001", "10000001"), ("20.000.000 người", "20.000.000"), ("9" * 5000, "9" * 49 + "…")]
 )
 def test_too_large_numbers_are_refused_and_shown(text: str, shown: str) -> None:
     err = _error(lambda: parse_integer(text))
     assert (err.key, err.params) == ("parse.integer.too_large", {"text": shown})
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("khoảng 30", 30),
+        ("tầm 30 người", 30),
+        ("hơn 30", 30),
+        ("~30", 30),
+        ("30+", 30),
+        ("30 mấy", 30),
+        ("gần 1.000", 1000),
+    ],
+)
+def test_a_hedged_number_is_read_for_confirmation(text: str, value: int) -> None:
+    err = _error(lambda: parse_integer(text))
+    assert isinstance(err, Approximate)
+    assert (err.value, err.params) == (value, {"text": text, "value": f"{value:,}".replace(",", ".")})
+
+
+@pytest.mark.parametrize("text", ["30-35", "30 - 35 người", "30–35", "30 đến 35", "30 hoặc 35"])
+def test_a_range_of_numbers_is_asked_again(text: str) -> None:
+    err = _error(lambda: parse_integer(text))
+    assert (err.key, err.params) == ("parse.integer.range", {"text": text})
 
 
 @pytest.mark.parametrize(("text", "read"), [("٣٨", None), ("३८", None), ("①", 1), ("𝟑𝟖", 38)])
@@ -144,6 +185,24 @@ def test_other_unicode_digits_are_read_as_their_number_or_refused_clearly(text: 
         ("hom qua", D(2022, 10, 4)),
         ("Yesterday", D(2022, 10, 4)),
         ("２０/９", D(2022, 9, 20)),
+        ("20 tháng 9", D(2022, 9, 20)),
+        ("ngày 20 tháng 9 năm 2021", D(2021, 9, 20)),
+        ("hôm kia", D(2022, 10, 3)),
+        ("ngày mai", D(2022, 10, 6)),
+        ("mai", D(2022, 10, 6)),
+        ("3 ngày trước", D(2022, 10, 2)),
+        # TODAY is a Wednesday. A bare weekday is the latest such day not after today.
+        ("thứ 4", TODAY),
+        ("thứ 6", D(2022, 9, 30)),
+        ("thứ sáu", D(2022, 9, 30)),
+        ("T2", D(2022, 10, 3)),
+        ("thứ 2 tuần trước", D(2022, 9, 26)),
+        ("thứ hai tuần này", D(2022, 10, 3)),
+        ("thứ 6 tuần này", D(2022, 10, 7)),
+        ("thứ 6 tuần sau", D(2022, 10, 14)),
+        ("chủ nhật vừa rồi", D(2022, 10, 2)),
+        ("CN tuần trước", D(2022, 10, 2)),
+        ("thứ 4 vừa rồi", D(2022, 9, 28)),  # "vừa rồi": before today
     ],
 )
 def test_dates(text: str, expected: datetime.date) -> None:
@@ -159,7 +218,7 @@ def test_days_not_on_the_calendar_are_named(text: str, shown: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "ngày", "mai", "20", "20/9/202", "20/9/2022/1", "2022/09/20", "20 tháng 9", "abc"]
+    "text", ["", "ngày", "20", "20/9/202", "20/9/2022/1", "2022/09/20", "tháng 9", "abc", "thứ 8", "đầu tháng 9"]
 )
 def test_what_is_not_a_date(text: str) -> None:
     err = _error(lambda: parse_date(text, TODAY))
@@ -180,6 +239,16 @@ def test_what_is_not_a_date(text: str) -> None:
         ("16/9, 16/09/2022, 15/9", [D(2022, 9, 15), D(2022, 9, 16)]),
         ("ngày 15/9 và ngày 16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
         ("hôm nay và hôm qua", [D(2022, 10, 4), TODAY]),
+        ("15-16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
+        ("15-17/9/2022", [D(2022, 9, 15), D(2022, 9, 16), D(2022, 9, 17)]),
+        ("15, 16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
+        ("15,16,17/9", [D(2022, 9, 15), D(2022, 9, 16), D(2022, 9, 17)]),
+        ("15 và 16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
+        ("15/9 - 16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
+        ("15/9-16/9", [D(2022, 9, 15), D(2022, 9, 16)]),
+        ("30/9 đến 2/10", [D(2022, 9, 30), D(2022, 10, 1), D(2022, 10, 2)]),
+        ("20-9-22", [D(2022, 9, 20)]),  # one date with dashes, not a range
+        ("thứ 2, thứ 3 tuần trước", [D(2022, 9, 26), D(2022, 9, 27)]),  # both take the week named after them
     ],
 )
 def test_date_lists_are_sorted_without_repeats(text: str, expected: list[datetime.date]) -> None:
@@ -194,7 +263,22 @@ def test_an_empty_date_list(text: str) -> None:
 def test_a_bad_item_in_a_date_list_raises_its_own_error() -> None:
     err = _error(lambda: parse_date_list("15/9, 31/9", TODAY))
     assert (err.key, err.params) == ("parse.date.invalid_day", {"text": "31/9"})
-    assert _error(lambda: parse_date_list("15/9, mai", TODAY)).key == "parse.date.not_date"
+    assert _error(lambda: parse_date_list("15/9, abc", TODAY)).key == "parse.date.not_date"
+    assert _error(lambda: parse_date_list("15, 16", TODAY)).key == "parse.date.not_date"  # no month
+    assert _error(lambda: parse_date_list("15/9 -", TODAY)).key == "parse.date.not_date"
+    err = _error(lambda: parse_date_list("17-15/9", TODAY))
+    assert (err.key, err.params) == ("parse.date_list.backwards", {"first": "17/09", "last": "15/09"})
+
+
+def test_one_date_is_one_and_hedged_dates_are_confirmed() -> None:
+    err = _error(lambda: parse_date("15-16/9", TODAY))
+    assert (err.key, err.params) == ("parse.date.one_only", {"count": 2})
+    assert parse_date("15/9 - 15/9", TODAY) == D(2022, 9, 15)
+    err = _error(lambda: parse_date("khoảng 20/9", TODAY))
+    assert isinstance(err, Approximate) and err.value == D(2022, 9, 20)
+    err = _error(lambda: parse_date_list("tầm 15-16/9", TODAY))
+    assert isinstance(err, Approximate) and err.value == [D(2022, 9, 15), D(2022, 9, 16)]
+    assert err.params == {"text": "tầm 15-16/9", "value": "15/09/2022, 16/09/2022"}
 
 
 def test_too_many_dates() -> None:
@@ -202,6 +286,7 @@ def test_too_many_dates() -> None:
     err = _error(lambda: parse_date_list(text, TODAY))
     assert (err.key, err.params) == ("parse.date_list.too_many", {"max": 10})
     assert len(parse_date_list(text, TODAY, max_dates=11)) == 11
+    assert _error(lambda: parse_date_list("1/1/2000 - 1/1/2099", TODAY)).params == {"max": 10}  # not expanded
     assert parse_date_list("1/9, 01/09, 1/9/2022", TODAY, max_dates=1) == [D(2022, 9, 1)]  # repeats count once
 
 
@@ -228,6 +313,13 @@ def test_too_many_dates() -> None:
         "có ạ",
         "đã tổ chức",
         "Dạ",
+        "vâng",
+        "Dạ vâng",
+        "đồng ý",
+        "ừ",
+        "ừ đúng rồi",
+        "đúng rồi",
+        "có rồi",
     ],
 )
 def test_yes(text: str) -> None:
@@ -236,15 +328,43 @@ def test_yes(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["không", "Không", "khong", "ko", "k", "chưa", "chua", "no", "N", "2", "không có", "chưa tổ chức", "không."],
+    [
+        "không",
+        "Không",
+        "khong",
+        "ko",
+        "k",
+        "chưa",
+        "chua",
+        "no",
+        "N",
+        "2",
+        "không có",
+        "chưa tổ chức",
+        "không.",
+        "không đồng ý",
+        "dạ chưa ạ",
+        "chưa có",
+    ],
 )
 def test_no(text: str) -> None:
     assert parse_yes_no(text) is False
 
 
-@pytest.mark.parametrize("text", ["", "  ", "cong", "3", "maybe", "?", "khongg"])
+# Only the first word used to decide: "chưa rõ" was a no and "có lẽ" a yes.
+@pytest.mark.parametrize(
+    "text", ["", "  ", "cong", "3", "maybe", "?", "khongg", "chưa rõ", "không rõ", "có lẽ", "không biết", "có, không"]
+)
 def test_unclear_yes_no(text: str) -> None:
     assert _error(lambda: parse_yes_no(text)).key == "parse.yes_no.unclear"
+
+
+def test_the_question_s_own_words_may_follow_yes_or_no() -> None:
+    question = "Đã tổ chức học bù cho đảng viên vắng chưa?"
+    assert parse_yes_no("đã học bù rồi", question) is True
+    assert parse_yes_no("chưa học bù", question) is False
+    assert _error(lambda: parse_yes_no("chưa học bù")).key == "parse.yes_no.unclear"  # without the question
+    assert _error(lambda: parse_yes_no("có lẽ học bù", question)).key == "parse.yes_no.unclear"
 
 
 # --- choices ---
@@ -264,23 +384,30 @@ def test_unclear_yes_no(text: str) -> None:
         ("truc tuyen", "online"),
         ("TRỰC TUYẾN", "online"),
         ("trực tiếp", "in_person"),
-        ("kết hợp", "hybrid"),
+        ("kết hợp", "hybrid"),  # the first words of one label only
+        ("Kết", "hybrid"),
         ("ket hop truc tiep va truc tuyen", "hybrid"),
+        ("Dạ, trực tuyến ạ", "online"),
+        ("trực tuyến!", "online"),
     ],
 )
-def test_a_choice_by_number_id_label_or_part(text: str, expected: str) -> None:
+def test_a_choice_by_number_id_label_or_leading_words(text: str, expected: str) -> None:
     assert match_choice(text, FORMATS) == expected
 
 
+# A part of a label used to be taken when only one label held it ("tuyến" alone was refused, but "trực tuyến
+# và" or "hợp trực" were stored): now a part is never taken; the choices sharing its words are listed.
 @pytest.mark.parametrize(
     ("text", "matches"),
     [
-        ("tuyến", "Trực tuyến, Kết hợp trực tiếp và trực tuyến"),
-        ("tiep", "Trực tiếp, Kết hợp trực tiếp và trực tuyến"),
-        ("truc", "Trực tiếp, Trực tuyến, Kết hợp trực tiếp và trực tuyến"),
+        ("tuyến", "2. Trực tuyến\n3. Kết hợp trực tiếp và trực tuyến"),
+        ("tiep", "1. Trực tiếp\n3. Kết hợp trực tiếp và trực tuyến"),
+        ("truc", "1. Trực tiếp\n2. Trực tuyến\n3. Kết hợp trực tiếp và trực tuyến"),
+        ("hợp trực", "1. Trực tiếp\n2. Trực tuyến\n3. Kết hợp trực tiếp và trực tuyến"),
+        ("trực tiếp và", "1. Trực tiếp\n2. Trực tuyến\n3. Kết hợp trực tiếp và trực tuyến"),
     ],
 )
-def test_an_ambiguous_part_lists_the_labels(text: str, matches: str) -> None:
+def test_a_part_of_a_label_lists_the_labels_it_may_mean(text: str, matches: str) -> None:
     err = _error(lambda: match_choice(f" {text} ", FORMATS))
     assert (err.key, err.params) == ("parse.choice.ambiguous", {"text": text, "matches": matches})
 

@@ -27,7 +27,7 @@ class AnswerError(ValueError):
     """An answer that cannot be taken; the message is ready to show."""
 
 
-class Unsure(Exception):  # noqa: N818 (not an error: a reading to confirm)
+class Unsure(Exception):
     """A reading to confirm before it is stored ("khoảng 30" → 30?): `value` as read, `message` ready to show."""
 
     def __init__(self, value: Any, message: str) -> None:
@@ -127,29 +127,56 @@ class Walk:
 
 
 def read(question: Question, text: str, today: date, language: str) -> Any:
-    """Parse typed text as an answer to `question` (types only; rules come after)."""
+    """Parse typed text as an answer to `question` (types, and exclusive choices; the other rules come after).
+    Raises AnswerError for what cannot be taken, Unsure for a hedged reading to confirm ("khoảng 30")."""
     try:
-        match question.type:
-            case QuestionType.integer:
-                return parsing.parse_integer(text)
-            case QuestionType.date:
-                return parsing.parse_date(text, today)
-            case QuestionType.date_list:
-                return parsing.parse_date_list(text, today, question.max_dates)
-            case QuestionType.yes_no:
-                return parsing.parse_yes_no(text)
-            case QuestionType.single_choice:
-                return parsing.match_choice(text, choice_pairs(question, language))
-            case QuestionType.multi_choice:
-                return parsing.match_choices(text, choice_pairs(question, language))
-            case QuestionType.text:
-                return parsing.clean_text(text)
+        value = _parse(question, text, today, language)
+    except parsing.Approximate as exc:
+        raise Unsure(exc.value, say(exc.key, language, **exc.params)) from None
     except parsing.ParseError as exc:
         raise AnswerError(say(exc.key, language, **exc.params)) from None
+    problem = exclusive_problem(question, value, language)
+    if problem:
+        raise AnswerError(problem)
+    return value
+
+
+def _parse(question: Question, text: str, today: date, language: str) -> Any:
+    match question.type:
+        case QuestionType.integer:
+            return parsing.parse_integer(text)
+        case QuestionType.date:
+            return parsing.parse_date(text, today)
+        case QuestionType.date_list:
+            return parsing.parse_date_list(text, today, question.max_dates)
+        case QuestionType.yes_no:
+            return parsing.parse_yes_no(text, question.text.get(language))
+        case QuestionType.single_choice:
+            return parsing.match_choice(text, choice_pairs(question, language), choice_aliases(question))
+        case QuestionType.multi_choice:
+            return parsing.match_choices(text, choice_pairs(question, language), choice_aliases(question))
+        case QuestionType.text:
+            return parsing.clean_text(text)
 
 
 def choice_pairs(question: Question, language: str) -> list[tuple[str, str]]:
     return [(c.id, c.label(language)) for c in question.choices]
+
+
+def choice_aliases(question: Question) -> dict[str, list[str]]:
+    """The other names a reply may give a choice: its label in both languages and the campaign's aliases."""
+    return {c.id: [c.vi, *([c.en] if c.en else []), *c.aliases] for c in question.choices}
+
+
+def exclusive_problem(question: Question, value: Any, language: str) -> str | None:
+    """A pick-several answer holding an exclusive choice ("Chưa tuyên truyền") with others."""
+    if question.type is not QuestionType.multi_choice or value is None or len(value) < 2:
+        return None
+    alone = next((c for c in question.choices if c.exclusive and c.id in value), None)
+    if alone is None:
+        return None
+    others = ", ".join(question.choice_label(v, language) for v in value if v != alone.id)
+    return say("rule.exclusive", language, choice=alone.label(language), others=others)
 
 
 def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk: Walk, language: str) -> str | None:
@@ -182,7 +209,7 @@ def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk
             return say("rule.pattern", language, hint=hint)
     if question.type is QuestionType.multi_choice and len(value) < question.min_choices:
         return say("rule.min_choices", language, min=question.min_choices)
-    return None
+    return exclusive_problem(question, value, language)
 
 
 def warnings(question: Question, values: Mapping[str, Any], language: str) -> list[str]:
