@@ -1,4 +1,7 @@
-"""People: reporters, staff and admins, each bound to one chat on one channel."""
+"""People: reporters, staff and admins, each bound to one chat on one channel.
+
+A person has two independent roles: `unit_id`, the unit they report for (None: not a reporter), and `role`, their
+board role (staff or admin; Role.reporter means none). A cell's secretary who is also board staff has both."""
 
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ def enrol(
     display_name: str,
     now: datetime | None = None,
 ) -> Person | None:
-    """Spend one use of the invite and bind the chat to its unit (reporter) or to the board (staff, admin).
+    """Spend one use of the invite and bind the chat to its unit (a reporter's invite: the unit they report for,
+    replacing any other) or to the board (a staff or admin invite: their board role); the other of the two stays.
     None, binding nothing, when the invite has no use left at this moment (invites.spend: of two joins at once
     only one takes a last use), or was revoked or expired meanwhile."""
     now = now or utcnow()
@@ -33,12 +37,16 @@ def enrol(
         return None
     person = find_person(session, channel=channel, user_id=user_id)
     if person is None:
-        person = Person(channel=channel, channel_user_id=user_id, chat_id=chat_id, role=invite.role)
-    previous_unit = person.unit_id
+        person = Person(channel=channel, channel_user_id=user_id, chat_id=chat_id, role=Role.reporter)
+    elif person.state is PersonState.revoked:  # a new start: nothing kept from before the revocation
+        person.role, person.unit_id = Role.reporter, None
+    previous_unit, previous_role = person.unit_id, person.role
+    if invite.role is Role.reporter:
+        person.unit_id = invite.unit_id
+    else:
+        person.role = invite.role
     person.chat_id = chat_id
     person.display_name = display_name[:200]
-    person.role = invite.role
-    person.unit_id = invite.unit_id if invite.role is Role.reporter else None
     person.invite_id = invite.id
     person.state = PersonState.active
     person.updated_at = now
@@ -50,8 +58,9 @@ def enrol(
         action="person.enrol",
         entity="person",
         entity_id=person.id,
-        role=invite.role.value,
-        unit_id=invite.unit_id,
+        role=person.role.value,
+        unit_id=person.unit_id,
+        previous_role=previous_role.value,
         previous_unit_id=previous_unit,
         invite_id=invite.id,
     )
@@ -89,18 +98,14 @@ def revoke(session: Session, *, person: Person, actor: str, now: datetime) -> In
 
 
 def unit_reporters(session: Session, *, unit_id: int) -> list[Person]:
-    """The unit's active or unreachable reporters (revoked ones are unbound)."""
-    query = select(Person).where(
-        Person.unit_id == unit_id, Person.role == Role.reporter, Person.state != PersonState.revoked
-    )
+    """The unit's active or unreachable reporters (revoked ones are unbound), board staff among them."""
+    query = select(Person).where(Person.unit_id == unit_id, Person.state != PersonState.revoked)
     return list(session.exec(query).all())
 
 
 def active_reporters(session: Session) -> list[Person]:
     """Every reporter who can be written to (an announcement goes to all of them)."""
-    query = select(Person).where(
-        Person.role == Role.reporter, Person.state == PersonState.active, col(Person.unit_id).is_not(None)
-    )
+    query = select(Person).where(Person.state == PersonState.active, col(Person.unit_id).is_not(None))
     return list(session.exec(query).all())
 
 

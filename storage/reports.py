@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, not_
 from sqlmodel import Session, col, func, select
 
-from storage.models import Person, PersonState, Role, Submission, SubmissionStatus, SubmissionVersion, Unit
+from storage.models import Person, PersonState, Submission, SubmissionStatus, SubmissionVersion, Unit
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,7 @@ def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
     """Every unit that has not submitted, with its reporters counted by state, in one query."""
     reported = reported_units(campaign_id)
     reporter = and_(
-        col(Person.unit_id) == col(Unit.id),
-        col(Person.role) == Role.reporter,
+        col(Person.unit_id) == col(Unit.id),  # the unit's reporters, board staff among them
         col(Person.state) != PersonState.revoked,
     )
     query = (

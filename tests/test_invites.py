@@ -4,6 +4,7 @@ when many join at the same moment, and never crashed by forged button data."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import threading
@@ -25,7 +26,7 @@ from tests.dialogue import Clock, Dialogue, invite_code
 from tests.test_cli import nqbot
 from tests.test_staff import person
 
-STALE = "Nút đó thuộc một câu hỏi đã qua"
+STALE = "Nút đó thuộc một bước đã qua"
 TOO_BIG = "99999999999999999999"  # 20 digits: more than any database integer holds
 
 
@@ -246,7 +247,7 @@ async def test_ten_people_confirming_a_one_use_invite_at_once_enrol_one_and_the_
     for dialogue in people_:
         await dialogue.say(f"/start {code}")
     replies = await asyncio.gather(*(dialogue.press("join:yes") for dialogue in people_))
-    assert sum("Đồng chí đã là người báo cáo" in reply for reply in replies) == 1
+    assert sum("Đồng chí đã được ghi nhận là người báo cáo" in reply for reply in replies) == 1
     assert sum("Mã mời đã được dùng hết số lần cho phép" in reply for reply in replies) == 9
     with shared.session() as session:
         assert len(session.exec(select(Person)).all()) == 1
@@ -320,3 +321,65 @@ def test_the_migration_records_the_invite_that_enrolled_each_person_from_the_aud
         assert [tuple(row) for row in rows] == [(1, 2), (2, 1), (3, None)]
     finally:
         database.dispose()
+
+
+# --- 4. codes a person can type ---
+
+
+def test_a_new_code_is_eight_crockford_characters_in_two_groups_and_stored_only_as_a_slow_hash(
+    database: Database, loaded: Campaign
+) -> None:
+    shown = {invite_code(database, "CB-SNV") for _ in range(20)}
+    assert len(shown) == 20 and all(re.fullmatch("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", c) for c in shown)
+    code = shown.pop()
+    with database.session() as session:
+        stored = session.exec(select(Invite.code_hash)).all()
+    assert invites.hash_code(code) in stored
+    assert all(hashlib.sha256(form.encode()).hexdigest() not in stored for form in (code, code.replace("-", "")))
+
+
+@pytest.mark.parametrize(
+    ("typed", "bare", "found"),
+    [
+        ("K7QF-M2XR", True, "K7QF-M2XR"),  # as shown
+        ("k7qf m2xr", True, "k7qf m2xr"),  # lower case, a space
+        ("dk k7qf-m2xr", False, "k7qf-m2xr"),  # Zalo's "DK CODE" as the bot prints it, in lower case
+        ("ĐK: K7QF M2XR", False, "K7QF M2XR"),
+        ("đăng ký k7qfm2xr", False, "k7qfm2xr"),
+        ("Đăng kí  K7QF-M2XR ", False, "K7QF-M2XR"),
+        ("dang ky K7QF-M2XR", False, "K7QF-M2XR"),
+        ("mã: k7qf-m2xr", False, "k7qf-m2xr"),
+        ("Mã mời K7QF-M2XR", False, "K7QF-M2XR"),
+        ("ma k7qf m2xr", False, "k7qf m2xr"),
+        ("DK iUmMnqVHsv1VbCzJlV2cDw", False, "iUmMnqVHsv1VbCzJlV2cDw"),  # an old code, as made
+        ("K7QF-M2XR", False, None),  # a joined person's bare text is an answer, not a code
+        ("mã K7QF-M2X", False, None),  # seven characters
+        ("mã K7QF-M2XRU", False, None),  # U is not in the alphabet
+        ("xin chào", True, None),
+        ("dk", True, None),
+        ("MAXK-7QF2", True, "MAXK-7QF2"),  # a code that starts with "MA" is not "mã" and a code
+        ("đăng ký học tập trực tuyến", True, None),
+    ],
+)
+def test_an_invite_code_is_found_in_what_people_type(typed: str, bare: bool, found: str | None) -> None:
+    assert invites.typed_code(typed, bare=bare) == found
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("K7QF-M2XR", "K7QFM2XR"),
+        (" k7qf m2xr ", "K7QFM2XR"),
+        ("k-7-q-f-m-2-x-r", "K7QFM2XR"),
+        ("KIOL-0000", "K1010000"),  # I and L read as 1, O as 0 (Crockford)
+        ("kiol 0000", "K1010000"),
+        ("K7QF-M2X", None),
+        ("K7QF-M2XR-A", None),
+        ("K7QF-M2XU", None),
+        ("K7QF_M2XR", None),
+    ],
+)
+def test_a_typed_short_code_is_normalised_as_crockford_says(typed: str, stored: str | None) -> None:
+    assert invites.normalised(typed) == stored
+    if stored is not None:
+        assert invites.hash_code(typed) == invites.hash_code(stored)

@@ -18,7 +18,7 @@ from bot.engine.report import Report
 from bot.texts import say
 from storage import campaigns, chats, submissions
 from storage.campaign_spec import CampaignSpec
-from storage.models import Campaign, Channel, Person, Role
+from storage.models import Campaign, Channel, Person, Role, Unit
 
 
 class Host(Protocol):
@@ -57,7 +57,8 @@ class Turn:
         return Outcome([Reply(self.t(key, **params))])
 
     def is_reporter(self) -> bool:
-        return self.person is not None and self.person.role is Role.reporter and self.person.unit_id is not None
+        """Reports for a unit (board staff can too: storage.people)."""
+        return self.person is not None and self.person.unit_id is not None
 
     @property
     def actor(self) -> str:
@@ -71,11 +72,22 @@ class Turn:
         return self.person is not None and self.person.role is Role.admin
 
     def help_text(self) -> str:
+        """The commands of what the person is: a reporter, board staff, or both."""
         if self.person is None:
             return self.t("help.stranger")
-        if self.person.role is Role.reporter:
-            return self.t("help.reporter")
-        return self.t("help.staff")
+        reporter, board = self.t("help.reporter_commands"), self.t("help.staff_commands")
+        if self.is_reporter() and self.is_staff():
+            unit = self.session.get(Unit, self.person.unit_id)
+            return self.t("help.both", unit=unit.name if unit else "?", reporter=reporter, staff=board)
+        if self.is_staff():
+            return self.t("help.staff", commands=board)
+        return self.t("help.reporter", commands=reporter)
+
+    def menu(self) -> str:
+        """The chat's command menu: "reporter", "staff" or "both" (bot.channels.telegram.set_menu)."""
+        if self.is_staff():
+            return "both" if self.is_reporter() else "staff"
+        return "reporter"
 
     def not_a_reporter(self) -> Outcome:
         return self.reply("reporter.only" if self.person else "start.stranger")
