@@ -304,7 +304,7 @@ def parse_yes_no(text: str, question: str = "") -> bool:
 # A reply names a choice when, as name_key gives it, it equals the choice's number ("2", "số 2"), id, label
 # (either language) or one of its aliases; or when it is the first word(s) of the choice's label and that
 # first word occurs in no other choice's names ("ốm" for "Ốm đau", "kết hợp"; never "đã" or "đã học" when two
-# labels start with "Đã"). Anything else is asked again, with the choices that share a word with it.
+# labels start with "Đã"). Anything else is asked again, with the choices whose label shares a word with it.
 
 Choices = Sequence[tuple[str, str]]
 
@@ -313,14 +313,10 @@ def _names(choices: Choices, aliases: Mapping[str, Sequence[str]]) -> dict[str, 
     return {cid: {name_key(n) for n in (cid, label, *aliases.get(cid, ()))} - {""} for cid, label in choices}
 
 
-def _candidates(key: str, choices: Choices, names: dict[str, set[str]]) -> str:
-    """The choices sharing a word with the reply, numbered as on the buttons: "1. Trực tiếp\n3. Kết hợp …"."""
+def _candidates(key: str, choices: Choices) -> str:
+    """The choices whose label shares a word with the reply, numbered as shown: "1. Trực tiếp\n3. Kết hợp …"."""
     words = set(key.split()) - {"va", "cung", "trong", "cap"}
-    return "\n".join(
-        f"{i}. {label}"
-        for i, (cid, label) in enumerate(choices, 1)
-        if any(words & set(name.split()) for name in names[cid])
-    )
+    return "\n".join(f"{i}. {label}" for i, (_, label) in enumerate(choices, 1) if words & set(name_key(label).split()))
 
 
 def match_choice(text: str, choices: Choices, aliases: Mapping[str, Sequence[str]] | None = None) -> str:
@@ -340,7 +336,7 @@ def match_choice(text: str, choices: Choices, aliases: Mapping[str, Sequence[str
         found = [cid for cid in owners if len(owners) == 1 and labels[cid][: len(words)] == words]
     if len(found) == 1:
         return found[0]
-    matches = _candidates(key, choices, names) if key else ""
+    matches = _candidates(key, choices)
     if matches:
         raise ParseError("parse.choice.ambiguous", text=typed, matches=matches)
     raise ParseError("parse.choice.unknown", text=typed, count=count)

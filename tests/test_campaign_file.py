@@ -134,7 +134,33 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ),
     ("a time that is not a time", _set("reminders.at", "tám giờ"), "reminders.at: Input should be in a valid"),
     ("bad campaign code", _set("code", "NQ 15!"), "code: String should match pattern"),
+    (
+        "an alias two choices share",
+        lambda data: _question(data, "format")["choices"][1]["aliases"].append("Kết Hợp!"),
+        "questionnaire[4] (format): choices 'online' and 'hybrid' both have the name 'ket hop'",
+    ),
+    (
+        "an alias equal to another choice's label",
+        lambda data: _question(data, "held")["choices"][0]["aliases"].append("chưa tổ chức"),
+        "questionnaire[0] (held): choices 'self_organised' and 'not_yet' both have the name 'chua to chuc'",
+    ),
+    (
+        "an alias that is a number",
+        lambda data: _question(data, "format")["choices"][0]["aliases"].append("số 2"),
+        "questionnaire[4] (format): choice 'in_person': the alias 'số 2' must be words, not a number or marks",
+    ),
+    (
+        "an exclusive choice in a pick-one question",
+        lambda data: _question(data, "format")["choices"][0].update(exclusive=True),
+        "questionnaire[4] (format): 'exclusive' is only for choices of multi_choice questions",
+    ),
 ]
+
+
+def test_the_shipped_choices_have_aliases_and_none_is_exclusive(nq15: CampaignSpec) -> None:
+    held = {c.id: c for c in nq15.question("held").choices}
+    assert {"rồi", "đã tổ chức"} <= set(held["self_organised"].aliases) and "chưa" in held["not_yet"].aliases
+    assert [c.id for c in nq15.question("dissemination").choices if c.exclusive] == ["none"]
 
 
 @pytest.mark.parametrize(("mistake", "edit", "message"), MISTAKES, ids=[m[0] for m in MISTAKES])
