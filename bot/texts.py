@@ -507,6 +507,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Revoke {name}? Their chat is unbound at once and the invite they joined with stops working;"
         " what they submitted stays.",
     ),
+    "revoke.both_roles": (
+        "Đồng chí ấy vừa là cán bộ Ban vừa là người báo cáo của {unit}: cả hai quyền đều bị thu hồi.",
+        "They are both board staff and the reporter for {unit}: both are revoked.",
+    ),
     "revoke.done": ("Đã thu hồi quyền của {name}.", "{name} has been revoked."),
     "revoke.invite_too": (
         "Mã mời đồng chí ấy đã dùng cũng bị thu hồi.",
@@ -549,6 +553,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Mã mời cán bộ (dùng một lần, hết hạn sau 7 ngày):\n{link}",
         "Staff invite (one use, expires in 7 days):\n{link}",
     ),
+    "staff.also_reporter": ("người báo cáo của {unit}", "reporter for {unit}"),
     "staff.heading": ("Cán bộ Ban ({count}):", "Board staff ({count}):"),
     "role.staff": ("cán bộ", "staff"),
     "role.admin": ("quản trị viên", "admin"),

@@ -14,6 +14,7 @@ from storage import invites, nudges, people, units
 from storage.database import Database
 from storage.models import AuditEvent, Campaign, Channel, Invite, PersonState, Role, Unit, utcnow
 from tests.dialogue import Clock, Dialogue, enrol, invite_code
+from tests.test_staff import person
 
 
 async def test_a_stranger_is_told_how_to_join_and_cannot_report(engine: Engine) -> None:
@@ -331,3 +332,18 @@ async def test_a_reporter_who_blocked_the_bot_is_reachable_again_once_they_write
     with database.session() as session:
         person = people.find_person(session, channel=Channel.telegram, user_id="5001")
         assert person is not None and (person.state, person.chat_id) == (PersonState.active, "777")
+
+
+async def test_the_staff_list_names_a_unit_staff_report_for_and_revoking_them_says_both_roles_go(
+    engine: Engine, database: Database
+) -> None:
+    secretary = person(database, "81", Role.staff, unit="CB-SNV", name="Đ/c Lan")
+    plain = person(database, "82", Role.reporter, unit="CB-SNV", name="Đ/c Minh")
+    admin = Dialogue(engine, "80")
+    await admin.say(f"/start {invite_code(database, '', role=Role.admin)}")
+    await admin.press("join:yes")
+    listed = await admin.say("/canbo")
+    assert "- Đ/c Lan (cán bộ, người báo cáo của Chi bộ Sở Nội vụ)" in listed and "Đ/c Minh" not in listed
+    both = "Đồng chí ấy vừa là cán bộ Ban vừa là người báo cáo của Chi bộ Sở Nội vụ: cả hai quyền đều bị thu hồi."
+    assert both in await admin.press(f"rv:{secretary}")
+    assert "Thu hồi quyền của Đ/c Minh?" in await admin.press(f"rv:{plain}") and both not in admin.text
