@@ -58,11 +58,11 @@ _POLITE_START = {"dạ", "thưa"}
 
 
 def _reply_key(text: str) -> str:
-    """A reply as name_key gives it, without courtesy words ("Dạ, đã tổ chức ạ" → "da to chuc")."""
+    """A reply as name_key gives it, without courtesy words ("Dạ, đã tổ chức ạ" → "da to chuc"; "Dạ" → "")."""
     words = re.findall(r"[^\W_]+", _nfkc(text).lower())
-    while len(words) > 1 and words[-1] in _POLITE_END:
+    while words and words[-1] in _POLITE_END:
         words.pop()
-    while len(words) > 1 and words[0] in _POLITE_START:
+    while words and words[0] in _POLITE_START:
         words.pop(0)
     return name_key(" ".join(words))
 
@@ -285,7 +285,7 @@ _COMMON_VERBS = {"to", "chuc", "hoc", "lam", "xong", "thuc", "hien", "roi"}
 def parse_yes_no(text: str, question: str = "") -> bool:
     """True for "có", "vâng", "đồng ý", "ừ đúng rồi", "đã tổ chức"…; False for "không", "không có", "chưa",
     "không đồng ý", "chưa tổ chức"…; `question`'s own words may follow the first word ("chưa học bù")."""
-    key = _reply_key(text)
+    key = _reply_key(text) or name_key(text)  # "dạ" alone is a yes (and no choice: it folds like "đã")
     if key in _YES:
         return True
     if key in _NO:
