@@ -279,19 +279,19 @@ _YES = {"co", "vang", "da", "u", "uh", "um", "ok", "oke", "okay", "yes", "y", "1
 _NO = {"khong", "ko", "k", "kh", "khg", "hong", "chua", "no", "n", "2", "khong co", "ko co", "k co", "chua co",
        "khong dong y", "khong dung", "chua dung", "sai", "sai roi", "khong phai"}  # fmt: skip
 _YES_HEADS, _NO_HEADS = {"co", "da", "roi"}, {"khong", "ko", "chua"}
-_COMMON_VERBS = {"to", "chuc", "hoc", "lam", "xong", "thuc", "hien", "roi"}
 
 
 def parse_yes_no(text: str, question: str = "") -> bool:
-    """True for "có", "vâng", "đồng ý", "ừ đúng rồi", "đã tổ chức"…; False for "không", "không có", "chưa",
-    "không đồng ý", "chưa tổ chức"…; `question`'s own words may follow the first word ("chưa học bù")."""
+    """True for "có", "vâng", "đồng ý", "ừ đúng rồi"…; False for "không", "không có", "chưa", "không đồng ý"…;
+    the words of `question` may follow the first word ("đã tổ chức học bù rồi", "chưa học bù"). Without a
+    question (a confirmation) only the phrases count: "đã học" confirms nothing."""
     key = _reply_key(text) or name_key(text)  # "dạ" alone is a yes (and no choice: it folds like "đã")
     if key in _YES:
         return True
     if key in _NO:
         return False
     head, _, tail = key.partition(" ")
-    echo = (set(name_key(question).split()) | _COMMON_VERBS) - _YES_HEADS - _NO_HEADS
+    echo = set(name_key(question).split()) - _YES_HEADS - _NO_HEADS
     if tail and set(tail.split()) <= echo | ({"roi"} if head in _YES_HEADS else set()):
         if head in _YES_HEADS:
             return True
