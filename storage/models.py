@@ -283,8 +283,9 @@ class Conversation(SQLModel, table=True):
 
 
 class InboundEvent(SQLModel, table=True):
-    """An update already handled, recorded in the same transaction as its effects: a redelivered update
-    (after a crash before the platform heard our acknowledgement) is recognised and not applied twice."""
+    """An update as it came (the inbox): stored before it is handled, so one taken from the platform is never
+    lost, and marked handled in the same transaction as its effects, so a redelivered one is not applied twice.
+    A row without a payload was recorded only when handled (before the inbox, or by a test)."""
 
     __table_args__ = (UniqueConstraint("channel", "event_id"),)
 
@@ -292,6 +293,12 @@ class InboundEvent(SQLModel, table=True):
     channel: Channel = Field(sa_type=EnumText(Channel, 16))
     event_id: str = Field(sa_type=String(64))
     received_at: datetime = _at(default_factory=utcnow, index=True)
+    payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)  # the update's JSON, as received
+    chat_id: str | None = Field(default=None, sa_type=String(64), index=True)
+    kind: str | None = Field(default=None, sa_type=String(48))  # Zalo's event_name ("message.text.received")
+    handled_at: datetime | None = _at(default=None, index=True)
+    claimed_at: datetime | None = _at(default=None)  # when a process took it to handle (a lease)
+    attempts: int = 0  # takes: one that fails every time is given up after a few
 
 
 class OutboxKind(StrEnum):

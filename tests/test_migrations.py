@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
-from storage import migrate
+from storage import inbound, migrate
 from storage.database import Database
+from storage.models import Channel, InboundEvent, utcnow
 
 
 def test_migrations_produce_the_models_schema(tmp_path: Path) -> None:
@@ -67,5 +69,34 @@ def test_migrations_produce_the_models_schema_on_the_test_server() -> None:
         with database.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, SQLModel.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_the_inbox_migration_takes_every_update_recorded_before_it_for_handled(tmp_path: Path) -> None:
+    """0008: the rows written by turns before the inbox are handled ones, never replayed or handled again."""
+    database = Database(f"sqlite:///{tmp_path / 'nqbot.db'}")
+    try:
+        migrate.upgrade(database.engine, "0007")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO inboundevent (channel, event_id, received_at) "
+                    "VALUES ('zalo', 'bot:m1', '2026-12-01 08:00:00')"
+                )
+            )
+        migrate.upgrade(database.engine)
+        with database.session() as session:
+            [event] = session.exec(select(InboundEvent)).all()
+            assert (event.payload, event.attempts) == (None, 0)
+            assert event.handled_at == event.received_at == datetime(2026, 12, 1, 8, tzinfo=UTC)
+            assert not inbound.first_delivery(session, channel=Channel.zalo, event_id="bot:m1")
+            assert inbound.claim_unhandled(session, channel=Channel.zalo, now=utcnow(), stale_before=None) == []
+            later = event.received_at + timedelta(days=30)
+            again = {"payload": {}, "chat_id": None, "now": later, "stale_before": later}
+            assert not inbound.store(session, channel=Channel.zalo, event_id="bot:m1", **again)
+        migrate.downgrade(database.engine, "0007")
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT event_id FROM inboundevent")).scalars().all() == ["bot:m1"]
     finally:
         database.dispose()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -64,17 +66,9 @@ async def test_a_failing_handler_is_answered_500_so_the_platform_sends_the_updat
         await server.stop()
 
 
-async def _status_of_headers(port: int, headers: str) -> str:
-    """The status line answered to a POST that sends only its headers (no body follows)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"POST /zalo HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
-    await writer.drain()
-    status = (await asyncio.wait_for(reader.readline(), timeout=5)).decode()
-    writer.close()
-    return status
-
-
-async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_checked_before_any_body() -> None:
+@asynccontextmanager
+async def zalo_route() -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+    """A server with the "zalo" route: its port, and the updates its handler was given."""
     handled: list[dict[str, Any]] = []
 
     async def handle(update: dict[str, Any]) -> None:
@@ -82,8 +76,29 @@ async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_chec
 
     server = WebhookServer(host="127.0.0.1", port=0)
     server.route("zalo", ZALO_HEADER, "s3cret-s3cret", handle)
-    port = await server.start()
     try:
+        yield await server.start(), handled
+    finally:
+        await server.stop()
+
+
+async def _answer_to(port: int, request: bytes) -> str:
+    """The status line answered to a raw request."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    status = (await asyncio.wait_for(reader.readline(), timeout=5)).decode()
+    writer.close()
+    return status
+
+
+async def _status_of_headers(port: int, headers: str) -> str:
+    """The status line answered to a POST that sends only its headers (no body follows)."""
+    return await _answer_to(port, f"POST /zalo HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+
+
+async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_checked_before_any_body() -> None:
+    async with zalo_route() as (port, handled):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             listed = await client.post("/zalo", json=[1], headers={ZALO_HEADER: "s3cret-s3cret"})
             assert listed.status_code == 400
@@ -93,8 +108,6 @@ async def test_oversized_or_non_object_bodies_are_refused_and_the_secret_is_chec
         stranger = "Content-Length: 999999999\r\n"
         assert (await _status_of_headers(port, stranger)).startswith("HTTP/1.1 401")
         assert handled == []
-    finally:
-        await server.stop()
 
 
 async def test_a_body_that_cannot_be_parsed_is_answered_400_however_deeply_it_nests() -> None:
@@ -122,3 +135,23 @@ async def test_a_body_that_cannot_be_parsed_is_answered_400_however_deeply_it_ne
             assert ok.status_code == 200 and handled == [{"update_id": 2}]  # the server still serves
     finally:
         await server.stop()
+
+
+async def test_a_chunked_body_is_read_whole_and_a_malformed_or_oversized_one_is_refused() -> None:
+    """A reverse proxy that streams the request (Caddy) sends it chunked; lengths that disagree are refused."""
+    head = f"POST /zalo HTTP/1.1\r\nHost: x\r\n{ZALO_HEADER}: s3cret-s3cret\r\n"
+    chunked = head + "Transfer-Encoding: chunked\r\n\r\n"
+    async with zalo_route() as (port, handled):
+        good = chunked + '7;ext=1\r\n{"a": 1\r\n3\r\n, "\r\nc\r\nb": "chữ"}\r\n0\r\nX-Trailer: 1\r\n\r\n'
+        assert (await _answer_to(port, good.encode())).startswith("HTTP/1.1 200")
+        assert handled == [{"a": 1, "b": "chữ"}]
+        refused = {
+            "413": chunked + "".join(f"{0xFFFF:x}\r\n" + "x" * 0xFFFF + "\r\n" for _ in range(MAX_BODY // 0xFFFF + 1)),
+            "400 size": chunked + "zz\r\n{}\r\n0\r\n\r\n",
+            "400 longer than its size": chunked + "1\r\n{}\r\n0\r\n\r\n",
+            "400 both lengths": head + "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            "400 other coding": head + "Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        }
+        for expected, request in refused.items():
+            assert (await _answer_to(port, request.encode())).startswith(f"HTTP/1.1 {expected[:3]}"), expected
+        assert handled == [{"a": 1, "b": "chữ"}]

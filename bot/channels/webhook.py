@@ -10,9 +10,20 @@ Usage:
 A call goes to the route its path ends with ("/nqbot/telegram" and "/telegram" alike, so a reverse proxy
 may keep or strip a prefix); other paths get 404. Every POST must carry its platform's secret header,
 compared in constant time: a missing one is answered 401, a wrong one 403, and the update is not handled.
-A good call is answered 200 once its update has been handled (one transaction, recorded by its id), so an
-update the platform sends again after a failure is not lost and not applied twice. A body that is not a JSON
-object, however it fails to parse (nested 100,000 deep included), is answered 400.
+A good call is answered 200 as soon as its route's `handle` returns, which stores the update (the inbox,
+bot/channels/inbox.py) and leaves its handling to a task: the platforms ask for a quick answer, and an
+update stored is handled even if the process dies next. If storing fails the call is answered 500, so the
+platform sends it again. A body that is not a JSON object, however it fails to parse (nested 100,000 deep
+included), is answered 400; one over MAX_BODY 413; too many header lines 431; a request not read whole
+within READ_TIMEOUT (a slow sender) 400.
+
+The body comes with a Content-Length or chunked (Transfer-Encoding: chunked, as a reverse proxy that streams
+the request sends it: Caddy does); a request with both, or another transfer coding, is refused with 400.
+
+Kept hand-written rather than aiohttp's web server (installable, but not pulled in by python-telegram-bot,
+whose own webhook server needs tornado): it serves two POST routes behind a TLS reverse proxy, which does the
+public side's HTTP; each refusal above is pinned by tests/test_webhook.py (aiohttp answers an oversized head
+with 400, not 431, and a whole-request deadline would still be ours to add).
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -32,6 +44,7 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 1 << 20  # a text update is a few hundred bytes
 MAX_HEADERS = 100
 READ_TIMEOUT = 10.0
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,7}")  # at most 0xFFFFFFF: any more is over MAX_BODY anyway
 
 Handle = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -118,13 +131,42 @@ class WebhookServer:
         if not hmac.compare_digest(given.encode(), route.secret):
             logger.warning("%s webhook call with a wrong secret refused", route.name)
             return HTTPStatus.FORBIDDEN
-        length = int(headers.get("content-length", "0"))
-        if not 0 < length <= MAX_BODY:
-            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > MAX_BODY else HTTPStatus.BAD_REQUEST
-        body = await reader.readexactly(length)
+        if "transfer-encoding" in headers:
+            if headers["transfer-encoding"].lower() != "chunked" or "content-length" in headers:
+                return HTTPStatus.BAD_REQUEST  # two lengths would let a proxy and this server read it apart
+            chunked = await _read_chunked(reader)
+            if isinstance(chunked, HTTPStatus):
+                return chunked
+            body = chunked
+        else:
+            length = int(headers.get("content-length", "0"))
+            if not 0 < length <= MAX_BODY:
+                return HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length > MAX_BODY else HTTPStatus.BAD_REQUEST
+            body = await reader.readexactly(length)
         try:
             update = json.loads(body)
         except Exception:  # not JSON, not UTF-8, too deep (RecursionError), too many digits: all the caller's fault
             logger.warning("%s webhook call with a body that is not a JSON object refused", route.name)
             return HTTPStatus.BAD_REQUEST
         return (route, update) if isinstance(update, dict) else HTTPStatus.BAD_REQUEST
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> bytes | HTTPStatus:
+    """A chunked body (RFC 9112, 7.1): its bytes, 413 past MAX_BODY, 431 for too many trailer lines; a malformed
+    chunk raises ValueError (answered 400)."""
+    body = bytearray()
+    while True:
+        size = (await reader.readuntil(b"\r\n")).partition(b";")[0].strip()  # a chunk extension is ignored
+        if not _CHUNK_SIZE.fullmatch(size):
+            raise ValueError("malformed chunk size")
+        if not (length := int(size, 16)):
+            break
+        if len(body) + length > MAX_BODY:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        body += await reader.readexactly(length)
+        if await reader.readexactly(2) != b"\r\n":
+            raise ValueError("a chunk longer than its size")
+    for _ in range(MAX_HEADERS):  # trailer fields, then the empty line
+        if await reader.readuntil(b"\r\n") == b"\r\n":
+            return bytes(body)
+    return HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE

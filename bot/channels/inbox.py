@@ -1,0 +1,108 @@
+"""A channel's inbox (storage/inbound.py) as the channels use it: store an update, handle it, mark it handled,
+and take again what a process that stopped left unhandled.
+
+Usage:
+    inbox = Inbox(database, Channel.zalo)
+    if await inbox.store(event_id, update, chat_id=chat):      # the first thing after it arrives
+        inbox.spawn(inbox.handle(event_id, channel.handle_update(update)))   # or awaited, when polling
+    for stored in await inbox.unhandled(only_process=True):    # at start; the leader sweeps with False
+        await inbox.handle(stored.event_id, channel.handle_update(stored.payload))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from storage import inbound
+from storage.database import Database
+from storage.inbound import Stored
+from storage.models import Channel, utcnow
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken for a process that stopped: its update is handled by another. A turn takes
+# milliseconds; even one waiting behind a busy chat's others and their sends is done well within it.
+CLAIM_LEASE = timedelta(minutes=1)
+STOP_WAIT = 5.0  # seconds the updates being handled get to finish when the bot stops
+
+
+class Inbox:
+    """Stores a channel's updates before they are handled; keeps the handling tasks it spawns."""
+
+    def __init__(self, database: Database, channel: Channel, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.database = database
+        self.channel = channel
+        self.clock = clock
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def store(self, event_id: str, payload: Mapping[str, Any], *, chat_id: str | None) -> bool:
+        """Store an update (committed when this returns); True when this process is to handle it (False for a
+        redelivery of one handled, or being handled by another process). A database error is raised."""
+        now = self.clock()
+        work = partial(
+            inbound.store,
+            channel=self.channel,
+            event_id=event_id,
+            payload=payload,
+            chat_id=chat_id,
+            now=now,
+            stale_before=now - CLAIM_LEASE,
+        )
+        return bool(await self.database.run(work))
+
+    async def handle(self, event_id: str, handling: Coroutine[Any, Any, None]) -> None:
+        """Run a stored update's handling, then mark it handled (its turn has, already, when it had one). If the
+        handling fails, the update is left unhandled: taken again later, at most inbound.MAX_ATTEMPTS times."""
+        try:
+            await handling
+        except Exception:
+            logger.exception("error while handling %s update %s; it is tried again later", self.channel, event_id)
+            return
+        mark = partial(inbound.mark_handled, channel=self.channel, event_id=event_id, now=self.clock())
+        try:
+            await self.database.run(mark)
+        except Exception:  # the turn has marked it, if it had one; otherwise it is handled again later
+            logger.exception("could not mark %s update %s handled", self.channel, event_id)
+
+    def spawn(self, handling: Coroutine[Any, Any, None]) -> None:
+        """Handle in a task of its own (the webhook answers meanwhile); kept until done."""
+        task = asyncio.create_task(handling)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def unhandled(self, *, only_process: bool) -> list[Stored]:
+        """Claim stored updates left unhandled: every one when this is the only process (SQLite), else those
+        whose claim has expired (a worker that stopped)."""
+        now = self.clock()
+        stale_before = None if only_process else now - CLAIM_LEASE
+        claim = partial(inbound.claim_unhandled, channel=self.channel, now=now, stale_before=stale_before)
+        return list(await self.database.run(claim))
+
+    async def replay(
+        self, handling: Callable[[dict[str, Any]], Coroutine[Any, Any, None]], *, only_process: bool
+    ) -> int:
+        """Handle, oldest first, what `unhandled` claims, until nothing is left; how many were taken. A database
+        error is logged: the next sweep tries again."""
+        taken = 0
+        try:
+            while batch := await self.unhandled(only_process=only_process):
+                for stored in batch:
+                    await self.handle(stored.event_id, handling(stored.payload))
+                taken += len(batch)
+        except Exception:
+            logger.exception("could not take the stored %s updates left unhandled; tried again later", self.channel)
+        if taken:
+            logger.info("%d stored %s update(s) left unhandled were handled", taken, self.channel)
+        return taken
+
+    async def close(self) -> None:
+        """Give the updates being handled a few seconds, then stop them (they are stored: handled next time)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=STOP_WAIT)
+        for task in set(self._tasks):
+            task.cancel()
