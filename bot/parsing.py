@@ -80,6 +80,7 @@ _INTEGER = re.compile(
     r"(?P<sign>[-−]\s*)?(?P<num>[0-9]{1,3}(?P<sep>[., ])[0-9]{3}(?:(?P=sep)[0-9]{3})*|[0-9]+)\s*(?P<rest>.*)", re.S
 )
 _RANGE = re.compile(r"[0-9][0-9., ]*(?:[-–—~]|\bden\b|\btoi\b|\bhoac\b)\s*[0-9][^-–—~]*")  # "30-35", "30 đến 35"
+_ZEROS = {"chuc": 1, "tram": 2, "k": 3, "nghin": 3, "ngan": 3, "trieu": 6}  # "3 chục", "2 nghìn", "5k"
 _NONE = {"khong", "ko", "k", "khong co", "ko co", "khong ai", "khong co ai", "chua co", "chua co ai", "none", "zero"}
 
 
@@ -109,8 +110,11 @@ def parse_integer(text: str) -> int:
     digits = re.sub(r"[^0-9]", "", m["num"]).lstrip("0") or "0"
     if m["sign"] and digits != "0":
         raise ParseError("parse.integer.negative")
+    unit = _folded(m["rest"]).partition(" ")[0]
+    shown = m["num"] + (" " + m["rest"].split()[0] if unit in _ZEROS else "")
+    digits += "0" * _ZEROS.get(unit, 0)  # "2 nghìn" is 2000, not 2
     if len(digits) > len(str(MAX_INTEGER)) or int(digits) > MAX_INTEGER:  # length first: int() of huge strings fails
-        raise ParseError("parse.integer.too_large", text=m["num"])
+        raise ParseError("parse.integer.too_large", text=shown)
     return int(digits)
 
 

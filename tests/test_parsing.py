@@ -81,6 +81,9 @@ def _error(call: Callable[[], object]) -> ParseError:
         ("Không có", 0),
         ("ko", 0),
         ("không có ai.", 0),
+        ("2 nghìn", 2000),
+        ("5k", 5000),
+        ("3 chục người", 30),
     ],
 )
 def test_integers_as_people_type_them(text: str, expected: int) -> None:
@@ -119,7 +122,13 @@ def test_negative_numbers_are_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "shown"), [("10000001", "10000001"), ("20.000.000 người", "20.000.000"), ("9" * 5000, "9" * 49 + "…")]
+    ("text", "shown"),
+    [
+        ("10000001", "10000001"),
+        ("20.000.000 người", "20.000.000"),
+        ("9" * 5000, "9" * 49 + "…"),
+        ("20 triệu", "20 triệu"),
+    ],
 )
 def test_too_large_numbers_are_refused_and_shown(text: str, shown: str) -> None:
     err = _error(lambda: parse_integer(text))
