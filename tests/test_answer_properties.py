@@ -7,6 +7,7 @@ The naming rule is written here again, from the issue's words, as the oracle `na
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,8 +16,12 @@ from hypothesis import strategies as st
 
 from bot.engine import questionnaire as qn
 from storage.campaign_spec import Choice, Question, QuestionType, load_campaign_file, name_key
+from storage.models import Campaign
+from storage.models import ConversationMode as Mode
 from storage.units import fold
 from tests.conftest import SHIPPED_CAMPAIGN
+from tests.dialogue import stored
+from tests.test_engine_fuzz import Scene, Stage
 from tests.test_typed_answers import TODAY
 
 SPEC = load_campaign_file(SHIPPED_CAMPAIGN)
@@ -131,3 +136,96 @@ def test_an_exclusive_choice_never_stands_with_others_typed_or_pressed(question:
 def test_the_shipped_campaign_has_an_exclusive_choice_to_test() -> None:
     exclusive: list[Choice] = [c for q in MULTI for c in q.choices if c.exclusive]
     assert [c.id for c in exclusive] == ["none"]
+
+
+# --- the dialogue: what a submitted version holds ---
+# From a unit that has sent its report, a reporter types a few edits and answers (some changing which
+# questions apply: "chưa" at Câu 1, fewer members, no make-up, no propaganda), then finishes the report the
+# plain way and sends it. Every version sent holds answers to questions that apply to it, and nothing else.
+
+FINISH = {  # an answer each question always takes, whatever came before
+    "held": "1",
+    "planned_date": "hôm nay",
+    "not_held_reason": "Chưa sắp xếp được lịch",
+    "session_dates": "13/9",
+    "format": "1",
+    "video_sites": "2",
+    "sessions": "2",
+    "presenter": "Nguyễn Văn An, Bí thư",
+    "members_total": "30",
+    "members_exempt": "0",
+    "members_attended": "0",
+    "key_officials": "0",
+    "absent_reasons": "1",
+    "makeup": "không",
+    "makeup_date": "hôm nay",
+    "non_members": "0",
+    "essays": "0",
+    "action_plan": "1",
+    "action_plan_number": "05-KH/CB",
+    "action_plan_date": "10/9/2022",
+    "dissemination": "1",
+    "dissemination_items": "0",
+    "strengths": "bỏ qua",
+    "weaknesses": "bỏ qua",
+    "proposals": "bỏ qua",
+}
+assert FINISH.keys() == {q.id for q in SPEC.questionnaire}
+edits = st.lists(
+    st.one_of(
+        st.sampled_from(["/sua", "/baocao", "/xem", "gửi", "quay lại", "/huy"]),
+        st.integers(1, 25).map("sửa câu {}".format),
+        st.sampled_from(["chưa", "đã tổ chức", "3", "2", "1", "0", "28", "40", "không", "có", "ko", "hôm nay"]),
+        st.sampled_from(["chưa tuyên truyền", "1, 5", "ốm, đi", "khoảng 20", "15-16/9", "thứ 2 tuần trước"]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.fixture(scope="module")
+def stage() -> Iterator[Stage]:
+    stage = Stage()
+    yield stage
+    stage.close()
+
+
+async def _edit_then_send(scene: Scene, events: list[str]) -> list[dict[str, Any]]:
+    """The events, then every question asked answered from FINISH, warnings kept, and the report sent."""
+    scene.restore()
+    for text in events:
+        await scene.send(text=text)
+    for _ in range(60):
+        state = scene.state()
+        if state.mode in (Mode.answering, Mode.editing) and state.question_id in FINISH:
+            await scene.send(text=FINISH[state.question_id])
+        elif state.mode is Mode.confirm_warning:
+            await scene.send(button="warn:keep")
+        elif state.mode is Mode.summary:
+            await scene.send(button="submit")
+        elif state.mode is Mode.pick_edit:
+            await scene.send(text="/baocao")
+        else:
+            break
+    with scene.database.session() as session:
+        campaign = session.get(Campaign, scene.campaign_id)
+    assert campaign is not None
+    _, versions = stored(scene.database, campaign, "CB-SNV")
+    return versions
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=edits)
+def test_a_sent_version_holds_only_answers_to_questions_that_apply(stage: Stage, events: list[str]) -> None:
+    scene = stage.scene("idle")  # the full report sent once (version 1)
+    versions = stage.run(_edit_then_send(scene, events))
+    assert versions, "the unit's sent report is gone"
+    for number, answers in enumerate(versions, 1):
+        walk = qn.Walk(SPEC.questionnaire, dict(answers), scene.context)
+        applying = {q.id for q in walk.applicable()}
+        assert answers.keys() <= applying, f"version {number} answers {sorted(answers.keys() - applying)}"
+        for question in (SPEC.question(qid) for qid in answers if SPEC.question(qid).choices):
+            value = answers[question.id]
+            chosen = value if isinstance(value, list) else [value]
+            assert set(chosen) <= {c.id for c in question.choices}
+            assert not (question.type is QuestionType.multi_choice and qn.exclusive_problem(question, value, "vi"))
