@@ -138,6 +138,9 @@ def plan(
     return len(result.all())
 
 
+SEND_NOW = "-now"  # the end of a /nhac step staff chose to send in quiet hours
+
+
 def claim(
     session: Session,
     *,
@@ -164,8 +167,10 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    if quiet_campaigns:
-        chosen = chosen.where(col(Nudge.campaign_id).not_in(list(quiet_campaigns)))
+    if quiet_campaigns:  # held until the quiet hours end, but for reminders staff chose to send now
+        chosen = chosen.where(
+            or_(col(Nudge.campaign_id).not_in(list(quiet_campaigns)), col(Nudge.step).endswith(SEND_NOW))
+        )
     claimed = (
         update(Nudge)
         .where(col(Nudge.id).in_(chosen.scalar_subquery()))

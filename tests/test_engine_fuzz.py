@@ -31,7 +31,7 @@ from sqlmodel import SQLModel, select
 from bot import parsing
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.engine import questionnaire as qn
-from bot.engine.dialogue import SKIP_WORDS
+from bot.engine.dialogue import SKIP_WORDS, moves
 from bot.texts import say
 from storage import campaigns, people, submissions, units
 from storage.campaign_spec import CampaignSpec, Question, QuestionType, load_campaign_file
@@ -536,9 +536,15 @@ async def typed_answer(scene: Scene, text: str) -> None:
         assert after.draft == before.draft and after.mode is before.mode
         assert [r.text for r in outcome.replies] == [say("input.type_text")]
         return
+    if moves(units.fold(stripped)):  # "quay lại", "sửa câu 3": moving, never an answer
+        assert after.draft == before.draft
+        return
     skipped = question.optional and units.fold(stripped) in SKIP_WORDS
     try:
         value = None if skipped else qn.read(question, stripped, TODAY, "vi")
+    except qn.Unsure:  # "khoảng 30": asked back, nothing stored yet
+        assert after.mode is Mode.confirm_warning and after.draft == before.draft
+        return
     except qn.AnswerError as exc:
         unreadable: str | None = str(exc)
     else:

@@ -17,7 +17,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import Button, Outcome, Reply
 from bot.engine.report import Report, ahead
 from bot.engine.turn import Turn
-from storage import campaigns, chats, inbound, outbox, people, submissions
+from storage import campaigns, chats, inbound, invites, outbox, people, submissions
 from storage.campaign_spec import Question, QuestionType
 from storage.models import Campaign, ConversationMode, Person, PersonState, SubmissionStatus, SubmissionVersion
 from storage.units import fold
@@ -45,7 +45,6 @@ SKIP_WORDS = {"bo qua", "bỏ qua", "skip", "-", "khong co", "không có"}
 
 
 SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
-CODE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Typed words that go back to the question before the one asked (never stored as an answer).
 BACK_WORDS = {"quay lai", "tro lai", "lui", "lui lai", "cau truoc", "quay lai cau truoc", "back", "go back"}
 SAID_BACK = (QuestionType.single_choice, QuestionType.multi_choice, QuestionType.yes_no)  # typed: "Đã ghi: …"
@@ -60,6 +59,13 @@ def typed_edit(words: str, *, bare_number: bool) -> int | None:
     if match is None or (match.group(1) is None and not bare_number):
         return None
     return int(match.group(2))
+
+
+def moves(words: str) -> bool:
+    """Whether typed words (folded) move in the questionnaire ("quay lại", "sửa câu 5", "sửa") rather than
+    answer the question asked."""
+    words = words.strip(" .!?")
+    return words in BACK_WORDS or words in EDIT_WORDS or typed_edit(words, bare_number=False) is not None
 
 
 def small_number(text: str) -> int | None:
@@ -124,10 +130,10 @@ class Dialogue(Turn):
             if answer is None:
                 return Outcome([enrolment.join_question(self)])
             return enrolment.confirm_join(self, answer)
+        code = invites.typed_code(text, bare=self.person is None)  # Zalo has no deep links: codes are typed
+        if code is not None:  # alone (someone not joined yet), or after "DK", "mã" (anyone: a second role)
+            return enrolment.join(self, code)
         if self.person is None:
-            code = re.sub(r"^(?:dk|đk|dang ky|đăng ký)\s+", "", text, flags=re.IGNORECASE)
-            if CODE_SHAPE.match(code):  # a code typed alone or after "DK" (Zalo has no deep links)
-                return enrolment.join(self, code)
             return self.greet()
         if not self.is_reporter():
             return Outcome([Reply(self.help_text())])

@@ -447,27 +447,40 @@ def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
     left_out = len(nudges.targets(turn.session, campaign_id=campaign_id)) - len(reach)
     if left_out:
         lines.append(say("remind.left_out", turn.lang, count=left_out))
-    text = "\n".join(lines)
-    buttons = (
-        (
-            Button(say("button.remind", turn.lang), f"nhac:{campaign.id}"),
-            Button(say("button.cancel", turn.lang), "nhac:no"),
-        ),
-    )
-    return Outcome([Reply(text, buttons=buttons)])
+    goes = _after_quiet_hours(turn, campaign)
+    send = Button(say("button.remind", turn.lang), f"nhac:{campaign.id}")
+    if goes is not None:  # quiet hours: the reminders wait for the morning, unless staff send them now
+        lines.append(say("remind.quiet", turn.lang, at=formatting.moment(goes.astimezone(turn.engine.timezone))))
+        send = Button(
+            say("button.remind_later", turn.lang, at=f"{goes.astimezone(turn.engine.timezone):%H:%M}"), send.data
+        )
+        now = Button(say("button.remind_now", turn.lang), f"nhac:{campaign.id}:now")
+        buttons: tuple[tuple[Button, ...], ...] = ((send, now), (Button(say("button.cancel", turn.lang), "nhac:no"),))
+    else:
+        buttons = ((send, Button(say("button.cancel", turn.lang), "nhac:no")),)
+    return Outcome([Reply("\n".join(lines), buttons=buttons)])
+
+
+def _after_quiet_hours(turn: Turn, campaign: Campaign) -> datetime | None:
+    """When the campaign's quiet hours end, if it is quiet hours now; else None."""
+    quiet = turn.engine.spec(campaign).reminders.quiet_hours
+    goes = ladder.after_quiet_hours(turn.now, quiet, turn.engine.timezone)
+    return goes if goes > turn.now else None
 
 
 def remind(turn: Turn, choice: str) -> Outcome:
     """Writes the reminders (the sender delivers them within a minute); "no" cancels."""
     if choice == "no":
         return Outcome(edit=Reply(say("remind.cancelled", turn.lang)), notice=say("remind.cancelled", turn.lang))
+    choice, _, when = choice.partition(":")
     campaign = row(turn, Campaign, choice)
     if campaign is None:
         return turn.stale()
+    now = when == "now"  # chosen in quiet hours: sent at once all the same
     written = nudges.plan(
         turn.session,
         campaign_id=campaign.id or 0,
-        step=manual_step(turn.now, turn),
+        step=manual_step(turn.now, turn) + (nudges.SEND_NOW if now else ""),
         due_at=turn.now,
         now=turn.now,
         manual=True,
@@ -475,9 +488,8 @@ def remind(turn: Turn, choice: str) -> Outcome:
     if not written:
         text = say("remind.nobody", turn.lang, title=campaign.title)
         return Outcome(edit=Reply(text), notice=text)
-    quiet = turn.engine.spec(campaign).reminders.quiet_hours
-    goes = ladder.after_quiet_hours(turn.now, quiet, turn.engine.timezone)
-    if goes > turn.now:  # quiet hours: the sender holds them until they end
+    goes = None if now else _after_quiet_hours(turn, campaign)
+    if goes is not None:  # quiet hours: the sender holds them until they end
         at = formatting.moment(goes.astimezone(turn.engine.timezone))
         text = say("remind.queued_quiet", turn.lang, count=written, at=at)
     else:
@@ -528,7 +540,12 @@ def announce(turn: Turn, yes: bool) -> Outcome:
 def staff_list(turn: Turn) -> Outcome:
     people = storage_people.staff_members(turn.session)
     lines = [say("staff.heading", turn.lang, count=len(people))]
-    lines += [f"- {p.display_name or p.channel_user_id} ({say(f'role.{p.role.value}', turn.lang)})" for p in people]
+    for p in people:
+        role = say(f"role.{p.role.value}", turn.lang)
+        unit = turn.session.get(Unit, p.unit_id) if p.unit_id is not None else None
+        if unit is not None:  # a unit's reporter too
+            role += ", " + say("staff.also_reporter", turn.lang, unit=unit.name)
+        lines.append(f"- {p.display_name or p.channel_user_id} ({role})")
     rows: list[tuple[Button, ...]] = [
         (Button(say("button.revoke", turn.lang, name=p.display_name or p.channel_user_id), f"rv:{p.id}"),)
         for p in people
@@ -563,7 +580,11 @@ def revoke(turn: Turn, person_id: int, confirmed: bool) -> Outcome:
         return turn.stale()
     name = person.display_name or person.channel_user_id
     if not confirmed:
-        return confirm(turn, say("revoke.confirm", turn.lang, name=name), f"rvy:{person_id}")
+        question = say("revoke.confirm", turn.lang, name=name)
+        if person.unit_id is not None and person.role is not Role.reporter:  # never a silent loss of the other role
+            unit = turn.session.get(Unit, person.unit_id)
+            question += " " + say("revoke.both_roles", turn.lang, unit=unit.name if unit else "?")
+        return confirm(turn, question, f"rvy:{person_id}")
     done = say("revoke.done", turn.lang, name=name)
     if storage_people.revoke(turn.session, person=person, actor=turn.actor, now=turn.now) is not None:
         done += " " + say("revoke.invite_too", turn.lang)
