@@ -65,7 +65,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rule.not_before": ("Ngày không được trước {date}{why}.", "The date cannot be before {date}{why}."),
     "rule.not_after": ("Ngày không được sau {date}{why}.", "The date cannot be after {date}{why}."),
     "rule.because": (" ({source})", " ({source})"),
-    "rule.question_ref": ("câu {number}", "question {number}"),
     "rule.max_length": (
         "Câu trả lời dài {length} ký tự; tối đa {max} ký tự. Đồng chí viết gọn lại.",
         "The answer is {length} characters long; at most {max}. Please shorten it.",

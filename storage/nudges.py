@@ -25,9 +25,9 @@ from storage.models import (
     Channel,
     Nudge,
     NudgeStatus,
+    OutboxMessage,
     Person,
     PersonState,
-    Role,
     Submission,
     SubmissionStatus,
     Unit,
@@ -35,6 +35,8 @@ from storage.models import (
 )
 from storage.outbox import LEASE
 
+UNREACHABLE = "unreachable"  # the last_error of messages failed because their person cannot be reached
+FAILING_FOR = timedelta(days=3)  # sends failing this long to one person (and not to others) mark them unreachable
 RECENTLY = timedelta(hours=12)  # a unit nudged this recently is not nudged again by another step
 JUST_NOW = timedelta(minutes=30)  # nor by a staff /nhac this soon after the last one (a double press)
 
@@ -61,9 +63,8 @@ class Outgoing:
 def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
     """(unit id, person id) of every active reporter of a unit that has not submitted its report."""
     query = select(col(Person.unit_id), col(Person.id)).where(
-        Person.role == Role.reporter,
         Person.state == PersonState.active,
-        col(Person.unit_id).is_not(None),
+        col(Person.unit_id).is_not(None),  # a reporter (board staff too when they report for a unit)
         col(Person.unit_id).not_in(reports.reported_units(campaign_id)),
     )
     return [(int(unit or 0), int(person or 0)) for unit, person in session.exec(query).all()]
@@ -148,6 +149,7 @@ def claim(
     channels: Collection[str],
     quiet_campaigns: Collection[int] = (),
     limit: int = 20,
+    exclude: Collection[int] = (),
 ) -> list[Outgoing]:
     """Take up to `limit` nudges due now (pending, or claimed by a sender that died) to reachable people on
     `channels`, oldest first, outside campaigns in quiet hours; with everything their text needs."""
@@ -171,6 +173,8 @@ def claim(
         chosen = chosen.where(
             or_(col(Nudge.campaign_id).not_in(list(quiet_campaigns)), col(Nudge.step).endswith(SEND_NOW))
         )
+    if exclude:  # tried in this drain already
+        chosen = chosen.where(col(Nudge.id).not_in(list(exclude)))
     claimed = (
         update(Nudge)
         .where(col(Nudge.id).in_(chosen.scalar_subquery()))
@@ -269,16 +273,85 @@ def release(session: Session, *, nudge_id: int, error: str) -> None:
     )
 
 
-def mark_unreachable(session: Session, *, person_id: int) -> None:
-    """The person blocked the bot: no more sends to them until they write again."""
+def mark_unreachable(session: Session, *, person_id: int, now: datetime | None = None) -> None:
+    """The person cannot be reached (blocked the bot, or days of failing sends): no more sends to them until
+    they write again; their waiting nudges and messages are failed (as "unreachable", unless a failed attempt
+    left its own reason)."""
     person = session.get(Person, person_id)
     if person is not None and person.state is PersonState.active:
         person.state = PersonState.unreachable
-        person.updated_at = utcnow()
+        person.updated_at = now or utcnow()
         session.add(person)
     session.execute(
         update(Nudge)
         .where(col(Nudge.person_id) == person_id, col(Nudge.status) == NudgeStatus.pending)
-        .values(status=NudgeStatus.failed, last_error="unreachable")
+        .values(status=NudgeStatus.failed, last_error=func.coalesce(col(Nudge.last_error), UNREACHABLE))
     )
-    outbox.fail_pending(session, person_id=person_id, error="unreachable")
+    outbox.fail_pending(session, person_id=person_id, error=UNREACHABLE)
+
+
+@dataclass(frozen=True)
+class Failing:
+    """Sends to one person that have failed since the last one delivered: since when, and the latest reason."""
+
+    since: datetime
+    last_error: str
+
+
+def failing(session: Session, *, person_id: int) -> Failing | None:
+    """Whether sends to the person fail: the first failure after the last message delivered to them, or None.
+
+    A message's first attempt is taken as when it was written (a reply, a notice: sent at once) or fell due (a
+    nudge); a message counts once an attempt failed (it has a last error), whether it waits, was given up or was
+    replaced by a later step. Messages failed because the person was already unreachable do not count."""
+    delivered = [
+        session.exec(
+            select(func.max(table.sent_at)).where(table.person_id == person_id, table.status == NudgeStatus.sent)
+        ).one()
+        for table in (OutboxMessage, Nudge)
+    ]
+    last_sent = max((at for at in delivered if at is not None), default=None)
+    found: list[tuple[datetime, str]] = []
+    for table, first_try in ((OutboxMessage, col(OutboxMessage.created_at)), (Nudge, col(Nudge.due_at))):
+        query = sa_select(first_try, col(table.last_error)).where(
+            col(table.person_id) == person_id,
+            col(table.status) != NudgeStatus.sent,
+            col(table.last_error).is_not(None),
+            col(table.last_error) != UNREACHABLE,
+        )
+        if last_sent is not None:
+            query = query.where(first_try > last_sent)
+        found += [(at, error or "") for at, error in session.execute(query).all()]
+    if not found:
+        return None
+    return Failing(since=min(found)[0], last_error=max(found)[1])
+
+
+def give_up_if_failing(session: Session, *, person_id: int, now: datetime) -> bool:
+    """After a failed send: mark the person unreachable when sends to them have failed for `FAILING_FOR` while
+    their channel delivered to someone else meanwhile (a channel that fails for everyone marks nobody).
+    True when marked. For channels that cannot tell a blocked bot (Zalo documents no such error)."""
+    person = session.get(Person, person_id)
+    if person is None or person.state is not PersonState.active:
+        return False
+    trouble = failing(session, person_id=person_id)
+    if trouble is None or now - trouble.since < FAILING_FOR:
+        return False
+    if not _delivered_since(session, channel=person.channel, since=trouble.since, other_than=person_id):
+        return False
+    mark_unreachable(session, person_id=person_id, now=now)
+    return True
+
+
+def _delivered_since(session: Session, *, channel: Channel, since: datetime, other_than: int) -> bool:
+    """Whether the channel delivered anything to someone else after `since`."""
+    others = select(col(Person.id)).where(col(Person.channel) == channel, col(Person.id) != other_than)
+    for table in (OutboxMessage, Nudge):
+        query = (
+            select(table.id)
+            .where(col(table.person_id).in_(others), table.status == NudgeStatus.sent, col(table.sent_at) > since)
+            .limit(1)
+        )
+        if session.exec(query).first() is not None:
+            return True
+    return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -185,15 +185,16 @@ def mark_failed(session: Session, *, message_id: int, error: str, parts_sent: in
     _settle(session, [message_id], status=NudgeStatus.failed, last_error=error[:500], parts_sent=parts_sent)
 
 
-def release(session: Session, *, message_id: int, error: str, parts_sent: int) -> None:
+def release(session: Session, *, message_id: int, error: str, parts_sent: int, counted: bool = True) -> None:
     """Sending failed for now: back to pending (the pieces already delivered are not sent again); after
-    GIVE_UP_AFTER attempts it is marked failed."""
+    GIVE_UP_AFTER attempts it is marked failed. An attempt not `counted` (the platform asked to wait, as
+    Zalo's quota does) does not bring that nearer."""
+    attempts = col(OutboxMessage.attempts) - (0 if counted else 1)
     _settle(
         session,
         [message_id],
-        status=case(
-            (col(OutboxMessage.attempts) >= GIVE_UP_AFTER, NudgeStatus.failed.value), else_=NudgeStatus.pending.value
-        ),
+        status=case((attempts >= GIVE_UP_AFTER, NudgeStatus.failed.value), else_=NudgeStatus.pending.value),
+        attempts=attempts,
         last_error=error[:500],
         parts_sent=parts_sent,
         claimed_at=None,
@@ -216,11 +217,11 @@ def free_claims(session: Session) -> int:
 
 
 def fail_pending(session: Session, *, person_id: int, error: str) -> None:
-    """The person cannot be reached: their waiting messages will not go."""
+    """The person cannot be reached: their waiting messages will not go (the reason of a failed attempt kept)."""
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.person_id) == person_id, col(OutboxMessage.status) == NudgeStatus.pending)
-        .values(status=NudgeStatus.failed, last_error=error)
+        .values(status=NudgeStatus.failed, last_error=func.coalesce(col(OutboxMessage.last_error), error))
     )
 
 
@@ -242,7 +243,7 @@ def failures(session: Session, *, person_ids: Collection[int]) -> Failures:
         select(col(table.created_at), col(table.last_error)).where(
             col(table.person_id).in_(list(person_ids)),
             col(table.status) == NudgeStatus.failed,
-            col(table.last_error) != "unreachable",
+            col(table.last_error) != "unreachable",  # storage.nudges.UNREACHABLE
         )
         for table in (OutboxMessage, Nudge)
     ]

@@ -26,7 +26,7 @@ from bot.outbox.sender import Sender
 from scheduler.jobs import Reminders
 from storage import leader, nudges, outbox
 from storage.database import Database
-from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxMessage, Person, Role
+from storage.models import Campaign, Channel, Nudge, NudgeStatus, OutboxMessage, Person, PersonState, Role, Unit
 from tests.dialogue import DIGEST, VN, Clock, Dialogue, enrol, join_as_staff, local, statements
 from tests.fakes.telegram_api import FakeTelegram
 from tests.test_e2e_nudges import campaign_for, populate
@@ -403,3 +403,109 @@ async def test_a_database_that_fails_a_leadership_check_is_tried_again_not_given
         await asyncio.wait_for(started.wait(), 5)
     finally:
         task.cancel()
+
+
+@dataclass
+class Failing:
+    """A channel like Zalo, which never says "blocked": sends to the chats in `failing` fail (403, "Internal
+    server error"), the others go."""
+
+    failing: set[str]
+    sent: list[str] = field(default_factory=list)
+
+    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+        if chat_id in self.failing:
+            return Delivered(Result.transient, error="sendMessage: 403 Internal server error")
+        self.sent.append(chat_id)
+        return Delivered(Result.sent, parts_sent=1)
+
+
+async def test_three_days_of_failing_sends_to_one_person_mark_them_unreachable_and_staff_see_why(
+    database: Database, loaded: Campaign
+) -> None:
+    """Zalo documents no "blocked" error: a person is given up on only after three days of failing sends,
+    counted from the first failure after the last success, and only while others on the channel are reached
+    (a channel down for days marks nobody). /donvi says since when and why; writing again makes them active."""
+    clock = Clock(local(13, 9, 10))
+    ticks, steps = Clock(datetime(2022, 1, 1, tzinfo=UTC)), itertools.count(0, 0.002)  # the monotonic clock:
+    # moves with the days (a failure's rest of the channel is over at the next drain), a little at every look
+    zalo = Failing({"z1"})
+    sender = Sender(
+        database,
+        {"zalo": zalo},
+        timezone=VN,
+        clock=clock,
+        sleep=no_sleep,
+        rate=1000,
+        monotonic=lambda: ticks.now.timestamp() + next(steps),
+    )
+    with database.session() as session:
+        unit = session.exec(select(Unit).where(Unit.code == "CB-SNV")).one()
+        for chat in ("z2", "z1"):  # z2 first: its message goes before z1's failure rests the channel
+            person = Person(channel=Channel.zalo, channel_user_id=chat, chat_id=chat, role=Role.reporter)
+            person.unit_id, person.display_name = unit.id, f"Đ/c {chat}"
+            session.add(person)
+    people = {chat: person_id(database, chat) for chat in ("z1", "z2")}
+
+    async def day(key: str) -> int:
+        ticks.now = clock.now
+        with database.session() as session:
+            for chat in ("z2", "z1"):
+                person = session.get(Person, people[chat])
+                assert person is not None
+                outbox.add_notice(session, person=person, key=key, text=key, campaign_id=None, now=clock.now)
+        return (await sender.drain()).unreachable
+
+    with database.session() as session:  # z1 was reached once, two days before the failures began
+        [earlier] = outbox.add_replies(
+            session, channel=Channel.zalo, chat_id="z1", person_id=people["z1"], messages=[("…", {})], now=clock.now
+        )
+        outbox.mark_sent(session, ids=[earlier], now=clock.now)
+    clock.advance(days=2)
+    assert await day("d0") == 0  # the first failure: 15/09 10:00
+    clock.advance(days=2, hours=23)
+    assert await day("d2") == 0  # 2 days 23 hours of failures: not yet
+    assert state(database, people["z1"]) is PersonState.active
+    clock.advance(hours=1)
+    assert await day("d3") == 1
+    assert state(database, people["z1"]) is PersonState.unreachable
+    assert state(database, people["z2"]) is PersonState.active and zalo.sent == ["z2"] * 3
+    with database.session() as session:  # what waited for z1 will not go
+        waiting = session.exec(select(OutboxMessage).where(OutboxMessage.person_id == people["z1"])).all()
+        assert {row.status for row in waiting} == {NudgeStatus.sent, NudgeStatus.failed}
+
+    staff = await join_as_staff(Engine(database, clock=clock), database)
+    page = await staff.say("/donvi CB-SNV")
+    assert "Đ/c z1 (zalo, không liên lạc được)" in page
+    assert (
+        "Bot ngừng gửi tin cho Đ/c z1: tin gửi không được từ 10:00 15/09/2022 "
+        "(lỗi gần nhất: sendMessage: 403 Internal server error)" in page
+    )
+
+    # z1 writes again (active, and gets the reply); then Zalo fails for everyone for days: nobody is marked.
+    with database.session() as session:
+        z1 = session.get(Person, people["z1"])
+        assert z1 is not None
+        z1.state = PersonState.active
+        session.add(z1)
+        [reply] = outbox.add_replies(
+            session, channel=Channel.zalo, chat_id="z1", person_id=z1.id, messages=[("…", {})], now=clock.now
+        )
+        outbox.mark_sent(session, ids=[reply], now=clock.now)
+    zalo.failing = {"z1", "z2"}
+    for n in range(5):
+        clock.advance(days=1)
+        assert await day(f"down{n}") == 0
+    assert state(database, people["z1"]) is state(database, people["z2"]) is PersonState.active
+
+
+def person_id(database: Database, chat: str) -> int:
+    with database.session() as session:
+        return session.exec(select(Person.id).where(Person.chat_id == chat)).one() or 0
+
+
+def state(database: Database, person: int) -> PersonState:
+    with database.session() as session:
+        found = session.get(Person, person)
+        assert found is not None
+        return found.state

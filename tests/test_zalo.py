@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.channels.zalo import Quota, TypedActions, ZaloChannel, ZaloDelivery, render
+from bot.channels.zalo import TypedActions, ZaloChannel
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
+from bot.channels.zalo_delivery import QUOTA_PAUSE, Quota, ZaloDelivery, render
 from bot.engine import Attachment, Button, Engine, Reply
 from bot.outbox.delivery import Result, split, utf16_units
 from bot.settings import Settings
@@ -255,10 +256,9 @@ async def test_stickers_photos_and_voice_get_a_request_to_type_once_each(zalo: t
         sticker,
         server.event_update("u1", "message.image.received", photo_url="https://x/y.jpg"),
         server.event_update("u1", "message.voice.received"),
-        server.event_update("u1", "message.unsupported.received"),
     ):
         await channel.handle_update(update)
-    assert server.texts("u1") == ["Bot chỉ đọc được tin nhắn chữ. Đồng chí vui lòng gõ câu trả lời."] * 4
+    assert server.texts("u1") == ["Bot chỉ đọc được tin nhắn chữ. Đồng chí vui lòng gõ câu trả lời."] * 3
 
 
 async def test_a_reporter_enrols_by_typing_the_code_and_the_confirm_label(
@@ -269,7 +269,7 @@ async def test_a_reporter_enrols_by_typing_the_code_and_the_confirm_label(
     assert "Mã mời dành cho đơn vị: Chi bộ Sở Tư pháp." in server.texts("u1")[-1]
     await channel.handle_update(server.text_update("u1", "Xác nhận", name="Chị Lan"))  # the button's label, typed
     replies = server.texts("u1")[1:]
-    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Tư pháp" in replies[0]
+    assert "Đồng chí đã được ghi nhận là người báo cáo của Chi bộ Sở Tư pháp" in replies[0]
     assert replies[-1].endswith("1. Đã tự tổ chức\n2. Đã học cùng hội nghị cấp Khối\n3. Chưa tổ chức")
     with database.session() as session:
         person = session.exec(select(Person).where(Person.channel == Channel.zalo)).one()
@@ -372,10 +372,21 @@ async def test_a_nudge_goes_out_short_with_its_action_typeable_and_failures_are_
     def refuse(status: int) -> Any:
         return lambda r: httpx.Response(status, json={"ok": False, "error_code": status, "description": "no"})
 
-    for status, result in [(403, Result.blocked), (429, Result.transient), (500, Result.transient)]:
-        api, _ = mock_api(refuse(status))
-        failing = ZaloDelivery(api, quota=channel.quota, actions=TypedActions())
-        assert (await failing.deliver("u1", nudge)).result is result
+    # As documented: 403 is "Internal server error", 429 "Quota exceeded"; no code says "blocked".
+    expected = {400: Result.rejected, 401: Result.transient, 403: Result.transient, 404: Result.rejected}
+    expected |= {408: Result.transient, 429: Result.retry_after, 500: Result.transient, 502: Result.transient}
+    for status, result in expected.items():
+        for code in (status, str(status)):  # error_code as a number or as a string, with HTTP 200
+            api, _ = mock_api(lambda r, c=code: httpx.Response(200, json={"ok": False, "error_code": c}))
+            outcome = await ZaloDelivery(api, quota=channel.quota, actions=TypedActions()).deliver("u1", nudge)
+            assert outcome.result is result, (code, outcome)
+        api, _ = mock_api(refuse(status))  # the code in the HTTP status too
+        assert (
+            await ZaloDelivery(api, quota=channel.quota, actions=TypedActions()).deliver("u1", nudge)
+        ).result is result
+    api, _ = mock_api(refuse(429))
+    quota_hit = await ZaloDelivery(api, quota=channel.quota, actions=TypedActions()).deliver("u1", nudge)
+    assert quota_hit.wait == QUOTA_PAUSE  # Zalo gives no retry_after: the channel rests
 
 
 # --- both channels in one campaign ---

@@ -21,105 +21,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from bot.channels.chat_locks import ChatLocks
+from bot.channels.inbox import Inbox
 from bot.channels.typed_actions import TypedActions
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
+from bot.channels.zalo_delivery import MAX_TEXT as MAX_TEXT
+from bot.channels.zalo_delivery import Quota as Quota
+from bot.channels.zalo_delivery import ZaloDelivery
+from bot.channels.zalo_delivery import render as render
 from bot.engine import Engine, Inbound, Reply
-from bot.outbox.delivery import Delivered, Result, split
+from bot.outbox.delivery import Result
 from bot.outbox.sender import Sender
 from bot.settings import Webhook
 from bot.texts import say
-from storage import inbound, outbox, people, usage
-from storage.database import Database
-from storage.models import Channel, utcnow
+from storage import inbound
+from storage.models import Channel
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT = 2000  # UTF-16 code units a sendMessage text may have
 TEXT_EVENT = "message.text.received"
+PROTECTED_EVENT = "message.unsupported.received"  # a protected account's message: Zalo withholds its content
 MAX_BACKOFF = 60.0
-
-
-# --- rendering ---
-
-
-def render(reply: Reply, language: str = "vi") -> str:
-    """The reply as Zalo shows it: its text, then its choices as numbered lines; action buttons are left out."""
-    lines = [reply.text] if reply.text else []
-    lines += [f"{i}. {button.label}" for i, button in enumerate(reply.choices, start=1)]
-    if reply.attachment is not None:  # Zalo takes no uploads: say where to get the file instead
-        lines.append(say("zalo.no_attachment", language, filename=reply.attachment.filename))
-    return "\n".join(lines)
-
-
-# --- the monthly quota ---
-
-
-class Quota:
-    """Counts the Zalo messages sent each month in the database and warns staff (a notice each) once when the
-    month's count reaches `warn_at` of the plan's `monthly` allowance."""
-
-    def __init__(
-        self,
-        database: Database,
-        *,
-        timezone: ZoneInfo,
-        monthly: int = 3000,
-        warn_at: float = 0.8,
-        language: str = "vi",
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.database = database
-        self.timezone = timezone
-        self.monthly = monthly
-        self.warn_at = warn_at
-        self.language = language
-        self.clock = clock
-
-    async def count(self, sent: int) -> None:
-        """Add `sent` messages to this month's count; a database error is logged, never stops a send."""
-        if sent <= 0:
-            return
-        now = self.clock()
-        month = now.astimezone(self.timezone).strftime("%Y-%m")
-        try:
-            await self.database.run(partial(self._record, month=month, sent=sent, now=now))
-        except Exception:
-            logger.exception("could not count %d Zalo message(s)", sent)
-
-    def _record(self, session: Session, *, month: str, sent: int, now: datetime) -> None:
-        before, after = usage.add_sent(session, channel=Channel.zalo, month=month, count=sent, now=now)
-        threshold = math.ceil(self.monthly * self.warn_at)
-        if before < threshold <= after:
-            logger.warning("Zalo: %d of the month's %d messages sent (%s)", after, self.monthly, month)
-            year, number = month.split("-")
-            text = say(
-                "zalo.quota_warning",
-                self.language,
-                sent=after,
-                quota=self.monthly,
-                month=f"{int(number)}/{year}",
-                percent=math.floor(100 * after / self.monthly),
-            )
-            for person in people.staff_members(session):
-                outbox.add_notice(
-                    session, person=person, campaign_id=None, key=f"quota:zalo:{month}", text=text, now=now
-                )
-        if before < self.monthly <= after:
-            logger.warning("Zalo: the month's %d messages are used up (%s)", self.monthly, month)
 
 
 # --- receiving ---
@@ -141,6 +73,7 @@ class ZaloChannel:
         poll_timeout: int = 30,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        board_contact: str = "",
     ) -> None:
         engine.outbox.add(Channel.zalo)
         self.engine = engine
@@ -152,7 +85,9 @@ class ZaloChannel:
         self.poll_timeout = poll_timeout
         self.sleep = sleep
         self.monotonic = monotonic
+        self.board_contact = board_contact  # named to protected accounts, whose messages the bot cannot read
         self._locks = ChatLocks()
+        self.inbox = Inbox(engine.database, Channel.zalo, clock=engine.clock)
         delivery = ZaloDelivery(api, quota=quota, actions=actions, language=language)
         self.delivery = delivery
         self.sender = sender or Sender(
@@ -160,9 +95,10 @@ class ZaloChannel:
         )
 
     async def poll(self) -> None:
-        """Long-poll until cancelled: each update handled before the next poll, which follows at once when the
-        last one brought an update (Zalo hands them over one a call: a queue of people is not served one a
-        second); `poll_interval` after an empty poll, and a growing pause (up to a minute) while polls fail."""
+        """Long-poll until cancelled: each update stored, then handled, before the next poll, which follows at
+        once when the last one brought an update (Zalo hands them over one a call: a queue of people is not
+        served one a second); `poll_interval` after an empty poll, and a growing pause (up to a minute) while
+        polls fail."""
         failures = 0
         while True:
             started = self.monotonic()
@@ -177,16 +113,50 @@ class ZaloChannel:
             failures = 0
             for update in updates:
                 try:
-                    await self.handle_update(update)
+                    await self.take(update)
                 except Exception:  # a database error, say: logged; polling goes on
                     logger.exception("error while handling a Zalo update")
             if not updates:
                 await self.sleep(max(0.0, self.poll_interval - (self.monotonic() - started)))
 
+    async def take(self, update: Mapping[str, Any]) -> None:
+        """A polled update (Zalo has forgotten it): stored, then handled; one that cannot be stored (the
+        database out of reach) is still handled, since nothing else would."""
+        key, chat_id = self._keys(update)
+        try:
+            fresh = key is None or await self.inbox.store(key, update, chat_id=chat_id)
+        except Exception:
+            logger.exception("could not store Zalo update %s; handled without it", key)
+            key, fresh = None, True
+        if not fresh:
+            logger.info("Zalo update %s already taken; not handled again", key)
+        elif key is None:
+            await self.handle_update(update)
+        else:
+            await self.inbox.handle(key, self.handle_update(update))
+
+    async def receive(self, update: dict[str, Any]) -> None:
+        """A webhook's update: stored (its call is answered 200 once this returns; a database error answers
+        500, so Zalo sends it again), then handled in a task, after the earlier updates of its chat."""
+        key, chat_id = self._keys(update)
+        if key is None:
+            self.inbox.spawn(self.handle_update(update))
+        elif await self.inbox.store(key, update, chat_id=chat_id):
+            self.inbox.spawn(self.inbox.handle(key, self.handle_update(update)))
+
+    async def replay(self, *, only_process: bool) -> None:
+        """Handle the stored updates a process that stopped left unhandled (see Inbox.unhandled)."""
+        await self.inbox.replay(self.handle_update, only_process=only_process)
+
+    def _keys(self, update: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The update's key in the inbox (None: it has no message id) and its chat."""
+        message = _mapping(_event(update).get("message"))
+        chat = str(_mapping(message.get("chat")).get("id") or _mapping(message.get("from")).get("id") or "")
+        return self._event_id(message), chat[:64] or None
+
     async def handle_update(self, update: Mapping[str, Any]) -> None:
         """Answer one update: a webhook's `{ok, result}` wrapper or the bare update."""
-        result = update.get("result")
-        event = result if isinstance(result, Mapping) else update
+        event = _event(update)
         message = event.get("message")
         if not isinstance(message, Mapping):
             logger.info("Zalo update without a message ignored: %s", event.get("event_name"))
@@ -211,6 +181,8 @@ class ZaloChannel:
                     event_id=self._event_id(message),
                 )
                 await self._on_text(typed)
+            elif private and event.get("event_name") == PROTECTED_EVENT:
+                await self._on_protected(message, chat_id)
             elif private:
                 await self._on_other(message, chat_id)
 
@@ -232,7 +204,7 @@ class ZaloChannel:
             await self.send(chat_id, files)
 
     def _event_id(self, message: Mapping[str, Any]) -> str | None:
-        return event_id(self.api.bot_id, message)
+        return event_id(self.api.bot_id, message) if message.get("message_id") else None
 
     async def _on_other(self, message: Mapping[str, Any], chat_id: str) -> None:
         """Asks for text when someone sends a sticker, a photo, a voice note or anything else (once an update)."""
@@ -242,6 +214,16 @@ class ZaloChannel:
             if not await self.engine.database.run(first):
                 return
         await self.send(chat_id, [Reply(say("input.unsupported", self.language))])
+
+    async def _on_protected(self, message: Mapping[str, Any], chat_id: str) -> None:
+        """A protected account (Zalo withholds the content of children's and some others' messages, so they can
+        never type an answer): told once a day how to reach the board and that Telegram works; silence else.
+        Staff see such chats in /chuanop and /donvi."""
+        now = self.engine.clock()
+        key = self._event_id(message) or f"{self.api.bot_id}:p:{now:%Y%m%d}:{chat_id}"[:64]  # no id: one a day
+        if await self.engine.database.run(partial(_note_protected, event_id=key, chat_id=chat_id, now=now)):
+            contact = self.board_contact or say("zalo.protected.no_contact", self.language)
+            await self.send(chat_id, [Reply(say("zalo.protected", self.language, contact=contact))])
 
     async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """Send texts that are not kept in the outbox (a request to type, a file's note, a redrawn question)
@@ -257,45 +239,23 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _event(update: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event in a webhook's `{ok, result}` wrapper, or the bare update (getUpdates)."""
+    result = update.get("result")
+    return result if isinstance(result, Mapping) else update
+
+
+def _note_protected(session: Session, *, event_id: str, chat_id: str, now: datetime) -> bool:
+    """True when the protected account is to be told (the update is new and the chat not told today)."""
+    if not inbound.first_delivery(session, channel=Channel.zalo, event_id=event_id):
+        return False
+    return inbound.note_protected(session, channel=Channel.zalo, event_id=event_id, chat_id=chat_id, now=now)
+
+
 def event_id(bot_id: str, message: Mapping[str, Any]) -> str | None:
     """The message's key for the record of updates handled: per bot, so another bot's ids never collide."""
     value = message.get("message_id")
     return f"{bot_id}:{value}"[:64] if value else None
-
-
-# --- sending nudges and notices ---
-
-
-class ZaloDelivery:
-    """Sends the sender's messages (replies, nudges, notices) through the Bot API and says how it went."""
-
-    def __init__(self, api: ZaloApi, *, quota: Quota, actions: TypedActions, language: str = "vi") -> None:
-        self.api = api
-        self.quota = quota
-        self.actions = actions
-        self.language = language
-
-    async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
-        sent = skip
-        try:
-            for piece in split(render(reply, self.language), MAX_TEXT)[skip:]:
-                await self.api.send_message(chat_id, piece)
-                sent += 1
-        except ZaloApiError as exc:
-            return replace(failed(exc), parts_sent=sent)
-        finally:
-            await self.quota.count(sent - skip)
-        if reply.buttons:
-            self.actions.remember(chat_id, [reply])
-        return Delivered(Result.sent, parts_sent=sent)
-
-
-def failed(exc: ZaloApiError) -> Delivered:
-    """What a failed send means for the sender. Zalo's error codes are not documented: 403 is taken as
-    "blocked"; everything else (429 included, which comes without a wait) is tried again later."""
-    if exc.status == 403 or exc.error_code == 403:
-        return Delivered(Result.blocked, error=str(exc))
-    return Delivered(Result.transient, error=str(exc))
 
 
 # --- running ---
@@ -307,16 +267,25 @@ class ZaloService:
     name = Channel.zalo.value
     SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
-    def __init__(self, channel: ZaloChannel, *, webhook: tuple[Webhook, WebhookServer] | None = None) -> None:
+    def __init__(
+        self,
+        channel: ZaloChannel,
+        *,
+        webhook: tuple[Webhook, WebhookServer] | None = None,
+        only_process: bool = True,
+    ) -> None:
         self.channel = channel
         self.api = channel.api
         self.webhook = webhook
+        self.only_process = only_process  # at start, every stored update left unhandled is this process's
         self.delivery = channel.delivery
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Check the token (getMe), then start polling, or take the webhook's calls and register it."""
+        """Check the token (getMe), handle what was stored and left unhandled, then start polling, or take the
+        webhook's calls and register it."""
         me = await self.api.get_me()
+        await self.replay(only_process=self.only_process)
         if self.webhook is None:
             with suppress(ZaloApiError):  # none set, most often; getUpdates would fail while one is
                 await self.api.delete_webhook()
@@ -324,13 +293,18 @@ class ZaloService:
             logger.info("Zalo bot %s: long polling", me.get("account_name", "?"))
             return
         settings, server = self.webhook
-        server.route(self.name, self.SECRET_HEADER, settings.secret, self.channel.handle_update)
+        server.route(self.name, self.SECRET_HEADER, settings.secret, self.channel.receive)
         await self.api.set_webhook(settings.url_for(self.name), settings.secret)
         logger.info("Zalo bot %s: webhook %s", me.get("account_name", "?"), settings.url_for(self.name))
+
+    async def replay(self, *, only_process: bool) -> None:
+        """Handle stored updates left unhandled (at start, then every few seconds: app.sweep)."""
+        await self.channel.replay(only_process=only_process)
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+        await self.channel.inbox.close()
         await self.api.close()

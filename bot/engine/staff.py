@@ -323,6 +323,12 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
     if failed.count and failed.last_at is not None:
         at = formatting.moment(failed.last_at.astimezone(turn.engine.timezone))
         lines.append(say("unit.undelivered", lang, count=failed.count, at=at, reason=failed.last_error[:120]))
+    for p in people:  # why the bot stopped writing to someone
+        trouble = nudges.failing(session, person_id=p.id) if p.state is PersonState.unreachable and p.id else None
+        if trouble is not None:
+            since = formatting.moment(trouble.since.astimezone(turn.engine.timezone))
+            name = p.display_name or p.channel_user_id
+            lines.append(say("unit.unreachable_why", lang, name=name, since=since, reason=trouble.last_error[:120]))
     rows = [(Button(say("button.invite_unit", lang), f"moi:{campaign.id}:{unit.id}"),)]
     if turn.is_admin():
         rows += [

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT_RETRIES = 2  # quick retries of a network error (1 s, 2 s) before the message waits for the drain
 REPLY_PATIENCE = 30.0  # seconds a reply may wait inline for a 429 before the drain takes it over
+DRAIN_PATIENCE = 60.0  # a longer wait asked for (Zalo's quota) rests the channel instead of holding the drain
 POLL_EVERY = 5.0  # seconds between drains when nothing wakes the sender
 DOWN_FIRST, DOWN_MAX = 5.0, 300.0  # a channel that failed is tried again after this, doubling
 BATCH = 20  # rows claimed at a time: small, so a reminder planned meanwhile finds most rows unclaimed
@@ -57,6 +57,7 @@ class DrainReport:
     postponed: int = 0
     failed: int = 0
     deferred_for_quiet_hours: int = 0
+    failing: set[int | None] = field(default_factory=set)  # people a send failed to
 
 
 class Sender:
@@ -91,6 +92,7 @@ class Sender:
         self._in_flight: set[int] = set()  # outbox rows this process is sending right now
         self._behind: dict[tuple[str, str], float] = {}  # chats with replies left to the drain → when
         self._down: dict[str, tuple[float, float]] = {}  # channel → (tried again after, next pause)
+        self._failing: dict[str, set[str]] = {}  # channel → chats whose sends failed since the last that went
 
     def pacer(self, channel: str) -> Pacer:
         if channel not in self._pacers:
@@ -136,7 +138,7 @@ class Sender:
                     logger.warning("a reply to %s chat %s waits for the drain: %s", channel, chat_id, outcome.error)
                     rest = [i for i, _ in queued[n + 1 :]]
                     await self.database.run(partial(self._leave, message_id, outcome, rest))
-                    self._channel_failed(channel)
+                    self._channel_failed(channel, chat_id, outcome)
                     self._fall_behind(channel, chat_id)
                     return False
             self._channel_worked(channel)
@@ -147,7 +149,13 @@ class Sender:
 
     @staticmethod
     def _leave(message_id: int, outcome: Delivered, rest: list[int], session: Session) -> None:
-        outbox.release(session, message_id=message_id, error=outcome.error, parts_sent=outcome.parts_sent)
+        outbox.release(
+            session,
+            message_id=message_id,
+            error=outcome.error,
+            parts_sent=outcome.parts_sent,
+            counted=outcome.result is not Result.retry_after,
+        )
         outbox.release_all(session, ids=rest)
 
     def _fall_behind(self, channel: str, chat_id: str) -> None:
@@ -183,6 +191,7 @@ class Sender:
             self._specs.clear()  # a reloaded campaign file takes effect at the next drain
             await self._drain_messages(report)
             await self._drain_nudges(report)
+            await self._give_up_on_failing(report)
             return report
 
     def _up(self) -> list[str]:
@@ -191,12 +200,16 @@ class Sender:
     async def _drain_messages(self, report: DrainReport) -> None:
         started = self.monotonic()
         failed_chats: set[tuple[str, str]] = set()
+        left: set[int] = set()  # rows put back in this drain: the next drain tries them again
         while True:
             channels = [Channel(c) for c in self._up()]
-            claim = partial(outbox.claim, now=self.clock(), channels=channels, limit=BATCH, exclude=self._in_flight)
+            claim = partial(
+                outbox.claim, now=self.clock(), channels=channels, limit=BATCH, exclude=self._in_flight | left
+            )
             rows = await self.database.run(claim)
             if not rows:
                 break
+            left.update(row.id for row in rows)
             for row in rows:
                 chat = (row.channel.value, row.chat_id)
                 delivery = self.deliveries.get(row.channel.value)
@@ -231,17 +244,27 @@ class Sender:
                 partial(outbox.mark_failed, message_id=row.id, error=outcome.error, parts_sent=outcome.parts_sent)
             )
             if outcome.result is Result.blocked and row.person_id is not None:
-                await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id))
+                await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id, now=self.clock()))
                 report.unreachable += 1
             else:
                 report.failed += 1
+                report.failing.add(row.person_id)
             return True
-        await self.database.run(
-            partial(outbox.release, message_id=row.id, error=outcome.error, parts_sent=outcome.parts_sent)
-        )
-        self._channel_failed(row.channel.value)
+        await self.database.run(partial(self._leave, row.id, outcome, []))
+        self._channel_failed(row.channel.value, row.chat_id, outcome)
         report.postponed += 1
+        if outcome.result is Result.transient:
+            report.failing.add(row.person_id)
         return False
+
+    async def _give_up_on_failing(self, report: DrainReport) -> None:
+        """Sends to these people failed in this drain: after days of failures (and none for others on their
+        channel) they are unreachable, and what waits for them is failed."""
+        for person_id in sorted(p for p in report.failing if p is not None):
+            give_up = partial(nudges.give_up_if_failing, person_id=person_id, now=self.clock())
+            if await self.database.run(give_up):
+                logger.warning("person %s: sends have failed for days; marked unreachable", person_id)
+                report.unreachable += 1
 
     async def _drain_nudges(self, report: DrainReport) -> None:
         quiet = await self._quiet_campaigns()
@@ -249,11 +272,15 @@ class Sender:
             report.deferred_for_quiet_hours += await self.database.run(
                 partial(nudges.pending_count, campaign_ids=quiet)
             )
+        tried: set[int] = set()  # a nudge that failed for now waits for the next drain
         while True:
-            claim = partial(nudges.claim, now=self.clock(), channels=self._up(), quiet_campaigns=quiet, limit=BATCH)
+            claim = partial(
+                nudges.claim, now=self.clock(), channels=self._up(), quiet_campaigns=quiet, limit=BATCH, exclude=tried
+            )
             rows = await self.database.run(claim)
             if not rows:
                 return
+            tried.update(row.nudge_id for row in rows)
             for row in rows:
                 await self._send_nudge(row, report)
             if self._behind:  # a reply left to the drain does not wait for the whole fan-out
@@ -295,16 +322,19 @@ class Sender:
             report.sent += 1
             self._channel_worked(row.channel)
         elif outcome.result is Result.blocked:
-            await self.database.run(partial(mark, status=NudgeStatus.failed, now=self.clock(), error="unreachable"))
-            await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id))
+            await self.database.run(partial(mark, status=NudgeStatus.failed, now=self.clock(), error=outcome.error))
+            await self.database.run(partial(nudges.mark_unreachable, person_id=row.person_id, now=self.clock()))
             report.unreachable += 1
         elif outcome.result is Result.rejected:
             await self.database.run(partial(mark, status=NudgeStatus.failed, now=self.clock(), error=outcome.error))
             report.failed += 1
+            report.failing.add(row.person_id)
         else:
             await self.database.run(partial(nudges.release, nudge_id=row.nudge_id, error=outcome.error))
-            self._channel_failed(row.channel)
+            self._channel_failed(row.channel, row.chat_id, outcome)
             report.postponed += 1
+            if outcome.result is Result.transient and delivery is not None:
+                report.failing.add(row.person_id)
 
     # --- one message ---
 
@@ -317,7 +347,7 @@ class Sender:
         *,
         urgent: bool,
         skip: int = 0,
-        patience: float = math.inf,
+        patience: float = DRAIN_PATIENCE,
     ) -> Delivered:
         """Send one message in the channel's pace, waiting as the platform asks (up to `patience` seconds in
         all) and retrying network errors twice; pieces already delivered are not sent again."""
@@ -343,11 +373,20 @@ class Sender:
     def _is_down(self, channel: str) -> bool:
         return self._down.get(channel, (0.0, 0.0))[0] > self.monotonic()
 
-    def _channel_failed(self, channel: str) -> None:
-        """Rest the channel a while (5 s, doubling up to 5 min) before its messages are tried again."""
+    def _channel_failed(self, channel: str, chat_id: str, outcome: Delivered) -> None:
+        """Rest the channel a while (5 s, doubling up to 5 min; at least as long as the platform asked) before
+        its messages are tried again: when it asked to wait, or when sends to a second chat failed with none
+        delivered between (one person's failing sends, which Zalo cannot tell from a fault, rest only their chat)."""
+        failing = self._failing.setdefault(channel, set())
+        failing.add(chat_id)
+        if outcome.result is not Result.retry_after and len(failing) < 2:
+            return
+        failing.clear()
         _, pause = self._down.get(channel, (0.0, DOWN_FIRST))
-        self._down[channel] = (self.monotonic() + pause, min(DOWN_MAX, pause * 2))
-        logger.warning("%s: sending failed; its messages wait %.0f s", channel, pause)
+        wait = max(pause, outcome.wait) if outcome.result is Result.retry_after else pause
+        self._down[channel] = (self.monotonic() + wait, min(DOWN_MAX, pause * 2))
+        logger.warning("%s: sending failed; its messages wait %.0f s", channel, wait)
 
     def _channel_worked(self, channel: str) -> None:
         self._down.pop(channel, None)
+        self._failing.pop(channel, None)
