@@ -111,14 +111,14 @@ async def test_a_member_total_far_from_the_register_asks_for_confirmation(
     await answer_all(dialogue, until("members_total"))
     assert "Theo sổ đơn vị: 29" in dialogue.text and "ans:members_total:29" in dialogue.buttons()
     reply = await dialogue.say("40")
-    assert "khác hơn 10% so với sổ đơn vị (29 đảng viên)" in reply
+    assert "chênh lệch quá 10% so với sổ đơn vị (29 đảng viên)" in reply
     assert dialogue.buttons() == ["warn:keep", "warn:retype"]
     reply = await dialogue.press("warn:retype")
     assert "Câu 7. Tổng số đảng viên" in reply
     reply = await dialogue.say("41")
-    assert "khác hơn 10%" in reply
+    assert "chênh lệch quá 10%" in reply
     reply = await dialogue.say("42")  # neither yes nor no: a fresh answer, checked again
-    assert "khác hơn 10%" in reply and "“42”" in reply
+    assert "chênh lệch quá 10%" in reply and "“42”" in reply
     reply = await dialogue.say("có")  # keep it
     assert "Câu 8." in reply
     draft, _ = stored(database, loaded, "CB-SNV")
@@ -130,7 +130,7 @@ async def test_a_rule_over_other_answers_refuses_and_asks_the_same_question(engi
     await enrol(dialogue, database, "CB-SNV")
     await answer_all(dialogue, until("members_attended"))
     reply = await dialogue.say("250")
-    assert "Số này không được lớn hơn 28 (câu 7 − câu 8)." in reply
+    assert "Số này không được lớn hơn 28 (tổng số đảng viên − đảng viên miễn sinh hoạt)." in reply
     assert "Câu 9. Số đảng viên tham gia học tập?" in reply
     reply = await dialogue.say("ba mươi")
     assert "Đồng chí vui lòng nhập một số nguyên" in reply and "Câu 9." in reply
@@ -144,8 +144,8 @@ async def test_a_rule_over_other_answers_refuses_and_asks_the_same_question(engi
         ("session_dates", "31/2", "Ngày 31/2 không có trên lịch"),
         ("sessions", "0", "Số này phải từ 1 trở lên."),
         ("presenter", "x" * 201, "Câu trả lời dài 201 ký tự; tối đa 200 ký tự."),
-        ("key_officials", "27", "Số này không được lớn hơn 26 (câu 9)."),
-        ("essays", "40", "Số này không được lớn hơn 36 (câu 9 + câu 14)."),
+        ("key_officials", "27", "Số này không được lớn hơn 26 (đảng viên tham gia)."),
+        ("essays", "40", "Số này không được lớn hơn 36 (đảng viên tham gia + quần chúng tham dự)."),
         ("action_plan_number", "kế hoạch năm", "Chưa đúng dạng. Đồng chí nhập số và ký hiệu dạng 05-KH/CB."),
         ("absent_reasons", "7", "Chỉ có các lựa chọn từ 1 đến 5."),
         ("makeup", "để xem", "Đồng chí trả lời “có” hoặc “không”."),

@@ -80,7 +80,7 @@ async def test_a_change_that_reopens_hidden_questions_asks_them_again(
     assert "Báo cáo của Chi bộ Sở Nội vụ:" in dialogue.text
     await dialogue.say("sửa câu 7")
     reply = await dialogue.say("32")  # 28 of 30 now: absences again
-    assert "Số này khác hơn 10%" in reply  # members_total's own warning (register 29)
+    assert "Số này chênh lệch quá 10%" in reply  # members_total's own warning (register 29)
     reply = await dialogue.press("warn:keep")
     assert "Câu 11 cần trả lời lại vì số liệu trước đó đã thay đổi (trả lời cũ: Ốm đau, Đi công tác)" in reply
     assert "Câu 11. " in reply  # asked again, not carried back silently
@@ -104,7 +104,7 @@ async def test_raising_the_member_total_checks_the_attendance_warning_again(
     await dialogue.say("sửa câu 7")
     await dialogue.say("40")
     reply = await dialogue.press("warn:keep")  # 40 is far from the register's 29: kept on purpose
-    assert "Câu 9 cần xác nhận lại" in reply and "Tỷ lệ tham gia dưới 70%" in reply  # 26/38
+    assert "Câu 9 cần xác nhận lại" in reply and "Tỷ lệ tham gia chỉ đạt 68,42% (26/38), dưới 70%." in reply
     assert dialogue.buttons() == ["warn:keep", "warn:retype"]
     reply = await dialogue.press("warn:retype")
     assert "Câu 9. " in reply

@@ -269,15 +269,16 @@ def _bound(setting: int | str | date | None, values: Mapping[str, Any]) -> Any:
 
 
 def _why(setting: int | str | date | None, walk: Walk, language: str) -> str:
-    """Where a bound comes from, in the reporter's words: "câu 8 − câu 9", "hôm nay"."""
+    """Where a bound comes from, in the reporter's words: "tổng số đảng viên − đảng viên miễn sinh hoạt", "hôm
+    nay" (the questions' names, not their numbers: the reporter sees one question at a time)."""
     if not isinstance(setting, str):
         return ""
-    ids = {q.id: walk.number(q.id) for q in walk.questions}
+    names = {q.id: q.short(language) for q in walk.questions}
 
     def name(match: re.Match[str]) -> str:
         word = match.group(0)
-        if word in ids:
-            return say("rule.question_ref", language, number=ids[word])
+        if word in names:
+            return names[word][:1].lower() + names[word][1:]
         key = f"context.{word}"
         return say(key, language) if key in _CONTEXT_KEYS else word
 
