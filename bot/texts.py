@@ -293,7 +293,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.first": ("Đây là câu đầu tiên.", "This is the first question."),
     "answer.recorded": ("Đã ghi: {answer}.", "Recorded: {answer}."),
     "question.heading": ("Câu {number}. {text}", "Question {number}. {text}"),
-    "question.hint.integer": ("(gõ một số, ví dụ 38)", "(type a number, e.g. 38)"),
+    "question.hint.integer": ("(gõ một số)", "(type a number)"),
     "question.hint.date": ("(gõ ngày, ví dụ 20/9/2022 hoặc “hôm nay”)", "(type a date, e.g. 20/9/2022 or “today”)"),
     "question.hint.date_list": (
         "(gõ một hoặc nhiều ngày, ví dụ 15/9, 16/9)",

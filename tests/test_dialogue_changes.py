@@ -229,3 +229,28 @@ def test_a_nudge_counts_every_question_still_on_the_path(nq15: CampaignSpec) -> 
     )
     text = nudge_reply(row, nq15, today=date(2022, 9, 15), language="vi").text
     assert f"còn {len(left)} câu" in text
+
+
+async def test_a_guess_is_asked_back_before_it_is_stored(engine: Engine, database: Database, loaded: Campaign) -> None:
+    dialogue = await reporter(engine, database)
+    await answer_all(dialogue, until("members_total"))
+    reply = await dialogue.say("khoảng 30")
+    assert "ghi là 30, đúng không?" in reply and dialogue.buttons() == ["warn:keep", "warn:retype"]
+    draft, _ = stored(database, loaded, "CB-SNV")
+    assert "members_total" not in draft  # nothing stored before it is confirmed
+    reply = await dialogue.say("đúng rồi")
+    assert "Câu 8. " in reply
+    draft, _ = stored(database, loaded, "CB-SNV")
+    assert draft["members_total"] == 30
+
+
+async def test_a_question_with_its_own_example_gets_no_second_one(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    dialogue = await reporter(engine, database)
+    reply = await dialogue.press("ans:held:self_organised")
+    assert reply.count("ví dụ") == 1  # "(ví dụ 15/9, 16/9)" once, in the question itself
+    await dialogue.say("13/9")
+    await dialogue.say("1")
+    reply = await dialogue.say("/sua")
+    assert "Gõ số câu (1–3)" in reply  # the answers there are to change, not the whole questionnaire

@@ -49,6 +49,7 @@ SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
 BACK_WORDS = {"quay lai", "tro lai", "lui", "lui lai", "cau truoc", "quay lai cau truoc", "back", "go back"}
 SAID_BACK = (QuestionType.single_choice, QuestionType.multi_choice, QuestionType.yes_no)  # typed: "Đã ghi: …"
 EDIT_WORDS = {"sua", "edit", "change", "sua mot cau", "change an answer"}
+EXAMPLE = re.compile(r"ví dụ|e\.g\.", re.IGNORECASE)
 _EDIT = re.compile(r"(?:(sua|edit|change) *)?(?:(?:cau|question) *)?(\d{1,4})")
 
 
@@ -340,7 +341,8 @@ class Dialogue(Turn):
         lines = [self.t("question.heading", number=report.walk.number(question.id), text=question.text.get(self.lang))]
         if question.hint:
             lines.append(question.hint.get(self.lang))
-        lines.append(self.t(f"question.hint.{question.type.value}"))
+        if not EXAMPLE.search("\n".join(lines)):  # the question gives its own example: no second one
+            lines.append(self.t(f"question.hint.{question.type.value}"))
         if current and question.id in report.answers:
             lines.append(
                 self.t("question.current", answer=qn.display(question, report.answers[question.id], self.lang))
@@ -575,7 +577,8 @@ class Dialogue(Turn):
         applicable = [q for q in report.walk.applicable() if q.id in report.answers]
         numbers = [Button(str(report.walk.number(q.id)), f"editq:{q.id}") for q in applicable]
         rows = tuple(tuple(numbers[i : i + 6]) for i in range(0, len(numbers), 6))
-        return Outcome([Reply(self.t("edit.which", count=len(report.walk.applicable())), buttons=rows)])
+        last = max((report.walk.number(q.id) for q in applicable), default=0)
+        return Outcome([Reply(self.t("edit.which", count=last), buttons=rows)])
 
     def pick_edit_text(self, text: str) -> Outcome:
         words = fold(text)
