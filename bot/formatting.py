@@ -32,9 +32,9 @@ def day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def moment(value: datetime) -> str:
-    """A local time as "08:05 20/09/2022"."""
-    return value.strftime("%H:%M %d/%m/%Y")
+def moment(value: datetime, language: str = "vi") -> str:
+    """A local time as "08:05 ngày 20/09/2022" (English: "08:05 on 20/09/2022")."""
+    return say("moment", language, time=value.strftime("%H:%M"), day=value.strftime("%d/%m/%Y"))
 
 
 def days_to(deadline: date, today: date, language: str) -> str:
@@ -51,7 +51,7 @@ def invite_about(invite: Invite, *, by: str | None, timezone: ZoneInfo, language
     return say(
         "invite.about",
         language,
-        created=moment(invite.created_at.astimezone(timezone)),
+        created=moment(invite.created_at.astimezone(timezone), language),
         by=by or say("invite.by_cli", language),
         expires=day(invite.expires_at.astimezone(timezone).date()),
         used=invite.use_count,

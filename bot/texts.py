@@ -249,6 +249,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- the report ---
     "campaign.none": ("Hiện chưa có đợt báo cáo nào đang mở.", "No reporting campaign is open now."),
     "campaign.pick": ("Đồng chí báo cáo cho đợt nào?", "Which campaign are you reporting on?"),
+    "moment": ("{time} ngày {day}", "{time} on {day}"),
     "deadline.days_left": ("còn {days} ngày", "{days} days left"),
     "deadline.today": ("hạn là hôm nay", "due today"),
     "deadline.days_late": ("đã quá hạn {days} ngày", "{days} days overdue"),
@@ -617,8 +618,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     # --- Zalo ---
     "zalo.quota_warning": (
         "Bot Zalo đã gửi {sent}/{quota} tin nhắn trong tháng {month} ({percent}% hạn mức của gói miễn phí). "
+        "Phần còn lại đủ cho khoảng {reports} báo cáo (mỗi báo cáo khoảng {per_report} tin), hoặc {nudges} lời nhắc. "
         "Khi hết hạn mức, tin nhắn nhắc và trả lời trên Zalo có thể không tới được người báo cáo cho đến hết tháng.",
         "The Zalo bot has sent {sent}/{quota} messages in {month} ({percent}% of the free plan's allowance). "
+        "The rest is enough for about {reports} reports (about {per_report} messages each), or {nudges} reminders. "
         "Once it is used up, reminders and replies on Zalo may not reach reporters until the month ends.",
     ),
     "zalo.protected": (

@@ -63,7 +63,7 @@ async def test_a_full_report_is_walked_checked_summarised_and_submitted(
     assert "Ngày dự kiến" not in summary  # the "not yet held" branch was not taken
     assert dialogue.buttons() == ["submit", "edit"]
     reply = await dialogue.say("gửi")
-    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 15/09/2022" in reply
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 ngày 15/09/2022" in reply
     assert "muộn" not in reply
     _, versions = stored(database, loaded, "CB-SNV")
     assert versions == [
@@ -266,7 +266,7 @@ async def test_view_and_amend_after_submitting_keeps_every_version(
     await answer_all(dialogue)
     await dialogue.say("gửi")
     reply = await dialogue.say("/xem")
-    assert "Báo cáo của Chi bộ Sở Nội vụ (lần 1, gửi lúc 08:00 15/09/2022)" in reply and "5. Số buổi: 2" in reply
+    assert "Báo cáo của Chi bộ Sở Nội vụ (lần 1, gửi lúc 08:00 ngày 15/09/2022)" in reply and "5. Số buổi: 2" in reply
     assert "Đơn vị đã gửi báo cáo (lần 1)" in await dialogue.say("/baocao")
     clock.advance(days=1)
     reply = await dialogue.say("/sua")
@@ -277,7 +277,7 @@ async def test_view_and_amend_after_submitting_keeps_every_version(
     assert "(lần 2)" in reply
     _, versions = stored(database, loaded, "CB-SNV")
     assert [v["sessions"] for v in versions] == [2, 4]
-    assert "(lần 2, gửi lúc 08:00 16/09/2022)" in await dialogue.say("/xem")
+    assert "(lần 2, gửi lúc 08:00 ngày 16/09/2022)" in await dialogue.say("/xem")
 
 
 async def test_a_report_after_the_deadline_is_accepted_and_marked_late(

@@ -137,15 +137,15 @@ async def test_an_admin_sees_a_units_live_invites_and_revokes_one_with_its_butto
     listing = admin.question
     assert listing.text.splitlines()[:3] == [
         "Mã mời còn hiệu lực của Chi bộ Sở Nội vụ (2):",
-        "1. tạo 07:00 01/09/2022 bởi dòng lệnh, hết hạn 01/10/2022, đã dùng 1/2",
-        "2. tạo 08:00 15/09/2022 bởi Trưởng ban, hết hạn 15/10/2022, đã dùng 0/2",
+        "1. tạo 07:00 ngày 01/09/2022 bởi dòng lệnh, hết hạn 01/10/2022, đã dùng 1/2",
+        "2. tạo 08:00 ngày 15/09/2022 bởi Trưởng ban, hết hạn 15/10/2022, đã dùng 0/2",
     ]
     first = invite_of(database, used)
     assert len(admin.buttons()) == 2 and admin.buttons()[0] == f"rvi:{first.id}"
     assert [b.label for row in listing.buttons for b in row] == ["Thu hồi mã 1", "Thu hồi mã 2"]
 
     reply = await admin.press(f"rvi:{first.id}")
-    assert "Thu hồi mã mời của Chi bộ Sở Nội vụ (tạo 07:00 01/09/2022" in reply
+    assert "Thu hồi mã mời của Chi bộ Sở Nội vụ (tạo 07:00 ngày 01/09/2022" in reply
     assert invite_problem(database, used) is None  # asked, not yet done
     assert admin.buttons() == [f"rviy:{first.id}"]
     await admin.press(f"rviy:{first.id}")

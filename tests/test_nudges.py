@@ -186,7 +186,7 @@ async def test_a_blocked_reporter_is_marked_unreachable_and_named_in_the_digest(
     assert "Đã báo cáo: 0/22 đơn vị (0 gửi muộn). Hạn 20/09/2022: còn 7 ngày." in digest
     assert "Không liên lạc được (đã chặn bot) (1): Chi bộ Sở Tư pháp" in digest
     assert "Chưa có người báo cáo (20, bot không nhắc được)" in digest
-    assert "Lần nhắc tiếp theo: 08:00 17/09/2022." in digest
+    assert "Lần nhắc tiếp theo: 08:00 ngày 17/09/2022." in digest
     await reminders.send_digest(loaded.id or 0)  # once a day
     assert phone.take() == {}
 
@@ -225,10 +225,10 @@ async def test_staff_remind_in_quiet_hours_says_when_or_sends_now_when_chosen(
     staff = await join_as_staff(engine, database)
     clock.now = local(12, 9, 22)  # 22:00: quiet hours (21:00–07:00)
     reply = await staff.say("/nhac")
-    assert "giờ yên lặng" in reply and "lời nhắc sẽ đi lúc 07:00 13/09/2022" in reply
+    assert "giờ yên lặng" in reply and "lời nhắc sẽ đi lúc 07:00 ngày 13/09/2022" in reply
     assert staff.buttons() == [f"nhac:{loaded.id}", f"nhac:{loaded.id}:now", "nhac:no"]
     await staff.press(f"nhac:{loaded.id}")
-    assert "bot sẽ gửi lúc 07:00 13/09/2022" in (staff.last.edit.text if staff.last.edit else "")
+    assert "bot sẽ gửi lúc 07:00 ngày 13/09/2022" in (staff.last.edit.text if staff.last.edit else "")
     await reminders.drain()
     assert phone.take() == {}  # held for the morning, as the confirm said
     clock.now = local(13, 9, 7, 1)

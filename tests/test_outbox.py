@@ -356,7 +356,7 @@ async def test_staff_see_in_the_units_page_what_could_not_be_delivered_and_why(
         outbox.mark_failed(session, message_id=refused, error="Bad Request: message text is empty")
     staff = await join_as_staff(engine, database)
     page = await staff.say("/donvi CB-SNV")
-    assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 13/09/2022; lý do: Bad Request: message" in page
+    assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 ngày 13/09/2022; lý do: Bad Request: message" in page
 
 
 async def test_a_database_that_fails_a_leadership_check_is_tried_again_not_given_up(
@@ -478,7 +478,7 @@ async def test_three_days_of_failing_sends_to_one_person_mark_them_unreachable_a
     page = await staff.say("/donvi CB-SNV")
     assert "Đ/c z1 (zalo, không liên lạc được)" in page
     assert (
-        "Bot ngừng gửi tin cho Đ/c z1: tin gửi không được từ 10:00 15/09/2022 "
+        "Bot ngừng gửi tin cho Đ/c z1: tin gửi không được từ 10:00 ngày 15/09/2022 "
         "(lỗi gần nhất: sendMessage: 403 Internal server error)" in page
     )
 

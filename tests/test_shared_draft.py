@@ -154,7 +154,7 @@ async def test_two_reporters_submitting_at_once_make_one_version_and_the_other_h
         sent = [f"Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần {version})" in reply for reply in (mine, theirs)]
         assert sorted(sent) == [False, True], f"round {round_}: {mine!r} / {theirs!r}"
         other, sender = (theirs, "Nguyễn Văn An") if sent[0] else (mine, "Lê Thị Bình")
-        assert f"Báo cáo đã được đồng chí {sender} gửi (lần {version}, lúc 08:00 15/09/2022)" in other, other
+        assert f"Báo cáo đã được đồng chí {sender} gửi (lần {version}, lúc 08:00 ngày 15/09/2022)" in other, other
         _, versions = stored(database, loaded, "CB-SNV")
         assert len(versions) == version and versions[-1]["sessions"] == round_ + 2
 
@@ -167,7 +167,7 @@ async def test_sending_the_same_answers_again_makes_no_copy(
     clock.advance(hours=2)
     await deputy.say("/sua")
     reply = await deputy.say("gửi")  # nothing changed since the secretary sent it
-    assert "Báo cáo đã được đồng chí Nguyễn Văn An gửi (lần 1, lúc 08:00 15/09/2022)" in reply, reply
+    assert "Báo cáo đã được đồng chí Nguyễn Văn An gửi (lần 1, lúc 08:00 ngày 15/09/2022)" in reply, reply
     await secretary.say("/sua")
     assert "Báo cáo đã được chính đồng chí gửi (lần 1," in await secretary.say("gửi")
     _, versions = stored(database, loaded, "CB-SNV")
@@ -175,4 +175,4 @@ async def test_sending_the_same_answers_again_makes_no_copy(
     await deputy.say("/sua")
     await deputy.say("5")
     await deputy.say("4")
-    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 2) lúc 10:00 15/09/2022" in await deputy.say("gửi")
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 2) lúc 10:00 ngày 15/09/2022" in await deputy.say("gửi")

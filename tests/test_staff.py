@@ -136,7 +136,7 @@ async def test_status_counts_on_time_late_drafts_and_members(engine: Engine) -> 
     assert "Đang làm dở: 1 đơn vị" in reply
     assert "Đảng viên tham gia: 75/83 đồng chí, đạt 90,36%" in reply  # 26/28 + 20/24 + 29/31 (the amended version)
     assert "Hạn báo cáo: 20/09/2022 (đã quá hạn 2 ngày)" in reply
-    assert "Lần nhắc tiếp theo: 08:00 23/09/2022." in reply
+    assert "Lần nhắc tiếp theo: 08:00 ngày 23/09/2022." in reply
     assert "Còn 19 đơn vị chưa báo cáo" in reply
 
 
@@ -169,7 +169,7 @@ async def test_one_units_detail_has_reporters_every_version_and_nudges(engine: E
     reply = await staff.say("/donvi văn hóa")
     assert "Chi bộ Sở Văn hóa, Thể thao và Du lịch (CB-SVH) – chi bộ cơ sở, 31 đảng viên" in reply
     assert "Người báo cáo: Đ/c 103 (telegram, đang hoạt động)" in reply
-    assert "lần 1 lúc 09:00 16/09/2022, lần 2 lúc 09:00 18/09/2022" in reply
+    assert "lần 1 lúc 09:00 ngày 16/09/2022, lần 2 lúc 09:00 ngày 18/09/2022" in reply
     assert "Đảng viên tham gia: 29" in reply  # the latest version's answers
     assert "Chưa gửi lời nhắc nào." in reply
     assert "rv:" not in str(staff.buttons())  # only admins get revoke buttons

@@ -110,7 +110,7 @@ async def test_enrolling_sends_the_first_question_with_the_engines_buttons(
     assert methods(calls)[0] == "answerCallbackQuery"
     assert "editMessageText" not in methods(calls)  # confirming edits nothing: the welcome follows
     replies = sent(calls)
-    assert "Đồng chí đã là người báo cáo của Chi bộ Sở Nội vụ" in replies[0]["text"]
+    assert "Đồng chí đã được ghi nhận là người báo cáo của Chi bộ Sở Nội vụ" in replies[0]["text"]
     question = replies[-1]
     assert "Câu 1." in question["text"]
     assert callback_data(question["reply_markup"]) == FIRST_QUESTION_BUTTONS
@@ -158,7 +158,7 @@ async def test_a_full_report_through_the_handlers_is_stored(
     calls = await person.press("submit")
     notice = next(call.params for call in calls if call.method == "answerCallbackQuery")
     assert notice["text"] == say("submit.notice")
-    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 15/09/2022" in sent(calls)[-1]["text"]
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ (lần 1) lúc 08:00 ngày 15/09/2022" in sent(calls)[-1]["text"]
 
     with database.session() as session:
         unit = units.get_unit(session, code="CB-SNV")

@@ -633,8 +633,9 @@ class Dialogue(Turn):
         )
         self.conversation.mode, self.conversation.question_id, self.conversation.pending = Mode.idle, None, {}
         local = version.submitted_at.astimezone(self.engine.timezone)
-        text = self.t("submit.done", version=version.version, at=formatting.moment(local), unit=report.unit.name)
-        self.tell_co_reporters(report, version.version, formatting.moment(local))
+        at = formatting.moment(local, self.lang)
+        text = self.t("submit.done", version=version.version, at=at, unit=report.unit.name)
+        self.tell_co_reporters(report, version.version, at)
         if late:
             text += "\n" + self.t("submit.late", deadline=formatting.day(report.campaign.report_deadline))
         return Outcome([Reply(text)], notice=self.t("submit.notice"))
@@ -655,7 +656,7 @@ class Dialogue(Turn):
         """These answers are the unit's last version already: say who sent it, and make no copy of it (two
         reporters pressed "send" at once; the second waited for the first, storage.submissions.lock_draft)."""
         self.conversation.mode, self.conversation.question_id, self.conversation.pending = Mode.idle, None, {}
-        at = formatting.moment(version.submitted_at.astimezone(self.engine.timezone))
+        at = formatting.moment(version.submitted_at.astimezone(self.engine.timezone), self.lang)
         if sender is not None and self.person is not None and sender.id == self.person.id:
             who = self.t("submit.by_you")
         elif sender is not None and sender.display_name:
@@ -674,9 +675,9 @@ class Dialogue(Turn):
         questions = campaigns.questionnaire_at(
             self.session, campaign_id=report.campaign.id or 0, version=latest.questionnaire_version
         )
-        local = latest.submitted_at.astimezone(self.engine.timezone)
+        at = formatting.moment(latest.submitted_at.astimezone(self.engine.timezone), self.lang)
         lines = [
-            self.t("view.heading", unit=report.unit.name, version=latest.version, at=formatting.moment(local)),
+            self.t("view.heading", unit=report.unit.name, version=latest.version, at=at),
             *([self.t("view.late")] if latest.late else []),
             "",
         ]

@@ -202,7 +202,8 @@ def status_text(
         ladder.campaign_steps(campaign, turn.engine.spec(campaign), turn.engine.timezone), turn.now
     )
     if upcoming is not None and progress.submitted < total:
-        lines.append(say("digest.next", lang, at=formatting.moment(upcoming.due.astimezone(turn.engine.timezone))))
+        due = upcoming.due.astimezone(turn.engine.timezone)
+        lines.append(say("digest.next", lang, at=formatting.moment(due, lang)))
     if progress.submitted < total:
         lines.append(say("status.missing_hint", lang, count=formatting.number(total - progress.submitted)))
     return "\n".join(lines)
@@ -298,7 +299,7 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
                 "unit.version",
                 lang,
                 version=v.version,
-                at=formatting.moment(v.submitted_at.astimezone(tz)),
+                at=formatting.moment(v.submitted_at.astimezone(tz), lang),
                 late=say("unit.late", lang) if v.late else "",
             )
             for v in versions
@@ -315,18 +316,18 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
         lines.append(say("unit.nothing", lang, title=campaign.title))
     sent = nudges.sent_times(session, campaign_id=campaign.id or 0, unit_id=unit.id or 0)
     if sent:
-        last = formatting.moment(sent[-1].astimezone(turn.engine.timezone))
+        last = formatting.moment(sent[-1].astimezone(turn.engine.timezone), lang)
         lines.append(say("unit.nudges", lang, count=len(sent), last=last))
     else:
         lines.append(say("unit.no_nudges", lang))
     failed = outbox.failures(session, person_ids=[p.id for p in people if p.id is not None])
     if failed.count and failed.last_at is not None:
-        at = formatting.moment(failed.last_at.astimezone(turn.engine.timezone))
+        at = formatting.moment(failed.last_at.astimezone(turn.engine.timezone), lang)
         lines.append(say("unit.undelivered", lang, count=failed.count, at=at, reason=failed.last_error[:120]))
     for p in people:  # why the bot stopped writing to someone
         trouble = nudges.failing(session, person_id=p.id) if p.state is PersonState.unreachable and p.id else None
         if trouble is not None:
-            since = formatting.moment(trouble.since.astimezone(turn.engine.timezone))
+            since = formatting.moment(trouble.since.astimezone(turn.engine.timezone), lang)
             name = p.display_name or p.channel_user_id
             lines.append(say("unit.unreachable_why", lang, name=name, since=since, reason=trouble.last_error[:120]))
     rows = [(Button(say("button.invite_unit", lang), f"moi:{campaign.id}:{unit.id}"),)]
@@ -448,7 +449,7 @@ def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
     reminded = nudges.reminded_since(turn.session, campaign_id=campaign_id, since=midnight)
     again = [reminded[person] for _, person in reach if person in reminded]
     if again:
-        at = formatting.moment(max(again).astimezone(turn.engine.timezone))
+        at = formatting.moment(max(again).astimezone(turn.engine.timezone), turn.lang)
         lines.append(say("remind.already_today", turn.lang, count=len(again), at=at))
     left_out = len(nudges.targets(turn.session, campaign_id=campaign_id)) - len(reach)
     if left_out:
@@ -456,7 +457,8 @@ def remind_prompt(turn: Turn, campaign: Campaign) -> Outcome:
     goes = _after_quiet_hours(turn, campaign)
     send = Button(say("button.remind", turn.lang), f"nhac:{campaign.id}")
     if goes is not None:  # quiet hours: the reminders wait for the morning, unless staff send them now
-        lines.append(say("remind.quiet", turn.lang, at=formatting.moment(goes.astimezone(turn.engine.timezone))))
+        at = formatting.moment(goes.astimezone(turn.engine.timezone), turn.lang)
+        lines.append(say("remind.quiet", turn.lang, at=at))
         send = Button(
             say("button.remind_later", turn.lang, at=f"{goes.astimezone(turn.engine.timezone):%H:%M}"), send.data
         )
@@ -496,7 +498,7 @@ def remind(turn: Turn, choice: str) -> Outcome:
         return Outcome(edit=Reply(text), notice=text)
     goes = None if now else _after_quiet_hours(turn, campaign)
     if goes is not None:  # quiet hours: the sender holds them until they end
-        at = formatting.moment(goes.astimezone(turn.engine.timezone))
+        at = formatting.moment(goes.astimezone(turn.engine.timezone), turn.lang)
         text = say("remind.queued_quiet", turn.lang, count=written, at=at)
     else:
         text = say("remind.queued", turn.lang, count=written)

@@ -63,7 +63,7 @@ def digest_text(
     if unreachable:
         lines.append(say("digest.unreachable", language, count=len(unreachable), units=names(unreachable, language)))
     if next_nudge is not None and missing:
-        lines.append(say("digest.next", language, at=formatting.moment(next_nudge.astimezone(timezone))))
+        lines.append(say("digest.next", language, at=formatting.moment(next_nudge.astimezone(timezone), language)))
     elif missing:
         lines.append(say("digest.no_next", language))
     return "\n".join(lines)
