@@ -12,6 +12,9 @@ the background with a growing pause while the other runs; its messages wait in t
 One process per database leads (storage/leader.py): it runs the reminders and drains the outbox. On SQLite
 a second `nqbot run` refuses to start; on PostgreSQL the others handle updates and send their own replies,
 and one of them takes over within LEAD_CHECK seconds when the leader stops.
+Every update is stored before it is handled (the inbox, bot/channels/inbox.py): at start each channel first
+handles what its last run stored and left unhandled, and every process sweeps every SWEEP_EVERY seconds for
+updates a stopped worker left (`sweep`).
 The CLI only calls these; nothing here runs at import time.
 """
 
@@ -27,6 +30,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.channels import telegram, zalo
+from bot.channels.inbox import SWEEP_EVERY
 from bot.channels.telegram import AnyApplication
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi
@@ -68,7 +72,8 @@ def make_engine(settings: Settings, database: Database) -> Engine:
 
 
 class Service(Protocol):
-    """A channel as the app runs it: started, stopped, and its way of sending the outbox's messages."""
+    """A channel as the app runs it: started (which first handles the updates it stored and left unhandled),
+    stopped, its stored updates left unhandled taken again, and its way of sending the outbox's messages."""
 
     @property
     def name(self) -> str: ...
@@ -77,6 +82,8 @@ class Service(Protocol):
     def delivery(self) -> Delivery: ...
 
     async def start(self) -> None: ...
+
+    async def replay(self, *, only_process: bool) -> None: ...
 
     async def stop(self) -> None: ...
 
@@ -88,9 +95,16 @@ class TelegramService:
     name = Channel.telegram.value
     SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
-    def __init__(self, application: AnyApplication, *, webhook: tuple[Webhook, WebhookServer] | None = None) -> None:
+    def __init__(
+        self,
+        application: AnyApplication,
+        *,
+        webhook: tuple[Webhook, WebhookServer] | None = None,
+        only_process: bool = True,
+    ) -> None:
         self.application = application
         self.webhook = webhook
+        self.only_process = only_process  # at start, every stored update left unhandled is this process's
         self.delivery = telegram.TelegramDelivery(application.bot)
 
     async def start(self) -> None:
@@ -98,6 +112,7 @@ class TelegramService:
         await application.initialize()
         if application.post_init is not None:
             await application.post_init(application)
+        await self.replay(only_process=self.only_process)
         if self.webhook is None:
             assert application.updater is not None
             await application.updater.start_polling(  # deletes a webhook left from an earlier --webhook run
@@ -113,6 +128,10 @@ class TelegramService:
         await application.bot.set_webhook(url, secret_token=settings.secret, allowed_updates=Update.ALL_TYPES)
         logger.info("Telegram bot @%s: webhook %s", application.bot.username, url)
 
+    async def replay(self, *, only_process: bool) -> None:
+        """Handle stored updates left unhandled (at start, then every few seconds: app.sweep)."""
+        await telegram.replay(self.application, only_process=only_process)
+
     def _poll_error(self, exc: TelegramError) -> None:
         """A failed getUpdates goes to the application's error handler, as run_polling does it."""
         self.application.create_task(self.application.process_error(error=exc, update=None))
@@ -127,10 +146,16 @@ class TelegramService:
 
 
 def build_services(
-    settings: Settings, engine: Engine, sender: Sender, webhook: tuple[Webhook, WebhookServer] | None = None
+    settings: Settings,
+    engine: Engine,
+    sender: Sender,
+    webhook: tuple[Webhook, WebhookServer] | None = None,
+    *,
+    only_process: bool = True,
 ) -> list[Service]:
     """A service for each channel whose token is set, sending through `sender`; with `webhook`, each takes its
-    updates through it."""
+    updates through it. `only_process`: no other process shares the database (at start, every stored update
+    left unhandled is this one's)."""
     services: list[Service] = []
     if token := settings.telegram_token():
         application = telegram.build_application(
@@ -140,7 +165,7 @@ def build_services(
             language=settings.nqbot_language,
             sender=sender,
         )
-        services.append(TelegramService(application, webhook=webhook))
+        services.append(TelegramService(application, webhook=webhook, only_process=only_process))
     if token := settings.zalo_token():
         quota = zalo.Quota(
             engine.database,
@@ -156,8 +181,9 @@ def build_services(
             language=settings.nqbot_language,
             sender=sender,
             poll_interval=settings.zalo_poll_interval,
+            board_contact=settings.board_contact,
         )
-        services.append(zalo.ZaloService(channel, webhook=webhook))
+        services.append(zalo.ZaloService(channel, webhook=webhook, only_process=only_process))
     engine.channels = {Channel(service.name) for service in services}
     return services
 
@@ -192,7 +218,8 @@ async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | N
             await server.start()
             logger.info("webhook server listening on %s:%d", server.host, server.port)
         hook = None if webhook is None or server is None else (webhook, server)
-        services = build_services(settings, engine, sender, hook)
+        only_process = not isinstance(lease, leader.AdvisoryLease)
+        services = build_services(settings, engine, sender, hook, only_process=only_process)
         digest = partial(write_digest, timezone=settings.timezone, language=settings.nqbot_language)
         reminders = Reminders(
             database, sender, digest=digest, timezone=settings.timezone, language=settings.nqbot_language
@@ -205,6 +232,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, webhook: Webhook | N
             else:
                 tasks.append(asyncio.create_task(_keep_trying(service, deliveries, secrets)))
         tasks.append(asyncio.create_task(lead(lease, reminders, sender), name="lead"))
+        tasks.append(asyncio.create_task(sweep(services, deliveries), name="inbox"))
         logger.info("database ready; channels up: %s", ", ".join(deliveries) or "none")
         await stop.wait()
     finally:
@@ -252,6 +280,18 @@ async def lead(lease: leader.Lease, reminders: Reminders[object], sender: Sender
     finally:
         if drain is not None:
             drain.cancel()
+
+
+async def sweep(services: list[Service], deliveries: dict[str, Delivery]) -> None:
+    """Every SWEEP_EVERY seconds, on the channels that are up: renew the claims of the updates this process has
+    in hand and handle the stored updates whose claim has expired: a worker stopped before handling them (every
+    process sweeps, so none waits for a new leader), or their handling failed. Each process handles what it
+    stores at once, and at its start what its last run left; only these would otherwise wait for a restart."""
+    while True:
+        await asyncio.sleep(SWEEP_EVERY)
+        for service in services:
+            if service.name in deliveries:
+                await service.replay(only_process=False)
 
 
 async def _try_start(service: Service, secrets: list[str]) -> bool:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com"  # a trailing "/bot" is accepted too
     zalo_poll_interval: float = Field(default=1.0, gt=0)  # seconds between long polls; Zalo asks for ≥ 1
     zalo_monthly_quota: int = Field(default=3000, gt=0)  # messages a month the Zalo plan allows (free: 3,000)
+    board_contact: str = Field(default="", max_length=200)  # how to reach the board: named to whom the bot cannot read
     database_url: str = "sqlite:///./data/nqbot.db"
     nqbot_timezone: str = "Asia/Ho_Chi_Minh"
     nqbot_language: Literal["vi", "en"] = "vi"

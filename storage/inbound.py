@@ -134,6 +134,16 @@ def claim_unhandled(
     return taken
 
 
+def renew_claims(session: Session, *, channel: Channel, event_ids: list[str], now: datetime) -> None:
+    """Renew the claims of updates a process still has in hand (handling them, or waiting for their chat)."""
+    session.exec(
+        update(InboundEvent)
+        .where(col(InboundEvent.channel) == channel, col(InboundEvent.event_id).in_(event_ids))
+        .where(col(InboundEvent.handled_at).is_(None))
+        .values(claimed_at=now)
+    )
+
+
 def note_protected(session: Session, *, channel: Channel, event_id: str, chat_id: str, now: datetime) -> bool:
     """A message from an account whose content the platform withholds (Zalo's protected accounts): True when
     its chat is to be told how to reach the board, i.e. it was not told in the last day. Recorded on the

@@ -5,7 +5,7 @@ Usage:
     inbox = Inbox(database, Channel.zalo)
     if await inbox.store(event_id, update, chat_id=chat):      # the first thing after it arrives
         inbox.spawn(inbox.handle(event_id, channel.handle_update(update)))   # or awaited, when polling
-    for stored in await inbox.unhandled(only_process=True):    # at start; the leader sweeps with False
+    for stored in await inbox.unhandled(only_process=True):    # at start; every few seconds with False
         await inbox.handle(stored.event_id, channel.handle_update(stored.payload))
 """
 
@@ -25,9 +25,12 @@ from storage.models import Channel, utcnow
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken for a process that stopped: its update is handled by another. A turn takes
-# milliseconds; even one waiting behind a busy chat's others and their sends is done well within it.
-CLAIM_LEASE = timedelta(minutes=1)
+# A claim older than this is taken for a process that stopped: its update is handled by another. Each process
+# renews the claims of the updates it is handling (or holding for their chat) every SWEEP_EVERY seconds, when
+# it also takes the stale ones (bot/app.py), so a worker killed on PostgreSQL loses its updates for at most
+# CLAIM_LEASE + SWEEP_EVERY.
+CLAIM_LEASE = timedelta(seconds=10)
+SWEEP_EVERY = 3.0
 STOP_WAIT = 5.0  # seconds the updates being handled get to finish when the bot stops
 
 
@@ -39,6 +42,7 @@ class Inbox:
         self.channel = channel
         self.clock = clock
         self._tasks: set[asyncio.Task[None]] = set()
+        self._in_hand: set[str] = set()  # the updates this process has taken and not yet handled
 
     async def store(self, event_id: str, payload: Mapping[str, Any], *, chat_id: str | None) -> bool:
         """Store an update (committed when this returns); True when this process is to handle it (False for a
@@ -53,16 +57,22 @@ class Inbox:
             now=now,
             stale_before=now - CLAIM_LEASE,
         )
-        return bool(await self.database.run(work))
+        taken = bool(await self.database.run(work))
+        if taken:
+            self._in_hand.add(event_id)
+        return taken
 
     async def handle(self, event_id: str, handling: Coroutine[Any, Any, None]) -> None:
         """Run a stored update's handling, then mark it handled (its turn has, already, when it had one). If the
         handling fails, the update is left unhandled: taken again later, at most inbound.MAX_ATTEMPTS times."""
+        self._in_hand.add(event_id)
         try:
             await handling
         except Exception:
             logger.exception("error while handling %s update %s; it is tried again later", self.channel, event_id)
             return
+        finally:
+            self._in_hand.discard(event_id)
         mark = partial(inbound.mark_handled, channel=self.channel, event_id=event_id, now=self.clock())
         try:
             await self.database.run(mark)
@@ -81,15 +91,24 @@ class Inbox:
         now = self.clock()
         stale_before = None if only_process else now - CLAIM_LEASE
         claim = partial(inbound.claim_unhandled, channel=self.channel, now=now, stale_before=stale_before)
-        return list(await self.database.run(claim))
+        taken: list[Stored] = await self.database.run(claim)
+        self._in_hand.update(stored.event_id for stored in taken)
+        return taken
+
+    async def renew(self) -> None:
+        """Renew the claims of the updates this process has in hand, so no other takes them for abandoned."""
+        if self._in_hand:
+            renew = partial(inbound.renew_claims, channel=self.channel, event_ids=list(self._in_hand), now=self.clock())
+            await self.database.run(renew)
 
     async def replay(
         self, handling: Callable[[dict[str, Any]], Coroutine[Any, Any, None]], *, only_process: bool
     ) -> int:
-        """Handle, oldest first, what `unhandled` claims, until nothing is left; how many were taken. A database
-        error is logged: the next sweep tries again."""
+        """Handle, oldest first, what `unhandled` claims, until nothing is left (after renewing this process's
+        own claims); how many were taken. A database error is logged: the next sweep tries again."""
         taken = 0
         try:
+            await self.renew()
             while batch := await self.unhandled(only_process=only_process):
                 for stored in batch:
                     await self.handle(stored.event_id, handling(stored.payload))

@@ -14,8 +14,10 @@ person asked to send again.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -42,6 +44,7 @@ from telegram.ext import (
 )
 
 from bot.channels.chat_locks import ChatLocks
+from bot.channels.inbox import Inbox
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.outbox.delivery import Delivered, Result, split
 from bot.outbox.sender import Sender
@@ -280,33 +283,98 @@ async def set_menu(bot: Bot, chat_id: int, which: str, language: str) -> None:
 
 
 async def process_posted(application: AnyApplication, data: dict[str, Any]) -> None:
-    """An update Telegram posted to the webhook, handled as a polled one is (through the per-chat update
-    processor, so one chat's updates stay in order) and before the call is answered."""
+    """An update Telegram posted to the webhook: stored (the call is answered 200 once this returns; a database
+    error answers 500, so Telegram sends it again), then handled in a task as a polled one is, after the earlier
+    updates of its chat. A redelivery of an update already taken is not handled again."""
     update = Update.de_json(data, application.bot)
-    await application.update_processor.process_update(update, application.process_update(update))
+    processor = _processor(application)
+    if await processor.inbox.store(processor.key(update), data, chat_id=_chat_of(update)):
+        processor.inbox.spawn(processor.in_order(update, application.process_update(update)))
+
+
+async def replay(application: AnyApplication, *, only_process: bool) -> None:
+    """Handle the stored updates a process that stopped left unhandled (see Inbox.unhandled)."""
+    processor = _processor(application)
+
+    async def handle(payload: dict[str, Any]) -> None:
+        update = Update.de_json(payload, application.bot)
+        await processor.in_order(update, application.process_update(update), marked=True)
+
+    await processor.inbox.replay(handle, only_process=only_process)
+
+
+def _processor(application: AnyApplication) -> PerChatUpdateProcessor:
+    processor = application.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    return processor
+
+
+def _chat_of(update: Update) -> str | None:
+    return str(update.effective_chat.id) if update.effective_chat is not None else None
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates from different chats are handled concurrently (one reporter's slow network never holds up
-    another's); the updates of one chat are handled one at a time, in the order they came."""
+    """Stores each polled update before it is handled (the webhook's are stored before the call is answered),
+    then handles updates from different chats concurrently (one reporter's slow network never holds up
+    another's) and the updates of one chat one at a time, in the order they came; marks each handled after."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, inbox: Inbox, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
+        self.inbox = inbox
         self._locks = ChatLocks()
 
+    @staticmethod
+    def key(update: Update) -> str:
+        """The update's key in the inbox: the event id its turn records (per bot: a new token starts at 1)."""
+        return f"{update.get_bot().id}:{update.update_id}"
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        """A polled update (PTB's updater): its store starts at once, its chat's turn is taken in order."""
+        if not isinstance(update, Update):
             await coroutine
             return
-        async with self._locks.hold(chat.id):
-            await coroutine
+        storing = asyncio.ensure_future(self.inbox.store(self.key(update), update.to_dict(), chat_id=_chat_of(update)))
+        await self.in_order(update, coroutine, storing=storing)
+
+    async def in_order(
+        self,
+        update: Update,
+        coroutine: Awaitable[Any],
+        *,
+        storing: Awaitable[bool] | None = None,
+        marked: bool = False,
+    ) -> None:
+        """Handle after the earlier updates of its chat (its place taken before the first await), once stored,
+        and mark it handled (`marked`: the caller does). An update already taken is not handled again."""
+        chat = update.effective_chat
+        async with self._locks.hold(chat.id) if chat is not None else nullcontext():
+            if storing is not None and not await _stored(storing, update.update_id):
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()
+                return
+            if marked:
+                await coroutine
+            else:
+                await self.inbox.handle(self.key(update), _awaited(coroutine))
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to free."""
+
+
+async def _stored(storing: Awaitable[bool], update_id: int) -> bool:
+    """Whether a polled update is to be handled; one that could not be stored is handled all the same."""
+    try:
+        return await storing
+    except Exception:
+        logger.exception("could not store Telegram update %s; handled without it", update_id)
+        return True
+
+
+async def _awaited(awaitable: Awaitable[Any]) -> None:
+    await awaitable
 
 
 def staff_chats(session: Session) -> list[int]:
@@ -345,7 +413,7 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .base_file_url(base_url.removesuffix("/bot") + "/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(Inbox(engine.database, Channel.telegram, clock=engine.clock)))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
