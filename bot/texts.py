@@ -325,6 +325,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "button.retype": ("Nhập lại", "Type again"),
     "button.submit": ("Gửi báo cáo", "Submit"),
     "button.edit": ("Sửa một câu", "Change an answer"),
+    "warning.how": ("(có / không, hoặc gõ lại câu trả lời)", "(yes / no, or type the answer again)"),
     "warning.confirm": (
         "Đồng chí xác nhận giữ câu trả lời “{answer}”? (có / không, hoặc gõ lại câu trả lời)",
         "Keep the answer “{answer}”? (yes / no, or type a new answer)",
@@ -631,6 +632,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "answers. To report, please contact {contact}, or write to the bot on Telegram.",
     ),
     "zalo.protected.no_contact": ("cán bộ phụ trách báo cáo", "the staff in charge of the report"),
+    "protected.heading": (
+        "Tài khoản Zalo được bảo vệ ({count} người nhắn trong {days} ngày qua): Zalo không chuyển nội dung tin "
+        "nhắn của họ nên bot không đọc được; bot đã hướng dẫn họ liên hệ ban hoặc dùng Telegram. {people}",
+        "Protected Zalo accounts ({count} wrote in the last {days} days): Zalo does not pass their messages on, "
+        "so the bot cannot read them; it told them to contact the board or use Telegram. {people}",
+    ),
+    "protected.person": ("{name} (lần cuối {at})", "{name} (last {at})"),
     "zalo.no_attachment": (
         "(Tệp “{filename}” không gửi được qua Zalo; đồng chí dùng Telegram hoặc dòng lệnh để lấy tệp.)",
         "(The file “{filename}” cannot be sent on Zalo; use Telegram or the command line to get it.)",

@@ -19,6 +19,7 @@ from bot.channels.zalo import TypedActions, ZaloChannel
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
 from bot.channels.zalo_delivery import QUOTA_PAUSE, Quota, ZaloDelivery, render
 from bot.engine import Attachment, Button, Engine, Reply
+from bot.engine.messages import merge
 from bot.outbox.delivery import Result, split, utf16_units
 from bot.settings import Settings
 from storage import usage
@@ -352,6 +353,8 @@ async def test_staff_are_warned_once_when_the_month_reaches_80_percent(database:
         assert session.exec(select(ChannelUsage.month)).all() == ["2026-12"]
     assert len(notices) == 2 and {n.key for n in notices} == {"quota:zalo:2026-12"}
     assert "Bot Zalo đã gửi 8/10 tin nhắn trong tháng 12/2026 (80% hạn mức" in notices[0].text
+    warning = Quota(database, timezone=VN, monthly=3000).warning(2400, "2026-12")
+    assert "Phần còn lại đủ cho khoảng 23 báo cáo (mỗi báo cáo khoảng 26 tin), hoặc 600 lời nhắc." in warning
 
 
 async def test_a_nudge_goes_out_short_with_its_action_typeable_and_failures_are_classified(
@@ -414,3 +417,31 @@ async def test_a_telegram_and_a_zalo_reporter_both_count_in_the_staff_status(
     with database.session() as session:
         channels = {p.channel for p in session.exec(select(Person).where(Person.role == Role.reporter)).all()}
     assert channels == {Channel.telegram, Channel.zalo}
+
+
+# --- few messages ---
+
+
+def test_a_turns_replies_are_merged_into_one_message_while_they_fit() -> None:
+    ack, question = Reply("Đã ghi: 30."), Reply("Câu 8. Số miễn?", choices=(Button("Có", "a"), Button("Không", "b")))
+    assert merge([ack, question], 2000) == [
+        Reply("Đã ghi: 30.\n\nCâu 8. Số miễn?", choices=question.choices, buttons=())
+    ]
+    assert merge([question, ack], 2000) == [question, ack]  # choices are listed after their text: they end one
+    long = Reply("x" * 1990)
+    assert merge([ack, long], 2000) == [ack, long]  # together over Zalo's 2,000: two messages
+    chart = Reply("Biểu đồ", attachment=Attachment("a.png", b"png", picture=True))
+    assert merge([ack, chart, ack], 2000) == [ack, chart, ack]
+    action = Reply("Gõ “gửi” để gửi.", buttons=((Button("Gửi", "submit"),),))
+    assert merge([ack, action], 2000)[0].buttons == action.buttons  # a typed label still presses it
+
+
+async def test_a_whole_report_on_zalo_costs_one_message_an_answer_plus_joining_and_sending(
+    zalo: tuple[ZaloChannel, FakeZalo], database: Database, nq15: CampaignSpec
+) -> None:
+    channel, server = zalo
+    steps = [invite_code(database, "CB-SNV"), "Xác nhận", *typed_steps(FULL_REPORT, nq15), "gửi"]
+    for text in steps:
+        await channel.handle_update(server.text_update("u1", text))
+    assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ" in server.texts("u1")[-1]
+    assert server.sent_count("u1") == len(steps)  # 26: one a step; it was 29 (bench/zalo_messages.py)

@@ -37,9 +37,10 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 2000  # UTF-16 code units a sendMessage text may have
 QUOTA_PAUSE = 300.0  # seconds the channel rests after a 429 "Quota exceeded" (Zalo says no retry_after)
 REFUSED = frozenset({400, 404})  # the message itself was refused: fail it, not the channel
-# Measured by bench/zalo_messages.py: the Zalo messages a whole report costs (its replies, a summary, the
-# confirmation), and one a nudge. The quota warning says how far the month's rest goes at these rates.
-MESSAGES_PER_REPORT = 22
+# Measured by bench/zalo_messages.py: the Zalo messages a whole report costs (joining, one an answer, the
+# summary with the last answer, the confirmation), and one a nudge. The quota warning says how far the
+# month's rest goes at these rates.
+MESSAGES_PER_REPORT = 26
 
 
 def render(reply: Reply, language: str = "vi") -> str:

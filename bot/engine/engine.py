@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from bot import invite_links
 from bot.engine.dialogue import Dialogue
-from bot.engine.messages import Inbound, Outcome, markup_of, rendered
+from bot.engine.messages import Inbound, Outcome, markup_of, merge, rendered
 from storage import campaigns, outbox
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
@@ -31,6 +31,8 @@ from storage.models import Campaign, Channel, utcnow
 logger = logging.getLogger(__name__)
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+TYPED = frozenset({Channel.zalo, Channel.terminal})  # channels without buttons: every choice and action is typed
+TYPED_LIMIT = 2000  # characters (UTF-16 units) of one message there: Zalo's limit
 
 
 class Engine:
@@ -66,6 +68,8 @@ class Engine:
         outcome = turn.run()
         if event.channel in self.outbox:
             texts = [reply for reply in outcome.replies if reply.attachment is None]
+            if event.channel in TYPED:  # each message counts: one per turn when it fits
+                texts = merge(texts, TYPED_LIMIT)
             ids = outbox.add_replies(
                 session,
                 channel=event.channel,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,6 +67,30 @@ class Outcome:
     notice: str | None = None
     menu: str | None = None  # "staff" or "reporter": the person's command menu should change to this
     queued: list[tuple[int, Reply]] = field(default_factory=list)  # replies written to the outbox: (row id, reply)
+
+
+def text_size(reply: Reply) -> int:
+    """A reply's length as a channel without buttons shows it (UTF-16 units): its text, then a numbered line
+    for each choice."""
+    lines = [reply.text, *(f"{i}. {b.label}" for i, b in enumerate(reply.choices, start=1))]
+    return len("\n".join(lines).encode("utf-16-le")) // 2
+
+
+def merge(replies: Sequence[Reply], limit: int, size: Callable[[Reply], int] = text_size) -> list[Reply]:
+    """A turn's consecutive replies joined into as few messages as fit `limit` (by `size`), a blank line
+    between: for a channel without buttons, where each message counts (Zalo's monthly quota). A reply with
+    choices ends a message (they are listed after its text); files stay messages of their own."""
+    merged: list[Reply] = []
+    for reply in replies:
+        last = merged[-1] if merged else None
+        if last is not None and last.attachment is None and reply.attachment is None and not last.choices:
+            text = "\n\n".join(part for part in (last.text, reply.text) if part)
+            joined = Reply(text, choices=reply.choices, buttons=last.buttons + reply.buttons)
+            if size(joined) <= limit:
+                merged[-1] = joined
+                continue
+        merged.append(reply)
+    return merged
 
 
 def markup_of(reply: Reply) -> dict[str, Any]:
