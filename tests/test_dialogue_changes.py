@@ -254,3 +254,17 @@ async def test_a_question_with_its_own_example_gets_no_second_one(
     await dialogue.say("1")
     reply = await dialogue.say("/sua")
     assert "Gõ số câu (1–3)" in reply  # the answers there are to change, not the whole questionnaire
+
+
+async def test_a_document_number_is_taken_in_any_case_and_after_so(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    dialogue = await reporter(engine, database)
+    await answer_all(dialogue, until("action_plan_number"))
+    reply = await dialogue.say("Số 05-kh/cb")
+    assert "Câu " in reply and "Chưa đúng dạng" not in reply
+    draft, _ = stored(database, loaded, "CB-SNV")
+    assert draft["action_plan_number"] == "05-KH/CB"
+    await dialogue.say("sửa câu 17")
+    reply = await dialogue.say("kế hoạch năm nay")
+    assert "Chưa đúng dạng" in reply  # not a number at all: still refused

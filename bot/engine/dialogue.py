@@ -396,7 +396,7 @@ class Dialogue(Turn):
         try:
             value = qn.read(question, text, self.today, self.lang)
         except qn.Unsure as unsure:  # "khoảng 30": asked back before anything is stored
-            return self.confirm(report, question, unsure.value, [unsure.message])
+            return self.confirm(report, question, unsure.value, [unsure.message], asked=True)
         except qn.AnswerError as exc:
             return Outcome([Reply(str(exc)), self.ask(report, question)])
         return self.accept(question, value, typed=True)
@@ -469,10 +469,18 @@ class Dialogue(Turn):
         return self.store(question, value, pressed=shown if pressed else None)
 
     def confirm(
-        self, report: Report, question: Question, value: Any, why: list[str], *, back_to: Mode | None = None
+        self,
+        report: Report,
+        question: Question,
+        value: Any,
+        why: list[str],
+        *,
+        back_to: Mode | None = None,
+        asked: bool = False,
     ) -> Outcome:
-        """Ask the reporter to confirm `value` for `question` (a soft warning, a guess like "khoảng 30"):
-        keep stores it, retype asks the question again (in `back_to` mode, by default the current one)."""
+        """Ask the reporter to confirm `value` for `question` (a soft warning, a guess like "khoảng 30", whose
+        own text is the question: `asked`): keep stores it, retype asks the question again (in `back_to` mode,
+        by default the current one)."""
         self.conversation.pending = {
             "question": question.id,
             "value": question.encode(value),
@@ -480,7 +488,7 @@ class Dialogue(Turn):
         }
         self.conversation.mode = Mode.confirm_warning
         answer = qn.display(question, question.encode(value), self.lang)
-        text = "\n".join([*why, self.t("warning.confirm", answer=answer)])
+        text = "\n".join([*why, self.t("warning.how" if asked else "warning.confirm", answer=answer)])
         buttons = ((Button(self.t("button.keep"), "warn:keep"), Button(self.t("button.retype"), "warn:retype")),)
         return Outcome([Reply(text, buttons=buttons)])
 

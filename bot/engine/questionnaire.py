@@ -156,7 +156,19 @@ def _parse(question: Question, text: str, today: date, language: str) -> Any:
         case QuestionType.multi_choice:
             return parsing.match_choices(text, choice_pairs(question, language), choice_aliases(question))
         case QuestionType.text:
-            return parsing.clean_text(text)
+            return in_form(question, parsing.clean_text(text))
+
+
+_NUMBER_WORD = re.compile(r"^(?:số|so|no\.?)\s*[:.]?\s*", re.IGNORECASE)
+
+
+def in_form(question: Question, text: str) -> str:
+    """A text in the question's form when it differs only by case or a leading "Số" ("số 05-kh/cb" →
+    "05-KH/CB", document numbers being written in capitals); else the text as typed (the rules judge it)."""
+    if not question.pattern or re.fullmatch(question.pattern, text):
+        return text
+    written = _NUMBER_WORD.sub("", text).upper()
+    return written if re.fullmatch(question.pattern, written) else text
 
 
 def choice_pairs(question: Question, language: str) -> list[tuple[str, str]]:
