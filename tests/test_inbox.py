@@ -30,7 +30,7 @@ from bot.outbox.sender import Sender
 from storage import inbound
 from storage.database import Database
 from storage.models import Channel, InboundEvent
-from tests.dialogue import Clock
+from tests.dialogue import Clock, invite_code, join_as_staff
 from tests.fakes.offline_telegram import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.offline_telegram import AnyApplication, OfflineRequest, text_update
 from tests.fakes.zalo_api import FakeZalo
@@ -176,20 +176,30 @@ async def test_a_polled_zalo_update_is_stored_before_the_next_poll_and_a_crash_l
     assert len(server.texts("u1")) == 1
 
 
-async def test_a_protected_account_is_told_once_a_day_how_to_reach_the_board(
-    zalo: tuple[ZaloChannel, FakeZalo], database: Database, clock: Clock
+async def test_a_protected_account_is_told_once_a_day_how_to_reach_the_board_and_staff_see_it(
+    zalo: tuple[ZaloChannel, FakeZalo], engine: Engine, database: Database, clock: Clock
 ) -> None:
+    """A reporter's account that becomes protected (or a child's, who can never type the invite code)."""
     channel, server = zalo
+    await channel.take(server.text_update("kid", invite_code(database, "CB-SNV"), name="Bé Na"))
+    await channel.take(server.text_update("kid", "Xác nhận", name="Bé Na"))
+    enrolled = server.sent_count("kid")
     for _ in range(3):
         await channel.take(server.event_update("kid", "message.unsupported.received", name="Bé Na"))
-    [told] = server.texts("kid")
+    [told] = server.texts("kid", enrolled)
     assert "Chị Lan" in told and "Telegram" in told
     clock.advance(hours=25)
     await channel.take(server.event_update("kid", "message.unsupported.received", name="Bé Na"))
-    assert len(server.texts("kid")) == 2
+    assert len(server.texts("kid", enrolled)) == 2
     with database.session() as session:
         [chat] = inbound.protected_chats(session, since=clock() - timedelta(days=2))
     assert (chat.chat_id, chat.name, chat.messages, chat.last_at) == ("kid", "Bé Na", 4, clock())
+
+    staff = await join_as_staff(engine, database)
+    seen = "Tài khoản Zalo được bảo vệ (1 người nhắn trong 7 ngày qua)"
+    for command in ("/chuanop", "/donvi Nội vụ"):
+        assert seen in await staff.say(command) and "Bé Na (lần cuối 09:00 ngày 16/09/2022)" in staff.text
+    assert seen not in await staff.say("/donvi Văn hóa")  # not one of this unit's reporters
 
 
 # --- Telegram ---

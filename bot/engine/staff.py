@@ -20,7 +20,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import Attachment, Button, Outcome, Reply
 from bot.texts import say
 from scheduler import ladder
-from storage import audit, campaigns, invites, nudges, outbox, reports, submissions, units
+from storage import audit, campaigns, inbound, invites, nudges, outbox, reports, submissions, units
 from storage import people as storage_people
 from storage.models import Campaign, Channel, Invite, Person, PersonState, Role, Unit
 from storage.units import fold
@@ -54,6 +54,7 @@ _ROW_ID = re.compile(r"[0-9]{1,10}")
 Row = TypeVar("Row", bound=SQLModel)
 PAGE = 25  # lines of a list a message: far below Telegram's 4,096 characters
 MATCHES = 8  # units offered as buttons when a name matches several
+PROTECTED_SHOWN = timedelta(days=7)  # protected accounts listed if they wrote this recently (updates kept 7 days)
 
 
 def command(turn: Turn, action: str, argument: str) -> Outcome:
@@ -213,6 +214,25 @@ def reporter_state(unit: reports.MissingUnit, lang: str) -> str:
     return say(f"missing.{unit.state.value}", lang, count=unit.draft_answers)
 
 
+def protected_line(turn: Turn, chats: set[tuple[Channel, str]] | None = None) -> str | None:
+    """Who wrote from a protected Zalo account lately (of `chats` only, if given): the bot cannot read them,
+    so they cannot report there (they were told whom to contact); None if nobody."""
+    since = turn.now - PROTECTED_SHOWN
+    found = [
+        chat
+        for chat in inbound.protected_chats(turn.session, since=since)
+        if chats is None or (chat.channel, chat.chat_id) in chats
+    ]
+    if not found:
+        return None
+    zone, lang = turn.engine.timezone, turn.lang
+    people = [
+        say("protected.person", lang, name=c.name or c.chat_id, at=formatting.moment(c.last_at.astimezone(zone), lang))
+        for c in found[:PAGE]
+    ]
+    return say("protected.heading", lang, count=len(found), days=PROTECTED_SHOWN.days, people="; ".join(people))
+
+
 def missing_page(turn: Turn, campaign: Campaign, page: int) -> Outcome:
     """/chuanop: the units not reported, a page at a time, each with its reporters' state."""
     missing = reports.missing_units(turn.session, campaign_id=campaign.id or 0)
@@ -232,6 +252,8 @@ def missing_page(turn: Turn, campaign: Campaign, page: int) -> Outcome:
     ]
     for number, unit in enumerate(missing[page * PAGE : (page + 1) * PAGE], start=page * PAGE + 1):
         lines.append(f"{number}. {unit.name} ({unit.code}) – {reporter_state(unit, turn.lang)}")
+    if page == 0 and (protected := protected_line(turn)):
+        lines.append(protected)
     row = []
     if page > 0:
         row.append(Button(say("button.previous", turn.lang), f"miss:{campaign.id}:{page - 1}"))
@@ -330,6 +352,8 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
             since = formatting.moment(trouble.since.astimezone(turn.engine.timezone), lang)
             name = p.display_name or p.channel_user_id
             lines.append(say("unit.unreachable_why", lang, name=name, since=since, reason=trouble.last_error[:120]))
+    if protected := protected_line(turn, {(p.channel, p.chat_id) for p in people}):
+        lines.append(protected)
     rows = [(Button(say("button.invite_unit", lang), f"moi:{campaign.id}:{unit.id}"),)]
     if turn.is_admin():
         rows += [
