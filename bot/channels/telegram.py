@@ -274,10 +274,12 @@ async def register_menu(application: AnyApplication, language: str) -> None:
 
 
 async def set_menu(bot: Bot, chat_id: int, which: str, language: str) -> None:
-    """Give one chat the staff menu, or take it back to the reporters' one."""
+    """Give one chat the staff menu, both menus (a staff member who also reports for a unit), or take it back to
+    the reporters' one."""
     scope = BotCommandScopeChat(chat_id)
-    if which == "staff":
-        await bot.set_my_commands(menu(STAFF_MENU, language), scope=scope)
+    if which in ("staff", "both"):
+        entries = STAFF_MENU if which == "staff" else REPORTER_MENU[:-1] + STAFF_MENU  # /trogiup once, last
+        await bot.set_my_commands(menu(entries, language), scope=scope)
     else:
         await bot.delete_my_commands(scope=scope)
 
@@ -377,9 +379,14 @@ async def _awaited(awaitable: Awaitable[Any]) -> None:
     await awaitable
 
 
-def staff_chats(session: Session) -> list[int]:
-    """The Telegram chats of active staff, whose menu is the staff one."""
-    return [int(p.chat_id) for p in people.staff_members(session) if p.channel is Channel.telegram]
+def staff_chats(session: Session) -> list[tuple[int, str]]:
+    """The Telegram chats of active staff, whose menu is the staff one, or both menus for those who also report
+    for a unit."""
+    return [
+        (int(p.chat_id), "both" if p.unit_id is not None else "staff")
+        for p in people.staff_members(session)
+        if p.channel is Channel.telegram
+    ]
 
 
 def build_application(
@@ -400,8 +407,8 @@ def build_application(
         if on_start is not None:
             await on_start(application)
         await register_menu(application, language)
-        for chat_id in await engine.database.run(staff_chats):
-            await set_menu(application.bot, chat_id, "staff", language)
+        for chat_id, which in await engine.database.run(staff_chats):
+            await set_menu(application.bot, chat_id, which, language)
 
     async def post_shutdown(application: AnyApplication) -> None:
         if on_stop is not None:
