@@ -363,7 +363,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
-        """Nothing to free."""
+        """Let the updates being handled finish (a few seconds; what is cut short is stored: handled next run)."""
+        await self.inbox.close()
 
 
 async def _stored(storing: Awaitable[bool], update_id: int) -> bool:
