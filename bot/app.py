@@ -291,7 +291,10 @@ async def sweep(services: list[Service], deliveries: dict[str, Delivery]) -> Non
         await asyncio.sleep(SWEEP_EVERY)
         for service in services:
             if service.name in deliveries:
-                await service.replay(only_process=False)
+                try:
+                    await service.replay(only_process=False)
+                except Exception:  # the inbox logs its own; anything else must not end the sweeping for good
+                    logger.exception("sweeping the stored %s updates failed; tried again later", service.name)
 
 
 async def _try_start(service: Service, secrets: list[str]) -> bool:

@@ -8,7 +8,9 @@ Private chats only; choices become inline keyboards (each press is answered and 
 show the choice); the command menu is registered with setMyCommands. The engine writes a turn's replies
 to the outbox in the turn's transaction; the channel hands them to the sender, which sends them at once
 and retries what fails (bot/outbox/sender.py). Only when the turn itself failed (nothing was stored) is the
-person asked to send again.
+person asked to send again. Every update is stored before it is handled (PerChatUpdateProcessor for polled
+ones, process_posted for the webhook's; bot/channels/inbox.py), so one left unhandled by a crash is handled
+at the next start (`replay`).
 """
 
 from __future__ import annotations

@@ -11,9 +11,12 @@ Usage:
 Zalo has no buttons: a question's choices become numbered lines (typing the number or the label answers)
 and action buttons are left out, since the text names their typed alternative ("gõ “gửi”"); typing an
 action's label still presses it, as in the terminal demo. Texts are cut at 2,000 UTF-16 units between
-words. Stickers, photos and voice notes are answered with a request to type. Each update is recorded by
-its message id in the database in the transaction that handles it, so a redelivered update is handled once;
-its replies are written to the outbox in that transaction and sent by the sender (retried if they fail).
+words. Stickers, photos and voice notes are answered with a request to type; a protected account (whose
+messages Zalo withholds) is told once a day whom to contact. Each update is stored by its message id before
+it is handled (the inbox, bot/channels/inbox.py: a polled one before the next poll, a webhook's before the
+call is answered 200, then handled in a task) and marked handled in the transaction that handles it, so a
+redelivered update is handled once and one left unhandled by a crash is handled at the next start; its
+replies are written to the outbox in that transaction and sent by the sender (retried if they fail).
 Every message sent is counted per month (Zalo's free plan allows 3,000); staff are warned once at 80 %.
 """
 
