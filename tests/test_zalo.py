@@ -4,7 +4,12 @@ quota warning, the webhook's secret, and a campaign where a Telegram and a Zalo 
 from __future__ import annotations
 
 import asyncio
+import json
+import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -194,7 +199,7 @@ async def test_the_fake_server_speaks_the_same_api() -> None:
             assert await api.get_updates(1) == [update]
             with pytest.raises(ZaloApiError) as raised:
                 await api.send_message("u1", "x" * 2001)
-            assert raised.value.status == 400
+            assert (raised.value.status, raised.value.error_code) == (200, 400)  # ok:false with HTTP 200
             assert await api.get_webhook_info() is None
             await api.set_webhook("https://bot.example.org/zalo", "s3cret-s3cret")
             assert (await api.get_webhook_info() or {})["url"] == "https://bot.example.org/zalo"
@@ -204,9 +209,47 @@ async def test_the_fake_server_speaks_the_same_api() -> None:
             assert await api.get_webhook_info() is None
             with pytest.raises(ZaloApiError) as raised:
                 await ZaloApi("1:wrong", server.base_url).get_me()
-            assert raised.value.status == 401
+            assert raised.value.error_code == 401
         finally:
             await api.close()
+
+
+@pytest.mark.parametrize("error_status", [False, True])
+def test_the_fake_answers_in_the_documented_shapes(error_status: bool) -> None:
+    """As Zalo's docs and the clients that measured it give them: an error is the envelope {ok: false,
+    error_code, description} with HTTP 200 (or its code as the status); an empty long poll is error 408;
+    getUpdates hands over one update object a call, not a list; dates are epoch milliseconds."""
+
+    def call(server: FakeZalo, method: str, body: dict[str, Any], token: str = TOKEN) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            f"{server.base_url}/bot{token}/{method}", data=json.dumps(body).encode(), method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    with FakeZalo(token=TOKEN, max_poll=0.1, error_status=error_status) as server:
+        empty = call(server, "getUpdates", {"timeout": "30"})
+        assert empty == (
+            408 if error_status else 200,
+            {"ok": False, "error_code": 408, "description": "Request timeout"},
+        )
+        status, wrong = call(server, "getMe", {}, token="1:wrong")
+        assert (status, wrong["ok"], wrong["error_code"]) == (401 if error_status else 200, False, 401)
+        assert isinstance(wrong["description"], str) and wrong["description"]
+        before = time.time() * 1000
+        first, second = server.text_update("u1", "một"), server.text_update("u2", "hai")
+        server.queue(first)
+        server.queue(second)
+        assert call(server, "getUpdates", {"timeout": "30"}) == (200, {"ok": True, "result": first})  # one update
+        assert call(server, "getUpdates", {"timeout": "30"}) == (200, {"ok": True, "result": second})
+        date = first["message"]["date"]
+        assert isinstance(date, int) and before - 1000 <= date <= time.time() * 1000  # milliseconds, not seconds
+        assert first["event_name"] == "message.text.received" and isinstance(first["message"]["message_id"], str)
+        sent = call(server, "sendMessage", {"chat_id": "u1", "text": "Xin chào"})[1]["result"]
+        assert isinstance(sent["message_id"], str) and sent["date"] > 10**12
 
 
 # --- the channel, against the fake server ---
@@ -334,6 +377,31 @@ async def test_a_long_reply_is_sent_in_pieces_the_api_accepts(zalo: tuple[ZaloCh
     channel, server = zalo
     await channel.send("u1", [Reply("\n".join(f"Dòng số {i}: chưa báo cáo" for i in range(300)))])
     assert server.sent_count("u1") == 4 and not server.rejections
+
+
+async def test_twenty_people_writing_at_once_all_get_their_first_reply_within_two_seconds(
+    engine: Engine, database: Database
+) -> None:
+    """Zalo hands over one update a getUpdates call: polling again at once after a poll that brought one (a
+    pause, 1 s as in production, only after an empty poll) serves a queue of people in a moment, not one a
+    second. Measured on the fake's clock: from when each update was queued to when its chat's reply came."""
+    with FakeZalo(token=TOKEN, max_poll=0.5) as server:
+        api = ZaloApi(TOKEN, server.base_url)
+        quota = Quota(database, timezone=VN)
+        channel = ZaloChannel(engine, api, quota=quota, actions=TypedActions(), poll_interval=1.0, poll_timeout=1)
+        polling = asyncio.create_task(channel.poll())
+        try:
+            tickets = [server.send_text(f"u{n:02d}", "xin chào") for n in range(20)]
+            everyone = lambda: all(server.first_reply_after(t) is not None for t in tickets)  # noqa: E731
+            await asyncio.to_thread(server.wait_until, lambda: everyone(), 60.0, "a reply to each of the 20")
+        finally:
+            polling.cancel()
+            with suppress(asyncio.CancelledError):
+                await polling
+            await api.close()
+    latencies = sorted(server.first_reply_after(t) or 0.0 for t in tickets)
+    print("first replies of 20 people writing at once, seconds:", " ".join(f"{s:.2f}" for s in latencies))
+    assert latencies[-1] < 2.0
 
 
 # --- the quota and nudges ---

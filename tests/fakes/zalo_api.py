@@ -14,11 +14,14 @@ Usage::
         server.queue(update)  # the same update again (a redelivery)
         server.post_webhook(update, secret=None)  # to the URL setWebhook registered: the HTTP status
 
-Calls, as Zalo answers them (``POST /bot<token>/<method>``, JSON body, ``{ok, result}`` envelope):
-``getMe``; ``getUpdates`` (one queued update, not a list; after ``timeout`` seconds, at most ``max_poll``, an
-HTTP 408 "Request timeout"; 409 while a webhook is set); ``sendMessage`` (refuses an empty text or one over
-2,000 UTF-16 units with 400); ``setWebhook`` (``url`` and an 8–256 character ``secret_token``);
-``deleteWebhook``; ``getWebhookInfo`` (404 when none is set). A wrong token gets 401, an unknown method 404.
+Calls, as Zalo answers them (``POST /bot<token>/<method>``, JSON body, ``{ok, result}`` envelope; an error
+comes with HTTP 200 as ``{"ok": false, "error_code": 408, "description": …}``, as clients measured the real
+service, or with the code as the HTTP status too when ``error_status=True``):
+``getMe``; ``getUpdates`` (one queued update, not a list, its ``date`` in epoch milliseconds; after ``timeout``
+seconds, at most ``max_poll``, error 408 "Request timeout"; 409 while a webhook is set); ``sendMessage``
+(refuses an empty text or one over 2,000 UTF-16 units with 400); ``setWebhook`` (``url`` and an 8–256
+character ``secret_token``); ``deleteWebhook``; ``getWebhookInfo`` (404 when none is set). A wrong token
+gets 401, an unknown method 404.
 """
 
 from __future__ import annotations
@@ -54,9 +57,13 @@ class ApiError(Exception):
 class FakeZalo:
     """A Zalo Bot API on 127.0.0.1; one lock (a condition) shared by the HTTP handlers and the test."""
 
-    def __init__(self, token: str = "1234567890:test-zalo-token", *, max_poll: float = 1.0) -> None:
+    def __init__(
+        self, token: str = "1234567890:test-zalo-token", *, max_poll: float = 1.0, error_status: bool = False
+    ) -> None:
         self.token = token
         self.max_poll = max_poll  # a long poll ends with 408 after at most this many seconds
+        self.error_status = error_status  # errors with their code as the HTTP status (else HTTP 200)
+        self.queued_at: dict[int, tuple[str, float]] = {}  # ticket → (chat, when queued, the fake's clock)
         self._cond = threading.Condition()
         self._queue: deque[tuple[int, JSON]] = deque()
         self._tickets = itertools.count(1)
@@ -64,7 +71,7 @@ class FakeZalo:
         self._polls = 0  # getUpdates calls begun
         self._delivered_at: dict[int, int] = {}  # ticket → the poll that took it
         self._stopping = False
-        self.messages: list[JSON] = []  # what the bot sent: chat_id, text, message_id
+        self.messages: list[JSON] = []  # what the bot sent: chat_id, text, message_id, at (the fake's clock)
         self.rejections: list[JSON] = []  # refused calls: method, status, description
         self.calls: list[str] = []
         self.webhook: JSON | None = None  # {"url", "secret_token"} once set
@@ -117,6 +124,8 @@ class FakeZalo:
         with self._cond:
             ticket = next(self._tickets)
             self._queue.append((ticket, update))
+            chat = update.get("message", {}).get("chat", {}).get("id", "")
+            self.queued_at[ticket] = (str(chat), time.monotonic())
             self._cond.notify_all()
             return ticket
 
@@ -151,6 +160,12 @@ class FakeZalo:
 
     def sent_count(self, chat_id: str) -> int:
         return len(self.sent_messages(chat_id))
+
+    def first_reply_after(self, ticket: int) -> float | None:
+        """Seconds from queuing the update to the first message its chat got after it, on the fake's clock."""
+        with self._cond:
+            chat, queued = self.queued_at[ticket]
+            return next((m["at"] - queued for m in self.messages if m["chat_id"] == chat and m["at"] >= queued), None)
 
     @property
     def polls(self) -> int:
@@ -200,7 +215,8 @@ class FakeZalo:
         except ApiError as exc:
             with self._cond:
                 self.rejections.append({"method": method, "status": exc.status, "description": exc.description})
-            return exc.status, {"ok": False, "error_code": exc.status, "description": exc.description}
+            envelope = {"ok": False, "error_code": exc.status, "description": exc.description}
+            return (exc.status if self.error_status else 200), envelope
 
     def _get_me(self, params: JSON) -> JSON:
         return {"id": "1459232241454765289", "account_name": "bot.nqbot", "account_type": "BASIC"}
@@ -230,7 +246,12 @@ class FakeZalo:
         if not isinstance(text, str) or not 1 <= utf16_units(text) <= MAX_TEXT:
             raise ApiError(400, f"text must be 1 to {MAX_TEXT} characters")
         with self._cond:
-            message = {"chat_id": chat_id, "text": text, "message_id": f"{next(self._ids):020x}"}
+            message = {
+                "chat_id": chat_id,
+                "text": text,
+                "message_id": f"{next(self._ids):020x}",
+                "at": time.monotonic(),
+            }
             self.messages.append(message)
             self._cond.notify_all()
         return {"message_id": message["message_id"], "date": int(time.time() * 1000)}
@@ -280,7 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             params = None
         if not isinstance(params, dict):
-            status, payload = 400, {"ok": False, "error_code": 400, "description": "body is not a JSON object"}
+            status = 400 if self.server.fake.error_status else 200
+            payload = {"ok": False, "error_code": 400, "description": "body is not a JSON object"}
         else:
             status, payload = self.server.fake.handle(self.path.split("?")[0], params)
         body = json.dumps(payload).encode()
