@@ -217,13 +217,17 @@ class Question(_Strict):
 
 
 def _names_fit(choices: list[Choice]) -> None:
-    """Each alias reads as a name (not a number: numbers pick choices by position) and names one choice only."""
+    """Each alias reads as a name (not a number: numbers pick choices by position), is not the first words of
+    another choice's label ("đi" where "Đi học" is another choice), and names one choice only."""
     owner: dict[str, str] = {}
     for choice in choices:
         for alias in choice.aliases:
             key = name_key(alias)
             if re.fullmatch(r"(?:so )?[0-9]*", key):
                 raise ValueError(f"choice {choice.id!r}: the alias {alias!r} must be words, not a number or marks")
+            for other in (c for c in choices if c is not choice):
+                if any(name_key(label).startswith(key + " ") for label in (other.vi, other.en or "")):
+                    raise ValueError(f"choice {choice.id!r}: the alias {alias!r} begins the label of {other.id!r}")
         for key in sorted(choice.names()):
             if key in owner:
                 raise ValueError(f"choices {owner[key]!r} and {choice.id!r} both have the name {key!r}")

@@ -136,13 +136,18 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("bad campaign code", _set("code", "NQ 15!"), "code: String should match pattern"),
     (
         "an alias two choices share",
-        lambda data: _question(data, "format")["choices"][1]["aliases"].append("Kết Hợp!"),
-        "questionnaire[4] (format): choices 'online' and 'hybrid' both have the name 'ket hop'",
+        lambda data: _question(data, "format")["choices"][0]["aliases"].append("Qua Mạng!"),
+        "questionnaire[4] (format): choices 'in_person' and 'online' both have the name 'qua mang'",
     ),
     (
         "an alias equal to another choice's label",
         lambda data: _question(data, "held")["choices"][0]["aliases"].append("chưa tổ chức"),
         "questionnaire[0] (held): choices 'self_organised' and 'not_yet' both have the name 'chua to chuc'",
+    ),
+    (
+        "an alias that begins another choice's label",
+        lambda data: _question(data, "absent_reasons")["choices"][1]["aliases"].append("đi"),
+        "questionnaire[12] (absent_reasons): choice 'business': the alias 'đi' begins the label of 'study'",
     ),
     (
         "an alias that is a number",
