@@ -6,6 +6,7 @@ Campaign texts (questions, choices) come from the campaign file, in the same two
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -278,21 +279,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "report.reask": ("Câu {number} cần trả lời lại: {problem}", "Question {number} needs a new answer: {problem}"),
     "report.answered_elsewhere": (
-        "Câu {number} vừa được người báo cáo khác của đơn vị trả lời: “{answer}”. Bot giữ câu trả lời đó "
+        "Câu {number} vừa được người báo cáo khác của đơn vị trả lời: “{answer!q}”. Bot giữ câu trả lời đó "
         "(cần sửa thì gõ “sửa câu {number}”). Tiếp tục:",
-        "Another reporter of your unit has just answered question {number}: “{answer}”. That answer is kept "
+        "Another reporter of your unit has just answered question {number}: “{answer!q}”. That answer is kept "
         "(type “edit {number}” to change it). Continuing:",
     ),
     "report.reopened": (
-        "Câu {number} cần trả lời lại vì số liệu trước đó đã thay đổi (trả lời cũ: {answer}).",
-        "Question {number} must be answered again because an earlier figure changed (old answer: {answer}).",
+        "Câu {numbers} cần trả lời lại vì số liệu trước đó đã thay đổi (trả lời cũ: {answers}).",
+        "Question {numbers} must be answered again because an earlier answer changed (old answers: {answers}).",
     ),
+    "report.reopened_many": (
+        "{count} câu ({numbers}) cần trả lời lại vì số liệu trước đó đã thay đổi.",
+        "{count} questions ({numbers}) must be answered again because an earlier answer changed.",
+    ),
+    "report.old_answer": ("câu {number}: {answer!q}", "question {number}: {answer!q}"),
     "report.recheck": (
         "Câu {number} cần xác nhận lại vì số liệu trước đó đã thay đổi:",
         "Question {number} needs confirming again because an earlier figure changed:",
     ),
     "nav.first": ("Đây là câu đầu tiên.", "This is the first question."),
-    "answer.recorded": ("Đã ghi: {answer}.", "Recorded: {answer}."),
+    "answer.recorded": ("Đã ghi: {answer!q}.", "Recorded: {answer!q}."),
     "question.heading": ("Câu {number}. {text}", "Question {number}. {text}"),
     "question.hint.integer": ("(gõ một số)", "(type a number)"),
     "question.hint.date": ("(gõ ngày, ví dụ 20/9/2022 hoặc “hôm nay”)", "(type a date, e.g. 20/9/2022 or “today”)"),
@@ -308,6 +314,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "question.hint.multi_choice": (
         "(chọn một hoặc nhiều: gõ các số, ví dụ 1, 3, hoặc bấm các nút rồi “Xong”)",
         "(choose one or more then press “Done”, or type the numbers, e.g. 1, 3)",
+    ),
+    # A hint's ".typed" variant is said instead on a channel without buttons (Zalo, the terminal): Turn.t.
+    "question.hint.single_choice.typed": ("(chọn một: gõ số thứ tự)", "(choose one: type its number)"),
+    "question.hint.multi_choice.typed": (
+        "(chọn một hoặc nhiều: gõ các số trong một tin, ví dụ 1, 3)",
+        "(choose one or more: type their numbers in one message, e.g. 1, 3)",
     ),
     "question.hint.yes_no": ("(có / không)", "(yes / no)"),
     "question.current": ("Câu trả lời hiện tại: {answer}", "Current answer: {answer}"),
@@ -327,8 +339,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "button.edit": ("Sửa một câu", "Change an answer"),
     "warning.how": ("(có / không, hoặc gõ lại câu trả lời)", "(yes / no, or type the answer again)"),
     "warning.confirm": (
-        "Đồng chí xác nhận giữ câu trả lời “{answer}”? (có / không, hoặc gõ lại câu trả lời)",
-        "Keep the answer “{answer}”? (yes / no, or type a new answer)",
+        "Đồng chí xác nhận giữ câu trả lời “{answer!q}”? (có / không, hoặc gõ lại câu trả lời)",
+        "Keep the answer “{answer!q}”? (yes / no, or type a new answer)",
     ),
     "summary.heading": ("Báo cáo của {unit}:", "Report of {unit}:"),
     "summary.footer": (
@@ -639,6 +651,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "so the bot cannot read them; it told them to contact the board or use Telegram. {people}",
     ),
     "protected.person": ("{name} (lần cuối {at})", "{name} (last {at})"),
+    "zalo.type_action": ("Gõ {labels}.", "Type {labels}."),  # a message's buttons, on Zalo
+    "zalo.or": (" hoặc ", " or "),
     "zalo.no_attachment": (
         "(Tệp “{filename}” không gửi được qua Zalo; đồng chí dùng Telegram hoặc dòng lệnh để lấy tệp.)",
         "(The file “{filename}” cannot be sent on Zalo; use Telegram or the command line to get it.)",
@@ -903,10 +917,28 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def say(key: str, language: str = "vi", /, **params: Any) -> str:
-    """The text `key` in `language` (Vietnamese when English is missing), with `params` filled in."""
+    """The text `key` in `language` (Vietnamese when English is missing), with `params` filled in. A field
+    written `{text!q}` echoes someone's own words: shortened to a quote (bot.formatting.quote), so a pasted
+    page never comes back whole."""
     vi, en = TEXTS[key]
     template = en if language == "en" and en else vi
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return _QUOTING.vformat(template, (), params) if "!q}" in template else template.format(**params)
+
+
+class _Quoting(string.Formatter):
+    """str.format with one more conversion, `!q`: the value as a short quote."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "q":
+            from bot.formatting import quote  # formatting imports this module
+
+            return quote(str(value))
+        return super().convert_field(value, conversion)
+
+
+_QUOTING = _Quoting()
 
 
 def said(message: str | Text, language: str = "vi") -> str:

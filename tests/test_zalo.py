@@ -27,11 +27,12 @@ from bot.engine import Attachment, Button, Engine, Reply
 from bot.engine.messages import merge
 from bot.outbox.delivery import Result, split, utf16_units
 from bot.settings import Settings
+from bot.texts import say
 from storage import usage
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
 from storage.errors import ConfigError
-from storage.models import Channel, ChannelUsage, InboundEvent, OutboxMessage, Person, Role
+from storage.models import Campaign, Channel, ChannelUsage, InboundEvent, OutboxMessage, Person, Role
 from tests.dialogue import FULL_REPORT, Clock, Dialogue, answer_all, enrol, invite_code, join_as_staff
 from tests.fakes.zalo_api import FakeZalo
 
@@ -83,13 +84,18 @@ def test_every_piece_fits_and_the_words_survive(chunks: list[str]) -> None:
     assert " ".join(pieces).split() == text.split()  # words (at most 80 units here) are never cut
 
 
-def test_choices_are_numbered_and_action_buttons_left_out() -> None:
+def test_choices_are_numbered_and_action_buttons_named_as_what_to_type() -> None:
     reply = Reply(
         "Câu 1. Đã tổ chức chưa?",
         choices=(Button("Đã tự tổ chức", "ans:held:a"), Button("Chưa tổ chức", "ans:held:b")),
         buttons=((Button("Bỏ qua", "skip:held"),),),
     )
-    assert render(reply) == "Câu 1. Đã tổ chức chưa?\n1. Đã tự tổ chức\n2. Chưa tổ chức"
+    assert render(reply) == "Câu 1. Đã tổ chức chưa?\n1. Đã tự tổ chức\n2. Chưa tổ chức\nGõ “Bỏ qua”."
+    named = Reply("Có thể bỏ qua: gõ “bỏ qua”.", buttons=((Button("Bỏ qua", "skip:held"),),))
+    assert render(named) == named.text  # the text names it already
+    confirm = Reply("Gửi lời nhắc?", buttons=((Button("Gửi nhắc", "nhac:1"), Button("Hủy", "nhac:no")),))
+    assert render(confirm) == "Gửi lời nhắc?\nGõ “Gửi nhắc” hoặc “Hủy”."
+    assert render(confirm, "en") == "Gửi lời nhắc?\nType “Gửi nhắc” or “Hủy”."
     chart = Reply("Thống kê", attachment=Attachment("thongke.png", b"png", picture=True))
     assert "“thongke.png” không gửi được qua Zalo" in render(chart)
 
@@ -513,3 +519,46 @@ async def test_a_whole_report_on_zalo_costs_one_message_an_answer_plus_joining_a
         await channel.handle_update(server.text_update("u1", text))
     assert "Đã gửi báo cáo của Chi bộ Sở Nội vụ" in server.texts("u1")[-1]
     assert server.sent_count("u1") == len(steps)  # 26: one a step; it was 29 (bench/zalo_messages.py)
+
+
+def test_an_answer_is_echoed_as_a_short_quote_never_whole() -> None:
+    pasted = "Cán bộ, đảng viên tham gia đầy đủ, nghiêm túc. " * 40  # about 1,900 characters
+    for key in ("answer.recorded", "warning.confirm", "report.reopened", "report.answered_elsewhere"):
+        for language in ("vi", "en"):
+            echoed = say(key, language, answer=pasted, number=3)
+            assert len(echoed) < len(say(key, language, answer="", number=3)) + 51 and "…" in echoed, key
+    assert say("answer.recorded", "vi", answer="30") == "Đã ghi: 30."  # a short answer whole
+    assert say("answer.recorded", "vi", answer="Dòng 1\nDòng 2") == "Đã ghi: Dòng 1 Dòng 2."  # on one line
+
+
+async def test_on_zalo_every_hint_says_what_to_type(zalo: tuple[ZaloChannel, FakeZalo], database: Database) -> None:
+    """No buttons on Zalo: the join confirmation names its two typed options, a pick-several question asks for
+    the numbers in one message (no "Xong" step) and takes "1, 3" at once, and a staff confirm names the
+    label to type (/nhac: "Gửi nhắc")."""
+    channel, server = zalo
+
+    async def say(user: str, text: str) -> str:
+        seen = server.sent_count(user)
+        await channel.handle_update(server.text_update(user, text))
+        return "\n".join(server.texts(user, seen))
+
+    joining = await say("u1", invite_code(database, "CB-SNV"))
+    assert "Gõ “Xác nhận” hoặc “Không phải”." in joining
+    await say("u1", "Xác nhận")
+    for typed in typed_steps(FULL_REPORT[:10], channel.engine.spec(loaded_campaign(database))):
+        text = await say("u1", typed)
+    assert "Câu 11." in text and "gõ các số trong một tin, ví dụ 1, 3" in text
+    assert "Xong" not in text and "bấm" not in text
+    assert "Câu 12." in await say("u1", "1, 3")  # taken at once: the next question
+
+    staff = "s1"
+    await say(staff, invite_code(database, "", role=Role.staff))
+    await say(staff, "Xác nhận")
+    confirm = await say(staff, "/nhac")
+    assert "Gõ “Gửi nhắc” hoặc “Hủy”." in confirm or "Gõ “Gửi lúc" in confirm
+    assert "Đã xếp" in await say(staff, "gửi nhắc") or "Đã xếp" in await say(staff, "gửi ngay")
+
+
+def loaded_campaign(database: Database) -> Campaign:
+    with database.session() as session:
+        return session.exec(select(Campaign)).one()

@@ -31,6 +31,7 @@ from bot.texts import say
 from storage import outbox, people, usage
 from storage.database import Database
 from storage.models import Channel, utcnow
+from storage.units import fold
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,14 @@ MESSAGES_PER_REPORT = 26
 
 
 def render(reply: Reply, language: str = "vi") -> str:
-    """The reply as Zalo shows it: its text, then its choices as numbered lines; action buttons are left out."""
+    """The reply as Zalo shows it: its text, then its choices as numbered lines; action buttons become a line
+    naming what to type ("Gõ “Gửi nhắc” hoặc “Hủy”."), but for those the text already quotes."""
     lines = [reply.text] if reply.text else []
     lines += [f"{i}. {button.label}" for i, button in enumerate(reply.choices, start=1)]
+    named = fold(reply.text)  # a label the text quotes ("gõ “bỏ qua”") is named already
+    labels = [f"“{b.label}”" for row in reply.buttons for b in row if fold(f"“{b.label}”") not in named]
+    if labels:
+        lines.append(say("zalo.type_action", language, labels=say("zalo.or", language).join(labels)))
     if reply.attachment is not None:  # Zalo takes no uploads: say where to get the file instead
         lines.append(say("zalo.no_attachment", language, filename=reply.attachment.filename))
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from bot import invite_links
 from bot.engine.dialogue import Dialogue
-from bot.engine.messages import Inbound, Outcome, markup_of, merge, rendered
+from bot.engine.messages import TYPED, Inbound, Outcome, markup_of, merge, rendered
 from storage import campaigns, outbox
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
@@ -31,7 +31,6 @@ from storage.models import Campaign, Channel, utcnow
 logger = logging.getLogger(__name__)
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-TYPED = frozenset({Channel.zalo, Channel.terminal})  # channels without buttons: every choice and action is typed
 TYPED_LIMIT = 2000  # characters (UTF-16 units) of one message there: Zalo's limit
 
 

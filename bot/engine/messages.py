@@ -8,6 +8,8 @@ from typing import Any
 
 from storage.models import Channel
 
+TYPED = frozenset({Channel.zalo, Channel.terminal})  # channels without buttons: every choice and action is typed
+
 
 @dataclass(frozen=True)
 class Inbound:

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.engine.messages import Inbound, Outcome, Reply
+from bot.engine.messages import TYPED, Inbound, Outcome, Reply
 from bot.engine.report import Report
-from bot.texts import say
+from bot.texts import TEXTS, say
 from storage import campaigns, chats, submissions
 from storage.campaign_spec import CampaignSpec
 from storage.models import Campaign, Channel, Person, Role, Unit
@@ -51,6 +51,10 @@ class Turn:
         self._report: Report | None = None
 
     def t(self, key: str, **params: Any) -> str:
+        """The catalog text `key`; on a channel without buttons its ".typed" variant when there is one (a hint
+        that says what to type instead of what to press)."""
+        if self.event.channel in TYPED and f"{key}.typed" in TEXTS:
+            key = f"{key}.typed"
         return say(key, self.lang, **params)
 
     def reply(self, key: str, **params: Any) -> Outcome:
