@@ -356,7 +356,9 @@ async def test_staff_see_in_the_units_page_what_could_not_be_delivered_and_why(
         outbox.mark_failed(session, message_id=refused, error="Bad Request: message text is empty")
     staff = await join_as_staff(engine, database)
     page = await staff.say("/donvi CB-SNV")
-    assert "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 ngày 13/09/2022; lý do: Bad Request: message" in page
+    assert (
+        "Tin không gửi được tới người báo cáo: 1 (gần nhất 10:00 ngày 13/09/2022; lý do: Bad Request: message" in page
+    )
 
 
 async def test_a_database_that_fails_a_leadership_check_is_tried_again_not_given_up(
@@ -509,3 +511,41 @@ def state(database: Database, person: int) -> PersonState:
         found = session.get(Person, person)
         assert found is not None
         return found.state
+
+
+async def test_zalos_quota_exceeded_rests_the_channel_without_spending_an_attempt(database: Database) -> None:
+    """A 429 "Quota exceeded" (Zalo gives no wait): the drain is not held for it, the message waits pending
+    with its attempts as they were, and the channel is not tried again before the pause is over."""
+    now = datetime.now(UTC)
+    calls: list[str] = []
+
+    class OverQuota:
+        async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered:
+            calls.append(chat_id)
+            return Delivered(Result.retry_after, wait=300.0, error="sendMessage: 200 Quota exceeded")
+
+    ticks = itertools.count(0.0, 0.01)
+    seconds = [0.0]
+    sender = Sender(
+        database,
+        {"zalo": OverQuota()},
+        timezone=VN,
+        sleep=no_sleep,
+        rate=1000,
+        monotonic=lambda: seconds[0] + next(ticks),
+    )
+    with database.session() as session:
+        person = Person(channel=Channel.zalo, channel_user_id="z1", chat_id="z1", role=Role.staff)
+        session.add(person)
+        session.flush()
+        outbox.add_notice(session, person=person, key="quota", text="…", campaign_id=None, now=now)
+    report = await sender.drain()
+    assert (report.postponed, calls) == (1, ["z1"])
+    with database.session() as session:
+        row = session.exec(select(OutboxMessage)).one()
+        assert (row.status, row.attempts, row.last_error) == (NudgeStatus.pending, 0, "sendMessage: 200 Quota exceeded")
+    seconds[0] = 200.0
+    assert (await sender.drain()).postponed == 0 and calls == ["z1"]  # resting: not tried
+    seconds[0] = 400.0
+    await sender.drain()
+    assert calls == ["z1", "z1"]
