@@ -49,6 +49,7 @@ SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
 BACK_WORDS = {"quay lai", "tro lai", "lui", "lui lai", "cau truoc", "quay lai cau truoc", "back", "go back"}
 SAID_BACK = (QuestionType.single_choice, QuestionType.multi_choice, QuestionType.yes_no)  # typed: "Đã ghi: …"
 EDIT_WORDS = {"sua", "edit", "change", "sua mot cau", "change an answer"}
+REOPENED_NAMED = 3  # questions asked again after a change: their old answers are named up to this many
 EXAMPLE = re.compile(r"ví dụ|e\.g\.", re.IGNORECASE)
 _EDIT = re.compile(r"(?:(sua|edit|change) *)?(?:(?:cau|question) *)?(\d{1,4})")
 
@@ -525,14 +526,23 @@ class Dialogue(Turn):
     def reopen(self, report: Report, asked: set[str]) -> list[str]:
         """Questions that apply again after a change, with an answer from before (kept in the draft while they
         did not apply): that answer was given under other figures, so it is dropped and the question asked
-        again, never carried back silently. One note each, with the old answer."""
-        notes = []
-        for question in report.walk.applicable():
-            if question.id not in asked and question.id in report.answers:
-                old = qn.display(question, report.answers[question.id], self.lang)
-                notes.append(self.t("report.reopened", number=report.walk.number(question.id), answer=old))
-                report.walk.drop(question.id)
-        return notes
+        again, never carried back silently. One note names them (with their old answers when few)."""
+        numbers: list[str] = []
+        olds = []
+        while True:  # one at a time: dropping an answer can hide the questions that hung on it
+            question = next((q for q in report.walk.applicable() if q.id not in asked and q.id in report.answers), None)
+            if question is None:
+                break
+            number = report.walk.number(question.id)
+            answer = qn.display(question, report.answers[question.id], self.lang)
+            olds.append(self.t("report.old_answer", number=number, answer=answer))
+            numbers.append(str(number))
+            report.walk.drop(question.id)
+        if not numbers:
+            return []
+        if len(numbers) > REOPENED_NAMED:  # a long list of old answers helps nobody: the numbers say enough
+            return [self.t("report.reopened_many", numbers=", ".join(numbers), count=len(numbers))]
+        return [self.t("report.reopened", numbers=", ".join(numbers), answers="; ".join(olds))]
 
     def warning_text(self, text: str) -> Outcome:
         keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
