@@ -13,8 +13,9 @@ takes the lead within a minute (LEAD_CHECK, 15 s) and sends the rest. Then every
 - every update was handled once (answered 200 once, recorded once) and every unit's one submitted version
   holds the answers typed.
 
-The kill is deterministic: the proxy lets no new request through, the leader finishes the ones it has (their
-replies sent and marked before each is answered), then it is killed while its reminder is held; the fake
+The kill is deterministic: the proxy lets no new request through, the leader answers the ones it has (each once
+its update is stored) and the workers handle what they stored (their replies sent and marked), then the leader
+is killed while its reminder is held; the fake
 answers that request 500 afterwards, to nobody. So no message can be in flight but the held one.
 
 Usage:
@@ -41,7 +42,7 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text, update
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from bot.app import LEAD_CHECK
 from bot.texts import say
@@ -200,6 +201,16 @@ class Typist(Reporter):
             time.sleep(0.05)
 
 
+def settled(database: Database) -> bool:
+    """Every update stored is handled and every reply sent: a webhook call is answered once its update is stored
+    (the inbox), and handled after."""
+    with database.session() as session:
+        unhandled = session.exec(select(InboundEvent.id).where(col(InboundEvent.handled_at).is_(None))).first()
+        replies = select(OutboxMessage.id).where(OutboxMessage.kind == OutboxKind.reply)
+        sending = session.exec(replies.where(OutboxMessage.status == NudgeStatus.sending)).first()
+        return unhandled is None and sending is None
+
+
 def lock_holders(database: Database) -> list[int]:
     """The server pids of the sessions holding nqbot's advisory lock (storage/leader.py)."""
     query = text(
@@ -297,7 +308,8 @@ def test_three_workers_share_fifty_reporters_and_a_killed_leaders_fan_out_goes_e
 
                 proxy.pause()
                 port = proxy.ports[workers.index(first)]
-                wait_for(lambda: proxy.busy(port) == 0, timeout=2, description="the leader finishes its requests")
+                wait_for(lambda: proxy.busy(port) == 0, timeout=2, description="the leader answers its requests")
+                wait_for(lambda: settled(database), timeout=2, description="the workers handle what they stored")
                 first.kill()
                 killed_at = time.monotonic()
                 note(f"leader worker{workers.index(first)} killed ({proxy.answered[port]['200']} updates handled)")

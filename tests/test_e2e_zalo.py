@@ -61,6 +61,15 @@ class Reporter:
         return "\n".join(self.server.texts(self.user_id, seen))
 
 
+def server_wait_for(server: FakeZalo, chat_id: str, since: int, needle: str) -> list[str]:
+    """The chat's texts from number `since` on, once one of them holds `needle` (a webhook's update is handled
+    after its call is answered)."""
+    server.wait_until(
+        lambda: any(needle in text for text in server.texts(chat_id, since)), timeout=20, description=needle
+    )
+    return server.texts(chat_id, since)
+
+
 def prepare(path: Path, today: date) -> dict[str, str]:
     database = Database(f"sqlite:///{path}")
     try:
@@ -141,14 +150,14 @@ def test_enrol_report_dedupe_nudge_and_webhook_on_zalo(tmp_path: Path) -> None:
             assert server.post_webhook(resume, secret=None) == 401
             assert server.post_webhook(resume, secret="not-the-secret") == 403
             assert server.sent_count(deputy.user_id) == before[deputy.user_id] + 1  # refused: nothing handled
-            assert server.post_webhook(resume, secret=SECRET) == 200
-            reply = "\n".join(server.texts(deputy.user_id, before[deputy.user_id] + 1))
-            assert "Tiếp tục báo cáo đang làm dở" in reply and "Câu 5." in reply
+            assert server.post_webhook(resume, secret=SECRET) == 200  # once stored: the reply follows
+            reply = "\n".join(server_wait_for(server, deputy.user_id, before[deputy.user_id] + 1, "Câu 5."))
+            assert "Tiếp tục báo cáo đang làm dở" in reply
             handled = server.sent_count(deputy.user_id)
-            assert server.post_webhook(resume, secret=SECRET) == 200  # sent again: handled once
-            assert server.sent_count(deputy.user_id) == handled  # (the 200 comes after handling: nothing new)
-            deputy.webhook = True
-            assert "Câu 6." in deputy.say(steps[4])
+            assert server.post_webhook(resume, secret=SECRET) == 200  # sent again: stored already, not handled
+            assert server.post_webhook(server.text_update(deputy.user_id, steps[4]), secret=SECRET) == 200
+            later = server_wait_for(server, deputy.user_id, handled, "Câu 6.")  # handled in order, after it
+            assert not any("Tiếp tục báo cáo đang làm dở" in text for text in later)
             assert bot.stop() == 0
         finally:
             bot.stop()
