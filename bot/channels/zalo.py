@@ -9,9 +9,10 @@ Usage:
     sender = Sender(database, {"zalo": service.delivery}, timezone=tz)  # the bot's one sender (bot/app.py)
 
 Zalo has no buttons: a question's choices become numbered lines (typing the number or the label answers)
-and action buttons are left out, since the text names their typed alternative ("gõ “gửi”"); typing an
-action's label still presses it, as in the terminal demo. Texts are cut at 2,000 UTF-16 units between
-words. Stickers, photos and voice notes are answered with a request to type; a protected account (whose
+and action buttons become a line naming what to type ("Gõ “Gửi nhắc” hoặc “Hủy”."); typing an action's
+label presses it, as in the terminal demo (bot/channels/zalo_delivery.py renders, sends and counts). Texts
+are cut at 2,000 UTF-16 units between words.
+Stickers, photos and voice notes are answered with a request to type; a protected account (whose
 messages Zalo withholds) is told once a day whom to contact. Each update is stored by its message id before
 it is handled (the inbox, bot/channels/inbox.py: a polled one before the next poll, a webhook's before the
 call is answered 200, then handled in a task) and marked handled in the transaction that handles it, so a
