@@ -245,6 +245,12 @@ async def test_a_guess_is_asked_back_before_it_is_stored(engine: Engine, databas
     assert "Câu 8. " in reply
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["members_total"] == 30
+    await dialogue.say("sửa câu 5")
+    await dialogue.say("tầm 5")
+    reply = await dialogue.say("1")  # a figure at the confirm is the answer itself, not the first button ("yes")
+    assert "ghi là" not in reply and "Câu 5. " not in reply
+    draft, _ = stored(database, loaded, "CB-SNV")
+    assert draft["sessions"] == 1
 
 
 async def test_a_question_with_its_own_example_gets_no_second_one(

@@ -49,6 +49,7 @@ SUBMIT_WORDS = {"gui", "nop", "gui bao cao", "send", "submit"}
 BACK_WORDS = {"quay lai", "tro lai", "lui", "lui lai", "cau truoc", "quay lai cau truoc", "back", "go back"}
 SAID_BACK = (QuestionType.single_choice, QuestionType.multi_choice, QuestionType.yes_no)  # typed: "Đã ghi: …"
 EDIT_WORDS = {"sua", "edit", "change", "sua mot cau", "change an answer"}
+FIGURES = (QuestionType.integer, QuestionType.date, QuestionType.date_list)  # "2" there is a figure, not "no"
 REOPENED_NAMED = 3  # questions asked again after a change: their old answers are named up to this many
 EXAMPLE = re.compile(r"ví dụ|e\.g\.", re.IGNORECASE)
 _EDIT = re.compile(r"(?:(sua|edit|change) *)?(?:(?:cau|question) *)?(\d{1,4})")
@@ -545,10 +546,13 @@ class Dialogue(Turn):
         return [self.t("report.reopened", numbers=", ".join(numbers), answers="; ".join(olds))]
 
     def warning_text(self, text: str) -> Outcome:
-        keep = self.typed_button(text, {"button.keep": True, "button.retype": False})
+        report = self.report()
+        waiting = report.question(self.conversation.pending.get("question", "")) if report else None
+        figures = waiting is not None and waiting.type in FIGURES and re.search(r"[0-9]", text)
+        keep = None if figures else self.typed_button(text, {"button.keep": True, "button.retype": False})
         if keep is not None:
             return self.resolve_warning(keep)
-        # Neither yes nor no: a fresh answer to the same question (answer_text finds it as the one asked).
+        # Neither yes nor no (a figure typed at a number or date is one): a fresh answer to the same question.
         self.conversation.mode = Mode(self.conversation.pending.get("return", Mode.answering.value))
         self.conversation.pending = {}
         return self.answer_text(text)
