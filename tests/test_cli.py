@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SAMPLE_UNITS, SHIPPED_CAMPAIGN
+
+INVITE_CODE = "[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}"  # Crockford's base32, as shown (storage.invites)
 
 
 def nqbot(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -129,7 +132,7 @@ def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> No
     one = nqbot(tmp_path, "invite", "CB-SNV")
     assert one.returncode == 0, one.stderr
     code, name, link = one.stdout.strip().split("\t")
-    assert (code, name) == ("CB-SNV", "Chi bộ Sở Nội vụ") and len(link) >= 22
+    assert (code, name) == ("CB-SNV", "Chi bộ Sở Nội vụ") and re.fullmatch(f"/start {INVITE_CODE}", link)
     assert "đặt TELEGRAM_BOT_TOKEN" in one.stderr  # no token: codes, not t.me links
     every = nqbot(tmp_path, "invite", "--all", "--qr", "qr")
     assert every.returncode == 0 and len(every.stdout.strip().splitlines()) == 22
@@ -167,7 +170,7 @@ def test_staff_invite_prints_a_one_time_code(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "staff", "invite", "--admin")
     assert result.returncode == 0, result.stderr
     typed = result.stdout.strip()  # no token here: what to type instead of a t.me link
-    assert typed.startswith("/start ") and len(typed.split()[1]) >= 22
+    assert re.fullmatch(f"/start {INVITE_CODE}", typed)
 
 
 def _mode(path: Path) -> int:

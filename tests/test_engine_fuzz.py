@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from sqlmodel import SQLModel, select
 
 from bot import parsing
-from bot.engine import Engine, Inbound, Outcome, Reply
+from bot.engine import Engine, Inbound, Outcome, Reply, enrolment
 from bot.engine import questionnaire as qn
 from bot.engine.dialogue import SKIP_WORDS, moves
 from bot.texts import say
@@ -778,14 +778,16 @@ async def typed_by_stranger(scene: Scene, text: str) -> None:
     assert after.mode in (None, Mode.idle)
     if not text.strip().startswith("/"):
         greeting = say("start.stranger")
-        unknown_code = say("join.unknown")
+        unknown_code = say("join.unknown", left=enrolment.WRONG_CODES_ALLOWED - 1)  # the chat's first wrong code
         assert [r.text for r in outcome.replies] in ([greeting], [unknown_code])
 
 
 @FUZZ
 @given(
     text=st.one_of(
-        junk, st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=16)
+        junk,
+        st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-", min_size=16),
+        st.from_regex(r"(?:dk |ĐK: |mã )?[0-9A-Za-z]{4}[- ]?[0-9A-Za-z]{4}", fullmatch=True),  # short codes, typed
     )
 )
 def test_arbitrary_text_from_a_stranger_gets_a_greeting_and_enrols_nobody(stage: Stage, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,7 +94,7 @@ async def test_invite_codes_are_random_stored_hashed_and_checked(database: Datab
         new = invites.create_invite(session, role=Role.reporter, unit_id=1, max_uses=1, now=now)
         other = invites.create_invite(session, role=Role.reporter, unit_id=1, now=now)
         stored = (session.exec(select(Invite.code_hash))).all()
-    assert len(new.code) >= 22 and new.code != other.code  # 128 bits, url-safe base64
+    assert new.code != other.code and re.fullmatch("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", new.code)  # 40 bits
     assert new.code not in stored and invites.hash_code(new.code) in stored
     with database.session() as session:
         assert (invites.find_invite(session, code=new.code, now=now))[1] is None

@@ -62,6 +62,6 @@ async def test_keep_reuses_the_last_demo(tmp_path: Path) -> None:
     again = demo.prepare(tmp_path / "demo.db", SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=date.today(), keep=True)
     try:
         outcome = await TerminalChat(again.engine, "p").send("Xác nhận")  # the confirm step survived
-        assert "Đồng chí đã là người báo cáo" in outcome.replies[0].text
+        assert "Đồng chí đã được ghi nhận là người báo cáo" in outcome.replies[0].text
     finally:
         again.database.dispose()
