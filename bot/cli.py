@@ -383,7 +383,7 @@ def _revoke_invites(settings: Settings, target: str) -> None:
                 invites.revoke_invite(session, invite=invite, actor="cli", now=now)
                 revoked, unit = [invite], session.get(Unit, invite.unit_id or 0)
             else:
-                at = moment(invite.revoked_at.astimezone(settings.timezone), settings.language)
+                at = moment(invite.revoked_at.astimezone(settings.timezone), language)
                 revoked, nothing = [], say("cli.invite_was_revoked", language, at=at)
             owner = f"{unit.code} ({unit.name})" if unit else say("invite.board", language)
             lines = [
