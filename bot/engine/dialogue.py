@@ -14,7 +14,7 @@ from typing import Any
 from bot import formatting, parsing
 from bot.engine import enrolment, staff
 from bot.engine import questionnaire as qn
-from bot.engine.messages import Button, Outcome, Reply
+from bot.engine.messages import TYPED, Button, Outcome, Reply
 from bot.engine.report import Report, ahead
 from bot.engine.turn import Turn
 from storage import campaigns, chats, inbound, invites, outbox, people, submissions
@@ -364,7 +364,8 @@ class Dialogue(Turn):
                 Button(("✅ " if c.id in selected else "") + c.label(self.lang), f"tog:{question.id}:{c.id}")
                 for c in question.choices
             )
-            buttons.append((Button(self.t("button.done"), f"done:{question.id}"),))
+            if self.event.channel not in TYPED:  # typed, "1, 3" answers at once: no "Xong" step
+                buttons.append((Button(self.t("button.done"), f"done:{question.id}"),))
         elif question.type is QuestionType.yes_no:
             buttons.append(
                 (
