@@ -90,6 +90,15 @@ def _is_words(text: str) -> bool:
     return all(c.isalpha() or c.isspace() or unicodedata.category(c).startswith("M") for c in text)
 
 
+def _unhedged(folded: str) -> str:
+    """A folded reply without the hedges before and after it ("khoảng 30", "tầm 30 mấy", "30+" → "30")."""
+    while hedged := _HEDGE.match(folded):
+        folded = folded[hedged.end() :].strip()
+    while after := _HEDGE_END.search(folded):
+        folded = folded[: after.start()].strip()
+    return folded
+
+
 def parse_integer(text: str) -> int:
     """A whole number from 0 to 10 000 000: "38", "38 đồng chí", "28 đ/c", "1.234", "1 234", "không" (0).
     A hedged number ("khoảng 30", "hơn 30", "30+") raises Approximate(30); a range ("30-35") is asked again."""
@@ -97,11 +106,9 @@ def parse_integer(text: str) -> int:
     folded = _folded(typed).rstrip(" .!")
     if folded in _NONE:
         return 0
-    hedged, after = _HEDGE.match(folded), _HEDGE_END.search(folded)
-    if hedged or after:
-        raise Approximate(
-            parse_integer(folded[hedged.end() if hedged else 0 : after.start() if after else None]), typed
-        )
+    bare = _unhedged(folded)
+    if bare != folded:  # read the number inside, once (a loop: "khoảng khoảng … 30" never recurses deep)
+        raise Approximate(parse_integer(bare), typed)
     if _RANGE.fullmatch(folded):
         raise ParseError("parse.integer.range", text=typed)
     m = _INTEGER.fullmatch(typed)
