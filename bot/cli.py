@@ -245,6 +245,9 @@ def status() -> None:
     from storage import reports
 
     settings = load_settings()
+    path = settings.sqlite_path()
+    if path is not None and not path.exists():  # never a new, empty database that says "0 units"
+        raise Failure(say("cli.no_database", settings.nqbot_language, path=path))
     database = _open_database(settings)
     try:
         with database.session() as session:

@@ -324,8 +324,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "question.hint.yes_no": ("(có / không)", "(yes / no)"),
     "question.current": ("Câu trả lời hiện tại: {answer}", "Current answer: {answer}"),
     "question.prefill": (
-        "Theo sổ đơn vị: {value}. Gõ lại số này nếu đúng, hoặc gõ số khác.",
-        "The unit register says {value}. Type it if right, or type another number.",
+        "Theo sổ đơn vị: {value}. Bấm nút {value} nếu đúng, hoặc gõ số khác.",
+        "The unit register says {value}. Press {value} if right, or type another number.",
     ),
     "question.optional": ("Có thể bỏ qua câu này.", "You may skip this question."),
     "answer.yes": ("Có", "Yes"),
@@ -492,6 +492,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unit.reporter": ("{name} ({channel}, {state})", "{name} ({channel}, {state})"),
     "unit.no_reporters": ("Chưa có người báo cáo.", "No reporter enrolled."),
     "state.active": ("đang hoạt động", "active"),
+    "question.prefill.typed": (
+        "Theo sổ đơn vị: {value}. Gõ “{value}” nếu đúng, hoặc gõ số khác.",
+        "The unit register says {value}. Type “{value}” if right, or type another number.",
+    ),
+    "channel.telegram": ("qua Telegram", "on Telegram"),
+    "channel.zalo": ("qua Zalo", "on Zalo"),
+    "channel.terminal": ("qua thử nghiệm trên máy", "in the terminal demo"),
     "state.unreachable": ("không liên lạc được", "unreachable"),
     "state.revoked": ("đã thu hồi", "revoked"),
     "unit.versions": ("Báo cáo {title}: {versions}", "Report on {title}: {versions}"),
@@ -828,6 +835,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cli.error": ("Lỗi: {message}", "Error: {message}"),
     "cli.database_error": ("lỗi cơ sở dữ liệu ({kind}): {detail}", "database error ({kind}): {detail}"),
+    "cli.no_database": (
+        "chưa có cơ sở dữ liệu {path}; chạy `nqbot init` để tạo",
+        "there is no database at {path}; run `nqbot init` to create it",
+    ),
     "cli.backup_needs_sqlite": (
         "backup sao chép tệp SQLite; với PostgreSQL hãy dùng pg_dump",
         "backup copies a SQLite file; for PostgreSQL use pg_dump",

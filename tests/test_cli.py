@@ -283,3 +283,11 @@ def test_inputs_that_raised_tracebacks_are_one_line_with_exit_code_2(
     assert result.returncode == 2, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr[-2000:]
     assert result.stderr.startswith("Lỗi: ") and message in result.stderr, result.stderr[:500]
+
+
+def test_status_on_a_fresh_folder_points_to_init_and_creates_nothing(tmp_path: Path) -> None:
+    result = nqbot(tmp_path, "status")
+    assert result.returncode == 2 and "chưa có cơ sở dữ liệu" in result.stderr and "nqbot init" in result.stderr
+    assert not (tmp_path / "data" / "nqbot.db").exists()
+    english = nqbot(tmp_path, "status", env={"NQBOT_LANGUAGE": "en"})
+    assert "there is no database at" in english.stderr and "run `nqbot init`" in english.stderr

@@ -168,7 +168,7 @@ async def test_one_units_detail_has_reporters_every_version_and_nudges(engine: E
     staff = Dialogue(engine, "900")
     reply = await staff.say("/donvi văn hóa")
     assert "Chi bộ Sở Văn hóa, Thể thao và Du lịch (CB-SVH) – chi bộ cơ sở, 31 đảng viên" in reply
-    assert "Người báo cáo: Đ/c 103 (telegram, đang hoạt động)" in reply
+    assert "Người báo cáo: Đ/c 103 (qua Telegram, đang hoạt động)" in reply
     assert "lần 1 lúc 09:00 ngày 16/09/2022, lần 2 lúc 09:00 ngày 18/09/2022" in reply
     assert "Đảng viên tham gia: 29" in reply  # the latest version's answers
     assert "Chưa gửi lời nhắc nào." in reply

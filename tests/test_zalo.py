@@ -562,3 +562,16 @@ async def test_on_zalo_every_hint_says_what_to_type(zalo: tuple[ZaloChannel, Fak
 def loaded_campaign(database: Database) -> Campaign:
     with database.session() as session:
         return session.exec(select(Campaign)).one()
+
+
+def test_the_register_prompt_on_zalo_names_what_to_type_once() -> None:
+    """The member-count prompt offers the register's figure as a button on Telegram; on Zalo the text says to
+    type it, and no second "Gõ …" line is added for the button."""
+    from bot.channels.zalo_delivery import render
+    from bot.engine.messages import Button, Reply
+    from bot.texts import say
+
+    text = say("question.prefill.typed", "vi", value="29")
+    rendered = render(Reply(text, buttons=((Button("29", "ans:members_total:29"),),)))
+    assert rendered == "Theo sổ đơn vị: 29. Gõ “29” nếu đúng, hoặc gõ số khác."
+    assert "Bấm nút 29 nếu đúng" in say("question.prefill", "vi", value="29")

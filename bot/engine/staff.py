@@ -304,7 +304,7 @@ def unit_detail(turn: Turn, campaign: Campaign, unit: Unit) -> Outcome:
                 "unit.reporter",
                 lang,
                 name=p.display_name or p.channel_user_id,
-                channel=p.channel.value,
+                channel=say(f"channel.{p.channel.value}", lang),
                 state=say(f"state.{p.state.value}", lang),
             )
             for p in people
