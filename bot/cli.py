@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Coroutine
+from datetime import date, datetime
 from functools import update_wrapper
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from bot.settings import Settings, load_settings
 from bot.texts import said, say
 from storage import backup as backup_db
 from storage import campaigns, migrate, units
+from storage.campaign_copy import CampaignCopy, copy_campaign
 from storage.campaign_spec import CampaignSpec, load_campaign_file
 from storage.database import Database
 from storage.errors import NqbotError
@@ -100,6 +102,27 @@ def _open_database(settings: Settings, *, upgrade: bool = True) -> Database:
     return database
 
 
+def _campaigns_known(settings: Settings, session: Any) -> str:
+    """Every campaign with its dates, for a message that lists them."""
+    rows = campaigns.list_campaigns(session)
+    language = settings.nqbot_language
+    listed = [
+        say("cli.campaign_dates", language, code=r.code, deadline=day(r.report_deadline), closes=day(r.closes_on))
+        for r in rows
+    ]
+    return ", ".join(listed) or say("cli.no_campaigns", language)
+
+
+def _warn_if_none_open(settings: Settings, session: Any) -> None:
+    """Say (on stderr) that no campaign takes reports today, and which exist: a new reporter would be told
+    at once that the campaign has ended."""
+    from storage.models import utcnow
+
+    today = utcnow().astimezone(settings.timezone).date()
+    if not campaigns.open_campaigns(session, today=today):
+        tell(settings, "cli.no_open_campaign", err=True, campaigns=_campaigns_known(settings, session))
+
+
 @cli.command()
 @click.option("--sample-units", is_flag=True, help=f"Also import the sample units ({SAMPLE_UNITS.name}).")
 def init(sample_units: bool) -> None:
@@ -115,6 +138,7 @@ def init(sample_units: bool) -> None:
                 rows = units.read_units_csv(SAMPLE_UNITS)
                 imported = units.import_units(session, rows=rows, source=str(SAMPLE_UNITS))
                 _tell_imported(settings, SAMPLE_UNITS, imported)
+            _warn_if_none_open(settings, session)
         tell(settings, "cli.database_ready", revision=migrate.head_revision())
     finally:
         database.dispose()
@@ -138,6 +162,73 @@ def campaign_load(file: Path) -> None:
     finally:
         database.dispose()
     _tell_loaded(settings, spec, result)
+
+
+class DayParam(click.ParamType):
+    """A day written DD/MM/YYYY, as the operator writes dates."""
+
+    name = "DD/MM/YYYY"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return datetime.strptime(str(value).strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise Failure(say("cli.bad_day", _language(), value=value)) from None
+
+
+@campaign.command("new")
+@click.argument("code")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The campaign file to copy, e.g. campaigns/nq15-2022.yaml.",
+)
+@click.option("--deadline", required=True, type=DayParam(), help="The units' report deadline.")
+@click.option("--board-deadline", type=DayParam(), help="The board's own deadline (default: moved by the same days).")
+@click.option("--closes", type=DayParam(), help="Last day units may change a report (default: moved the same).")
+@click.option("--dry-run", is_flag=True, help="Write the file but do not load it (edit it, then `campaign load`).")
+def campaign_new(
+    code: str, source: Path, deadline: date, board_deadline: date | None, closes: date | None, dry_run: bool
+) -> None:
+    """Write campaigns/CODE.yaml (in this folder) from an earlier campaign with every date moved, and load it."""
+    settings = load_settings()
+    copy = copy_campaign(source, code=code, report_deadline=deadline, board_deadline=board_deadline, closes_on=closes)
+    target = Path("campaigns") / f"{code}.yaml"
+    if target.exists():
+        raise Failure(say("cli.campaign_file_exists", settings.nqbot_language, file=target))
+    database = None if dry_run else _open_database(settings)
+    try:
+        if database is not None:
+            with database.session() as session:
+                if campaigns.get_campaign(session, code=code) is not None:
+                    raise Failure(say("cli.campaign_code_taken", settings.nqbot_language, code=code))
+        private_folder(target.parent)
+        with target.open("x", encoding="utf-8") as file:  # "x": never over a file made meanwhile
+            file.write(copy.text)
+        _tell_written(settings, target, copy)
+        if database is None:
+            tell(settings, "cli.campaign_not_loaded", file=target)
+            return
+        with database.session() as session:
+            result = campaigns.load_campaign(session, spec=copy.spec, source_file=str(target))
+        _tell_loaded(settings, copy.spec, result)
+    finally:
+        if database is not None:
+            database.dispose()
+
+
+def _tell_written(settings: Settings, target: Path, copy: CampaignCopy) -> None:
+    spec = copy.spec
+    deadline, board, closes = day(spec.report_deadline), day(spec.board_deadline), day(spec.closes_on)
+    tell(settings, "cli.campaign_written", file=target, code=spec.code, deadline=deadline, board=board, closes=closes)
+    if copy.to_fill:
+        tell(settings, "cli.campaign_fill", fields="; ".join(copy.to_fill))
+    if copy.old_dates_in_text:
+        tell(settings, "cli.campaign_old_dates", lines=", ".join(copy.old_dates_in_text))
 
 
 def _tell_loaded(settings: Settings, spec: CampaignSpec, result: campaigns.LoadResult) -> None:
@@ -266,6 +357,7 @@ def status() -> None:
                     deadline=day(row.report_deadline),
                     closes=day(row.closes_on),
                 )
+            _warn_if_none_open(settings, session)
     finally:
         database.dispose()
 
@@ -284,6 +376,16 @@ def run(webhook: bool) -> None:
     settings = load_settings()
     settings.require_any_token()  # before logging starts: a missing token is one line, exit 2
     hook = settings.require_webhook() if webhook else None
+    path = settings.sqlite_path()
+    if path is None or path.exists():  # a new database is made (and checked) by the run itself
+        database = _open_database(settings, upgrade=False)  # the leading run upgrades, not this check
+        try:
+            with database.session() as session:
+                _warn_if_none_open(settings, session)
+        except SQLAlchemyError:
+            logger.debug("no campaigns to check before the schema is upgraded", exc_info=True)
+        finally:
+            database.dispose()
     configure_logging()
     run_bot(settings, webhook=hook)
 
@@ -354,6 +456,7 @@ def invite(
     try:
         with database.session() as session:
             made = invite_links.make_reporter_invites(session, unit_code=unit, ttl_days=days, max_uses=uses)
+            _warn_if_none_open(settings, session)
         username = asyncio.run(invite_links.bot_username(settings))
         for item in made:
             link = invite_links.link(username, item.code)
@@ -424,6 +527,10 @@ def export(campaign_code: str, out_dir: Path) -> None:
     settings = load_settings()
     database = _open_database(settings)
     try:
+        with database.session() as session:
+            if campaigns.get_campaign(session, code=campaign_code) is None:
+                known = _campaigns_known(settings, session)
+                raise Failure(say("cli.unknown_campaign", settings.nqbot_language, code=campaign_code, campaigns=known))
         today = utcnow().astimezone(settings.timezone).date()
         paths = export_files(
             database, campaign_code, out_dir, today=today, language=settings.nqbot_language, timezone=settings.timezone

@@ -816,6 +816,67 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Đã cập nhật chiến dịch {code} (bộ câu hỏi không đổi).",
         "Campaign {code} updated (questionnaire unchanged).",
     ),
+    "cli.campaign_written": (
+        "Đã viết {file}: {code}, hạn báo cáo {deadline}, hạn Ban báo cáo cấp trên {board}, đóng {closes}.",
+        "Wrote {file}: {code}, report deadline {deadline}, board deadline {board}, closes {closes}.",
+    ),
+    "cli.campaign_fill": (
+        "Điền cho cơ quan mình trước khi xuất báo cáo (dòng có dấu “# ĐIỀN / FILL IN” trong tệp): {fields}",
+        "Fill in for your own body before exporting (the lines marked “# ĐIỀN / FILL IN” in the file): {fields}",
+    ),
+    "cli.campaign_old_dates": (
+        "Các dòng văn bản còn ghi ngày của đợt cũ (sửa tay nếu cần): {lines}",
+        "Prose lines that still name the old campaign's dates (edit them if needed): {lines}",
+    ),
+    "cli.campaign_not_loaded": (
+        "Chưa nạp (--dry-run). Sửa tệp xong, chạy: nqbot campaign load {file}",
+        "Not loaded (--dry-run). When the file is ready, run: nqbot campaign load {file}",
+    ),
+    "cli.campaign_file_exists": (
+        "đã có tệp {file}; chọn mã khác hoặc xóa tệp đó",
+        "{file} exists already; choose another code or remove that file",
+    ),
+    "cli.campaign_code_taken": (
+        "đã có đợt báo cáo mã {code} trong cơ sở dữ liệu; chọn mã khác",
+        "a campaign with the code {code} is in the database already; choose another code",
+    ),
+    "cli.bad_day": (
+        "“{value}” không phải ngày dạng DD/MM/YYYY",
+        "“{value}” is not a date written DD/MM/YYYY",
+    ),
+    "cli.no_open_campaign": (
+        "Không có đợt báo cáo nào đang mở hôm nay. Các đợt: {campaigns}. Tạo đợt mới: nqbot campaign new MÃ --from"
+        " campaigns/nq15-2022.yaml --deadline DD/MM/YYYY",
+        "No campaign is open today. Campaigns: {campaigns}. Make a new one: nqbot campaign new CODE --from"
+        " campaigns/nq15-2022.yaml --deadline DD/MM/YYYY",
+    ),
+    "cli.campaign_dates": (
+        "{code} (hạn {deadline}, kết thúc {closes})",
+        "{code} (deadline {deadline}, closes {closes})",
+    ),
+    "cli.no_campaigns": ("chưa có", "none yet"),
+    "cli.unknown_campaign": (
+        "không có đợt báo cáo mã “{code}”. Các đợt: {campaigns}",
+        "no campaign with the code “{code}”. Campaigns: {campaigns}",
+    ),
+    "campaign_copy.no_line": (
+        "{source}: không thấy dòng “{key}: …” ở đầu dòng để đổi",
+        "{source}: no top-level “{key}: …” line to change",
+    ),
+    "campaign_copy.bad_code": (
+        "mã đợt “{code}” chỉ gồm chữ thường không dấu, số và dấu gạch ngang (ví dụ nq15-2026)",
+        "the campaign code “{code}” takes lower-case letters, digits and hyphens only (e.g. nq15-2026)",
+    ),
+    "campaign_copy.before_resolution": (
+        "hạn báo cáo {deadline} trước ngày ban hành nghị quyết {resolution}",
+        "the report deadline {deadline} is before the resolution's date {resolution}",
+    ),
+    "campaign_copy.before_deadline": (
+        "{what} {value} trước hạn báo cáo {deadline}",
+        "{what} {value} is before the report deadline {deadline}",
+    ),
+    "campaign_copy.board_deadline": ("hạn Ban báo cáo cấp trên", "the board deadline"),
+    "campaign_copy.closes_on": ("ngày đóng", "the closing day"),
     "cli.campaign_row": (
         "{code}\t{title}\thạn báo cáo {deadline}\tđóng {closes}",
         "{code}\t{title}\tdeadline {deadline}\tcloses {closes}",
@@ -924,6 +985,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Đã kết thúc demo; chạy `nqbot demo --keep` để làm tiếp từ chỗ đã dừng.",
         "Demo ended; run `nqbot demo --keep` to continue where you left off.",
     ),
+    "demo.staff_how": (
+        "Đồng chí đang ở vai cán bộ Ban; {reported} đơn vị mẫu đã gửi báo cáo, {drafts} đơn vị đang làm dở. "
+        "Thử /tinhhinh, /chuanop, /donvi Tư pháp, /thongke (biểu đồ) và /xuat (DOCX, XLSX); tệp được lưu ở "
+        "{files}. Ctrl-D để kết thúc.",
+        "You are a board staff member; {reported} sample units have reported and {drafts} have a draft. Try "
+        "/tinhhinh, /chuanop, /donvi Tư pháp, /thongke (chart) and /xuat (DOCX, XLSX); files are saved in "
+        "{files}. Ctrl-D ends the demo.",
+    ),
+    "demo.staff_ended": (
+        "Đã kết thúc demo; chạy `nqbot demo --staff --keep` để làm tiếp từ chỗ đã dừng.",
+        "Demo ended; run `nqbot demo --staff --keep` to continue where you left off.",
+    ),
+    "terminal.file_saved": ("📎 Đã lưu tệp: {path}", "📎 File saved: {path}"),
+    "terminal.file_not_saved": ("📎 Tệp {filename} (không lưu)", "📎 File {filename} (not saved)"),
 }
 
 

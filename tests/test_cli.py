@@ -291,3 +291,192 @@ def test_status_on_a_fresh_folder_points_to_init_and_creates_nothing(tmp_path: P
     assert not (tmp_path / "data" / "nqbot.db").exists()
     english = nqbot(tmp_path, "status", env={"NQBOT_LANGUAGE": "en"})
     assert "there is no database at" in english.stderr and "run `nqbot init`" in english.stderr
+
+
+def _day_from_now(days: int) -> str:
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=days)).strftime("%d/%m/%Y")
+
+
+def _new_campaign(tmp_path: Path, code: str, *more: str, env: dict[str, str] | None = None) -> Any:
+    return nqbot(tmp_path, "campaign", "new", code, "--from", str(SHIPPED_CAMPAIGN), *more, env=env)
+
+
+def test_campaign_new_moves_every_date_keeps_the_comments_marks_the_header_and_loads(tmp_path: Path) -> None:
+    nqbot(tmp_path, "init")
+    result = _new_campaign(tmp_path, "nq15-2026", "--deadline", "20/12/2026")
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "campaigns" / "nq15-2026.yaml"
+    assert (
+        "Đã viết campaigns/nq15-2026.yaml: nq15-2026, hạn báo cáo 20/12/2026, hạn Ban báo cáo cấp trên 06/01/2027,"
+        " đóng 04/01/2027." in result.stdout
+    )
+    assert "report.place (Thành phố)" in result.stdout and "report.superior_body (ĐẢNG BỘ TỈNH)" in result.stdout
+    assert re.search(r"còn ghi ngày của đợt cũ .*: \d+: 20/9/2022", result.stdout)  # "báo cáo … trước ngày 20/9/2022"
+    assert "Đã nạp chiến dịch nq15-2026: 25 câu hỏi, hạn báo cáo 20/12/2026." in result.stdout
+    text = written.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    assert (data["code"], str(data["report_deadline"]), str(data["board_deadline"]), str(data["closes_on"])) == (
+        "nq15-2026",
+        "2026-12-20",
+        "2027-01-06",
+        "2027-01-04",
+    )
+    shipped = yaml.safe_load(SHIPPED_CAMPAIGN.read_text(encoding="utf-8"))
+    assert data["resolution"] == shipped["resolution"] and data["basis"] == shipped["basis"]  # facts, not moved
+    assert data["questionnaire"] == shipped["questionnaire"] and data["reminders"] == shipped["reminders"]
+    assert "closes_on: 2027-01-04         # last day units may change their report" in text
+    assert "  place: Thành phố   # ĐIỀN / FILL IN" in text
+    assert "nq15-2026: 0/0 đơn vị" in nqbot(tmp_path, "status").stdout
+
+
+def test_campaign_new_takes_the_board_deadline_and_closing_day_given_and_dry_run_loads_nothing(
+    tmp_path: Path,
+) -> None:
+    nqbot(tmp_path, "init")
+    result = _new_campaign(
+        tmp_path,
+        "nq15-b",
+        "--deadline",
+        "01/12/2026",
+        "--board-deadline",
+        "15/12/2026",
+        "--closes",
+        "10/12/2026",
+        "--dry-run",
+        env={"NQBOT_LANGUAGE": "en"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Wrote campaigns/nq15-b.yaml: nq15-b, report deadline 01/12/2026, board deadline 15/12/2026, closes 10/12/2026."
+        in result.stdout
+    )
+    assert "Fill in for your own body" in result.stdout
+    assert (
+        "Not loaded (--dry-run). When the file is ready, run: nqbot campaign load campaigns/nq15-b.yaml"
+        in result.stdout
+    )
+    assert "nq15-b" not in nqbot(tmp_path, "campaign", "list").stdout
+    loaded = nqbot(tmp_path, "campaign", "load", "campaigns/nq15-b.yaml")
+    assert "Đã nạp chiến dịch nq15-b" in loaded.stdout, loaded.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "vietnamese", "english"),
+    [
+        (
+            ("--deadline", "2026-12-20"),
+            "“2026-12-20” không phải ngày dạng DD/MM/YYYY",
+            "is not a date written DD/MM/YYYY",
+        ),
+        (
+            ("--deadline", "01/12/2026", "--closes", "01/11/2026"),
+            "ngày đóng 01/11/2026 trước hạn báo cáo 01/12/2026",
+            "the closing day 01/11/2026 is before the report deadline 01/12/2026",
+        ),
+        (
+            ("--deadline", "01/12/2026", "--board-deadline", "30/11/2026"),
+            "hạn Ban báo cáo cấp trên 30/11/2026 trước hạn báo cáo 01/12/2026",
+            "the board deadline 30/11/2026 is before the report deadline 01/12/2026",
+        ),
+        (
+            ("--deadline", "01/01/2022"),
+            "hạn báo cáo 01/01/2022 trước ngày ban hành nghị quyết 05/05/2022",
+            "the report deadline 01/01/2022 is before the resolution's date 05/05/2022",
+        ),
+    ],
+)
+def test_campaign_new_refuses_bad_dates_in_both_languages_and_writes_nothing(
+    tmp_path: Path, args: tuple[str, ...], vietnamese: str, english: str
+) -> None:
+    for env, message in (({}, vietnamese), ({"NQBOT_LANGUAGE": "en"}, english)):
+        result = _new_campaign(tmp_path, "nq15-x", *args, env=env)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "campaigns").exists() and not (tmp_path / "data").exists()
+
+
+def test_campaign_new_refuses_a_bad_or_taken_code_and_an_existing_file(tmp_path: Path) -> None:
+    english = {"NQBOT_LANGUAGE": "en"}
+    bad = _new_campaign(tmp_path, "NQ 15", "--deadline", "01/12/2026")
+    assert bad.returncode == 2 and "mã đợt “NQ 15” chỉ gồm chữ thường không dấu" in bad.stderr
+    nqbot(tmp_path, "init")
+    taken = _new_campaign(tmp_path, "nq15-2022", "--deadline", "01/12/2026")
+    assert taken.stderr.strip() == "Lỗi: đã có đợt báo cáo mã nq15-2022 trong cơ sở dữ liệu; chọn mã khác"
+    assert (
+        "a campaign with the code nq15-2022 is in the database already"
+        in _new_campaign(tmp_path, "nq15-2022", "--deadline", "01/12/2026", env=english).stderr
+    )
+    assert not (tmp_path / "campaigns" / "nq15-2022.yaml").exists()
+    (tmp_path / "campaigns").mkdir()
+    (tmp_path / "campaigns" / "mine.yaml").write_text("# the operator's own\n", encoding="utf-8")
+    exists = _new_campaign(tmp_path, "mine", "--deadline", "01/12/2026")
+    assert exists.stderr.strip() == "Lỗi: đã có tệp campaigns/mine.yaml; chọn mã khác hoặc xóa tệp đó"
+    assert (
+        "campaigns/mine.yaml exists already"
+        in _new_campaign(tmp_path, "mine", "--deadline", "01/12/2026", env=english).stderr
+    )
+    assert (tmp_path / "campaigns" / "mine.yaml").read_text(encoding="utf-8") == "# the operator's own\n"
+    assert "mine" not in nqbot(tmp_path, "campaign", "list").stdout
+
+
+NONE_OPEN_VI = (
+    "Không có đợt báo cáo nào đang mở hôm nay. Các đợt: nq15-2022 (hạn 20/09/2022, kết thúc 05/10/2022)."
+    " Tạo đợt mới: nqbot campaign new MÃ --from campaigns/nq15-2022.yaml --deadline DD/MM/YYYY"
+)
+NONE_OPEN_EN = (
+    "No campaign is open today. Campaigns: nq15-2022 (deadline 20/09/2022, closes 05/10/2022)."
+    " Make a new one: nqbot campaign new CODE --from campaigns/nq15-2022.yaml --deadline DD/MM/YYYY"
+)
+
+
+def test_init_invite_and_status_say_when_no_campaign_is_open_until_one_is(tmp_path: Path) -> None:
+    english = {"NQBOT_LANGUAGE": "en"}
+    init = nqbot(tmp_path, "init", "--sample-units")
+    assert init.returncode == 0 and NONE_OPEN_VI in init.stderr
+    assert NONE_OPEN_EN in nqbot(tmp_path, "status", env=english).stderr
+    assert NONE_OPEN_VI in nqbot(tmp_path, "status").stderr
+    invite = nqbot(tmp_path, "invite", "CB-SNV")
+    assert invite.returncode == 0 and NONE_OPEN_VI in invite.stderr
+    assert NONE_OPEN_EN in nqbot(tmp_path, "invite", "CB-SNV", env=english).stderr
+    assert _new_campaign(tmp_path, "now", "--deadline", _day_from_now(30)).returncode == 0
+    for command in (("init",), ("status",), ("invite", "CB-SNV")):
+        result = nqbot(tmp_path, *command)
+        assert result.returncode == 0 and "Không có đợt báo cáo nào đang mở" not in result.stderr, command
+
+
+def test_run_says_when_no_campaign_is_open(tmp_path: Path) -> None:
+    nqbot(tmp_path, "init")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_", "DATABASE_"))}
+    environment |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'nqbot.db'}",
+        "TELEGRAM_BOT_TOKEN": "1:abc",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # never answers: the run keeps retrying until stopped
+        "NQBOT_LANGUAGE": "en",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().strip() == NONE_OPEN_EN  # before the bot's log starts
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_an_unknown_campaign_code_lists_the_known_ones(tmp_path: Path) -> None:
+    nqbot(tmp_path, "init")
+    result = nqbot(tmp_path, "export", "NOPE")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "Lỗi: không có đợt báo cáo mã “NOPE”. Các đợt: nq15-2022 (hạn 20/09/2022, kết thúc 05/10/2022)"
+    )
+    english = nqbot(tmp_path, "export", "NOPE", env={"NQBOT_LANGUAGE": "en"})
+    assert english.stderr.strip() == (
+        "Error: no campaign with the code “NOPE”. Campaigns: nq15-2022 (deadline 20/09/2022, closes 05/10/2022)"
+    )
+    assert not (tmp_path / "exports").exists()
