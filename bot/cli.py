@@ -392,9 +392,11 @@ def run(webhook: bool) -> None:
 
 @cli.command()
 @click.option("--keep", is_flag=True, help="Reuse data/demo.db from the last demo instead of starting afresh.")
+@click.option("--staff", is_flag=True, help="Chat as a board staff member, with a few sample units already reported.")
 @run_async
-async def demo(keep: bool) -> None:
-    """Chat with the bot in this terminal as a unit's reporter (no token, no network)."""
+async def demo(keep: bool, staff: bool) -> None:
+    """Chat with the bot in this terminal as a unit's reporter, or with --staff as the board's staff (no token,
+    no network). Charts and exports are saved in data/demo-files/."""
     from bot import demo as demo_setup
     from bot.channels.terminal import TerminalChat
     from storage.models import utcnow
@@ -407,10 +409,21 @@ async def demo(keep: bool) -> None:
         path, SHIPPED_CAMPAIGN, SAMPLE_UNITS, today=today, language=settings.nqbot_language, keep=keep
     )
     tell(settings, "demo.heading", title=prepared.spec.title, deadline=day(prepared.spec.report_deadline), path=path)
-    tell(settings, "demo.invite", unit=prepared.unit_name, code=prepared.invite_code)
-    tell(settings, "demo.how", code=prepared.invite_code)
-    click.echo()
-    chat = TerminalChat(prepared.engine)
+    files = PROJECT_ROOT / "data" / "demo-files"
+    if staff:
+        chat = TerminalChat(prepared.engine, demo_setup.STAFF_USER, files=files, display_name="Demo (Ban)")
+        await demo_setup.report_samples(prepared)
+        samples = demo_setup.SAMPLE_REPORTS
+        reported = sum(sample.submitted for sample in samples)
+        tell(settings, "demo.staff_how", reported=reported, drafts=len(samples) - reported, files=files)
+        click.echo()
+        for reply in await demo_setup.join_as_staff(prepared, chat):
+            click.echo(chat.shown(reply) + "\n")
+    else:
+        tell(settings, "demo.invite", unit=prepared.unit_name, code=prepared.invite_code)
+        tell(settings, "demo.how", code=prepared.invite_code)
+        click.echo()
+        chat = TerminalChat(prepared.engine, files=files)
 
     async def read() -> str | None:
         try:
@@ -425,7 +438,7 @@ async def demo(keep: bool) -> None:
     finally:
         prepared.database.dispose()
     click.echo()
-    tell(settings, "demo.ended")
+    tell(settings, "demo.staff_ended" if staff else "demo.ended")
 
 
 @cli.command()
