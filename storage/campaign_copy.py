@@ -29,7 +29,7 @@ class CampaignCopy:
     text: str
     spec: CampaignSpec
     to_fill: list[str]  # "report.place (Thành phố)": what to check before signing
-    old_dates_in_text: list[str]  # "line 96: 20/9/2022": prose that still names the source's deadline
+    old_dates_in_text: list[str]  # "369: 20/9/2022" (line: date): prose that still names the source's dates
 
 
 def copy_campaign(

@@ -480,3 +480,15 @@ def test_an_unknown_campaign_code_lists_the_known_ones(tmp_path: Path) -> None:
         "Error: no campaign with the code “NOPE”. Campaigns: nq15-2022 (deadline 20/09/2022, closes 05/10/2022)"
     )
     assert not (tmp_path / "exports").exists()
+
+
+def test_a_copy_of_a_copy_moves_its_dates_again_and_marks_each_header_line_once(tmp_path: Path) -> None:
+    assert _new_campaign(tmp_path, "first", "--deadline", "01/12/2026", "--dry-run").returncode == 0
+    again = nqbot(
+        tmp_path, "campaign", "new", "second", "--from", "campaigns/first.yaml", "--deadline", "11/12/2026", "--dry-run"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "hạn báo cáo 11/12/2026, hạn Ban báo cáo cấp trên 28/12/2026, đóng 26/12/2026" in again.stdout
+    assert "report.place (Thành phố)" in again.stdout
+    text = (tmp_path / "campaigns" / "second.yaml").read_text(encoding="utf-8")
+    assert text.count("# ĐIỀN / FILL IN") == 5 and "  place: Thành phố   # ĐIỀN / FILL IN\n" in text
