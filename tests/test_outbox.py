@@ -478,7 +478,7 @@ async def test_three_days_of_failing_sends_to_one_person_mark_them_unreachable_a
 
     staff = await join_as_staff(Engine(database, clock=clock), database)
     page = await staff.say("/donvi CB-SNV")
-    assert "Đ/c z1 (zalo, không liên lạc được)" in page
+    assert "Đ/c z1 (qua Zalo, không liên lạc được)" in page
     assert (
         "Bot ngừng gửi tin cho Đ/c z1: tin gửi không được từ 10:00 ngày 15/09/2022 "
         "(lỗi gần nhất: sendMessage: 403 Internal server error)" in page
