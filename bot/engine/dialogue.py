@@ -17,6 +17,7 @@ from bot.engine import questionnaire as qn
 from bot.engine.messages import TYPED, Button, Outcome, Reply
 from bot.engine.report import Report, ahead
 from bot.engine.turn import Turn
+from bot.texts import say
 from storage import campaigns, chats, inbound, invites, outbox, people, submissions
 from storage.campaign_spec import Question, QuestionType
 from storage.models import Campaign, ConversationMode, Person, PersonState, SubmissionStatus, SubmissionVersion
@@ -665,15 +666,14 @@ class Dialogue(Turn):
 
     def tell_co_reporters(self, report: Report, version: int, at: str) -> None:
         """The unit's other reporters hear that the report went (they share its draft), through the outbox."""
-        name = self.person.display_name if self.person is not None else ""
+        name = (self.person.display_name if self.person is not None else "") or self.t("submit.by_unnamed")
+        text = say("submit.by_co_reporter", self.lang, name=name, version=version, at=at)  # not this chat's variant
+        key = f"submitted:{report.submission.id}:{version}"  # one notice a version, however often this runs
         for other in people.unit_reporters(self.session, unit_id=report.unit.id or 0):
-            if self.person is not None and other.id == self.person.id:
-                continue
-            text = self.t("submit.by_co_reporter", name=name or self.t("submit.by_unnamed"), version=version, at=at)
-            key = f"submitted:{report.submission.id}:{version}"
-            outbox.add_notice(
-                self.session, person=other, key=key, text=text, campaign_id=report.campaign.id, now=self.now
-            )
+            if self.person is None or other.id != self.person.id:
+                outbox.add_notice(
+                    self.session, person=other, key=key, text=text, campaign_id=report.campaign.id, now=self.now
+                )
 
     def sent_already(self, version: SubmissionVersion, sender: Person | None) -> Outcome:
         """These answers are the unit's last version already: say who sent it, and make no copy of it (two
