@@ -71,11 +71,15 @@ class Outcome:
     queued: list[tuple[int, Reply]] = field(default_factory=list)  # replies written to the outbox: (row id, reply)
 
 
+def utf16_units(text: str) -> int:
+    """The length as Telegram and Zalo count it (a character outside the BMP counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def text_size(reply: Reply) -> int:
     """A reply's length as a channel without buttons shows it (UTF-16 units): its text, then a numbered line
     for each choice."""
-    lines = [reply.text, *(f"{i}. {b.label}" for i, b in enumerate(reply.choices, start=1))]
-    return len("\n".join(lines).encode("utf-16-le")) // 2
+    return utf16_units("\n".join([reply.text, *(f"{i}. {b.label}" for i, b in enumerate(reply.choices, start=1))]))
 
 
 def merge(replies: Sequence[Reply], limit: int, size: Callable[[Reply], int] = text_size) -> list[Reply]:

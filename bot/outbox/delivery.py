@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.engine import Reply
+from bot.engine.messages import utf16_units
 
 
 class Result(StrEnum):
@@ -38,11 +39,6 @@ class Delivery(Protocol):
     """One channel's way of sending a message to a chat."""
 
     async def deliver(self, chat_id: str, reply: Reply, *, skip: int = 0) -> Delivered: ...
-
-
-def utf16_units(text: str) -> int:
-    """The length as Telegram and Zalo count it (a character outside the BMP counts two)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def split(text: str, limit: int) -> list[str]:
