@@ -12,33 +12,27 @@ import hashlib
 import json
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from storage.errors import CampaignFileError, Text
 from storage.expressions import ExpressionError, parse
 from storage.patterns import pattern_problem
+from storage.report_spec import ReportSettings
+from storage.spec_base import IDENTIFIER, Day, LocalText, Strict
 from storage.units import fold
 
-IDENTIFIER = r"^[a-z][a-z0-9_]{0,23}$"  # short: question and choice ids travel in 64-byte button data
 # Values an expression may read besides earlier answers; the engine supplies them.
 CONTEXT_NAMES = frozenset(
     {"today", "report_deadline", "board_deadline", "closes_on", "resolution_date", "register_members"}
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 MAX_FILE_BYTES = 1_000_000  # the shipped campaign is 20 kB; YAML takes seconds per 10 MB
-
-
-def _vietnamese_date(value: Any) -> Any:
-    """Accept 20/09/2022 as well as YAML's 2022-09-20."""
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value.strip()):
-        return datetime.strptime(value.strip(), "%d/%m/%Y").date()
-    return value
 
 
 def _clock(value: Any) -> Any:
@@ -48,22 +42,7 @@ def _clock(value: Any) -> Any:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_vietnamese_date)]
 Clock = Annotated[time, BeforeValidator(_clock)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalText(_Strict):
-    """A text in Vietnamese and, optionally, English (Vietnamese stands in when English is missing)."""
-
-    vi: str = Field(min_length=1)
-    en: str | None = None
-
-    def get(self, language: str) -> str:
-        return self.en if language == "en" and self.en else self.vi
 
 
 def name_key(text: str) -> str:
@@ -72,7 +51,7 @@ def name_key(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", fold(unicodedata.normalize("NFKC", text))))
 
 
-class Choice(_Strict):
+class Choice(Strict):
     id: str = Field(pattern=IDENTIFIER)
     vi: str = Field(min_length=1)
     en: str | None = None
@@ -97,7 +76,7 @@ class QuestionType(StrEnum):
     yes_no = "yes_no"
 
 
-class Check(_Strict):
+class Check(Strict):
     """A soft rule: when `if` holds, the reporter is shown `text` and asked to confirm the answer."""
 
     if_: str = Field(alias="if")
@@ -119,7 +98,7 @@ _SETTINGS_BY_TYPE: dict[str, set[QuestionType]] = {
 }
 
 
-class Question(_Strict):
+class Question(Strict):
     """One question of the questionnaire."""
 
     id: str = Field(pattern=IDENTIFIER)
@@ -239,7 +218,7 @@ def placeholders(text: LocalText) -> list[str]:
     return [m.group(1) for t in (text.vi, text.en or "") for m in _PLACEHOLDER.finditer(t)]
 
 
-class Reference(_Strict):
+class Reference(Strict):
     """A party document: number and symbol, date, issuer."""
 
     number: str = Field(min_length=1)  # "15-NQ/TW"
@@ -248,12 +227,12 @@ class Reference(_Strict):
     subject: str | None = None
 
 
-class QuietHours(_Strict):
+class QuietHours(Strict):
     start: Clock = time(21, 0)
     end: Clock = time(7, 0)
 
 
-class Reminders(_Strict):
+class Reminders(Strict):
     """The reminder ladder: days before the units' deadline, then every N days while overdue."""
 
     days_before: list[Annotated[int, Field(ge=0, le=60)]] = Field(default_factory=lambda: [7, 3, 1, 0])
@@ -269,101 +248,7 @@ class Reminders(_Strict):
         return self
 
 
-class Signer(_Strict):
-    on_behalf: str = Field(min_length=1)  # "T/M BAN THƯỜNG VỤ"
-    position: str = Field(min_length=1)  # "PHÓ BÍ THƯ"
-    name: str = Field(min_length=1)
-
-
-def _text_or_local(value: Any) -> Any:
-    """Accept a plain Vietnamese string where a LocalText is expected."""
-    return {"vi": value} if isinstance(value, str) else value
-
-
-Label = Annotated[LocalText, BeforeValidator(_text_or_local)]
-
-
-class NotesPart(_Strict):
-    """The units' answers to one text question, gathered under a sub-heading for the board to edit."""
-
-    heading: Label | None = None
-    question: str = Field(pattern=IDENTIFIER)
-
-
-class ReportSection(_Strict):
-    """A numbered section of the compiled report: heading, computed figures, paragraphs, the units' notes."""
-
-    heading: Label
-    body: list[str] = Field(default_factory=list)  # paragraphs the board writes in the campaign file
-    notes: list[NotesPart] = Field(default_factory=list)
-
-
-class AppendixColumn(_Strict):
-    """A column of the appendix: a figure of the row (bot.exports.appendix.ROW_FIELDS) or a question id."""
-
-    field: str = Field(pattern=IDENTIFIER)
-    header: Label
-    width: float = Field(default=10, gt=0, le=100)  # characters in the XLSX; relative in the DOCX
-
-
-def _section(heading: str, *notes: tuple[str | None, str]) -> Any:
-    parts = [NotesPart(heading=LocalText(vi=h) if h else None, question=q) for h, q in notes]
-    return Field(default_factory=lambda: ReportSection(heading=LocalText(vi=heading), notes=parts))
-
-
-_APPENDIX = [
-    ("stt", "STT", 6),
-    ("unit_name", "Tên TCCSĐ", 25),
-    ("unit_kind", "Loại", 7),
-    ("session_dates", "Ngày học", 11),
-    ("format_sites", "Hình thức", 11),
-    ("members_total", "Tổng ĐV", 7),
-    ("members_attended", "ĐV dự", 7),
-    ("attendance_rate", "%", 9),
-    ("key_officials", "CB chủ chốt", 7),
-    ("absence", "Vắng (lý do)", 12),
-    ("makeup_session", "Học bù", 13),
-    ("non_members", "Quần chúng", 7),
-    ("essays", "Bài thu hoạch", 7),
-    ("action_program", "CTHĐ/KH", 12),
-    ("remarks", "Ghi chú", 13),
-]
-DEFAULT_APPENDIX_HEADERS = {field: header for field, header, _ in _APPENDIX}
-
-
-class ReportSettings(_Strict):
-    """Everything the compiled report prints that is not a figure: bodies, symbol, place, signer."""
-
-    superior_body: str = Field(min_length=1)
-    issuing_body: str = Field(min_length=1)
-    issuing_sub_body: str | None = None
-    doc_symbol: str = Field(min_length=1)  # "-BC/BTGĐUK" → "Số   -BC/BTGĐUK"
-    place: str = Field(min_length=1)
-    subject: str = Field(min_length=1)
-    signer: Signer
-    recipients: list[str] = Field(min_length=1)
-    # Optional: what the export prints around the figures (the defaults follow Hướng dẫn 36-HD/VPTW).
-    party_name: str = "ĐẢNG CỘNG SẢN VIỆT NAM"
-    title: str = "BÁO CÁO"
-    opening: str | None = None  # "Thực hiện Kế hoạch số …"; made from the campaign's basis when missing
-    recipients_label: str = "Nơi nhận:"
-    leadership: ReportSection = _section("I. LÃNH ĐẠO, CHỈ ĐẠO")
-    study: ReportSection = _section("II. KẾT QUẢ HỌC TẬP, QUÁN TRIỆT")
-    dissemination: ReportSection = _section("III. CÔNG TÁC TUYÊN TRUYỀN")
-    action_program: ReportSection = _section("IV. XÂY DỰNG CHƯƠNG TRÌNH HÀNH ĐỘNG, KẾ HOẠCH THỰC HIỆN")
-    assessment: ReportSection = _section(
-        "V. ĐÁNH GIÁ CHUNG", ("1. Ưu điểm", "strengths"), ("2. Hạn chế, nguyên nhân", "weaknesses")
-    )
-    proposals: ReportSection = _section("VI. KIẾN NGHỊ, ĐỀ XUẤT", (None, "proposals"))
-    appendix_title: str = "PHỤ LỤC"
-    appendix_subject: str | None = None  # under the appendix title; "Kết quả học tập … tại các TCCSĐ"
-    appendix: list[AppendixColumn] = Field(
-        default_factory=lambda: [AppendixColumn(field=f, header=LocalText(vi=h), width=w) for f, h, w in _APPENDIX],
-        min_length=1,
-    )
-
-
-class CampaignSpec(_Strict):
+class CampaignSpec(Strict):
     """A whole campaign file."""
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")

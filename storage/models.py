@@ -160,6 +160,10 @@ class Unit(UnitBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(32), unique=True, index=True)
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    # The unit's place in the register (the units CSV's line order); lists and the appendix follow it.
+    register_order: int | None = None
+    # A cell with a parent: True when its grassroots committee reports for it, False when it reports itself.
+    reports_through_parent: bool = False
     created_at: datetime = _at(default_factory=utcnow)
     updated_at: datetime = _at(default_factory=utcnow)
 

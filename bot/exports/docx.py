@@ -35,8 +35,8 @@ from bot import formatting
 from bot.exports import appendix, sentences
 from bot.exports.appendix import Cell, Column, GroupRow
 from bot.texts import say
-from storage.campaign_spec import ReportSection
 from storage.compiled import CompiledReport
+from storage.report_spec import ReportSection
 
 FONT = "Times New Roman"
 TWIPS_PER_CM = 567

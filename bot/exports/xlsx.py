@@ -26,8 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.exports import appendix
 from bot.exports.appendix import Cell, answer_cell
 from bot.texts import say
-from storage.campaign_spec import DEFAULT_APPENDIX_HEADERS, QuestionType
+from storage.campaign_spec import QuestionType
 from storage.compiled import CompiledReport
+from storage.report_spec import DEFAULT_APPENDIX_HEADERS
 
 FONT = "Times New Roman"
 _THIN = Side(style="thin", color="808080")
