@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.settings import Settings
 from storage import invites, units
-from storage.errors import ConfigError, NqbotError
+from storage.errors import ConfigError, NqbotError, Text
 from storage.models import Role
 from storage.private_files import write_private
 
@@ -33,12 +33,12 @@ def make_reporter_invites(
     if unit_code is not None:
         unit = units.get_unit(session, code=unit_code)
         if unit is None:
-            raise NqbotError(f"no unit with code {unit_code!r} (see `nqbot status` or the units CSV)")
+            raise NqbotError(Text("invite.unknown_unit", unit=unit_code))
         targets = [unit]
     else:
         targets = units.list_units(session)
         if not targets:
-            raise NqbotError("there are no units yet: run `nqbot units import FILE.csv` first")
+            raise NqbotError(Text("invite.no_units"))
     made = []
     for unit in targets:
         new = invites.create_invite(

@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.texts import say
-from storage.errors import ConfigError
+from storage.errors import ConfigError, Text
 
 # Telegram allows 1–256 of these characters in a webhook's secret token, Zalo 8–256 characters.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")
@@ -130,4 +130,4 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise ConfigError(f"{field}: {first['msg']}") from None
+        raise ConfigError(Text("settings.invalid", name=field, detail=first["msg"])) from None

@@ -950,10 +950,35 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{source}: tệp dài {size} byte; tệp chiến dịch dài tối đa {limit} byte",
         "{source}: the file is {size} bytes; a campaign file is at most {limit}",
     ),
+    "database.url_invalid": (
+        "DATABASE_URL không phải địa chỉ cơ sở dữ liệu hợp lệ (ví dụ sqlite:///data/nqbot.db)",
+        "DATABASE_URL is not a valid database URL (e.g. sqlite:///data/nqbot.db)",
+    ),
+    "database.url_unsupported": (
+        "DATABASE_URL: không hỗ trợ cơ sở dữ liệu “{kind}” (dùng sqlite hoặc postgresql)",
+        "DATABASE_URL: unsupported database “{kind}” (use sqlite or postgresql)",
+    ),
+    "backup.no_database": (
+        "{source}: chưa có tệp cơ sở dữ liệu để sao lưu (chạy `nqbot init` trước)",
+        "{source}: no database file to back up (run `nqbot init` first)",
+    ),
+    "backup.over_itself": (
+        "{target}: bản sao lưu không được ghi đè lên chính cơ sở dữ liệu",
+        "{target}: the backup must not overwrite the database itself",
+    ),
+    "invite.unknown_unit": (
+        "không có đơn vị mã “{unit}” (xem `nqbot status` hoặc tệp danh sách đơn vị)",
+        "no unit with the code “{unit}” (see `nqbot status` or the units CSV)",
+    ),
+    "invite.no_units": (
+        "chưa có đơn vị nào: chạy `nqbot units import TỆP.csv` trước",
+        "there are no units yet: run `nqbot units import FILE.csv` first",
+    ),
     "database.driver_missing": (
         "DATABASE_URL chỉ tới PostgreSQL nhưng chưa cài trình điều khiển {driver}: chạy {install}",
         "DATABASE_URL names PostgreSQL but its driver {driver} is not installed: run {install}",
     ),
+    "settings.invalid": ("{name}: giá trị không hợp lệ ({detail})", "{name}: {detail}"),
     "settings.not_set": (
         "{name} chưa được đặt: ghi giá trị vào tệp .env (xem .env.example)",
         "{name} is not set: put it in .env (see .env.example)",

@@ -6,16 +6,16 @@ import sqlite3
 from pathlib import Path
 
 from storage.database import SQLITE_BUSY_TIMEOUT_MS
-from storage.errors import NqbotError
+from storage.errors import NqbotError, Text
 from storage.private_files import private_file
 
 
 def backup_sqlite(source: Path, target: Path) -> int:
     """Copy `source` to `target` page by page; returns the number of pages copied."""
     if not source.exists():
-        raise NqbotError(f"{source}: no database file to back up (run `nqbot init` first)")
+        raise NqbotError(Text("backup.no_database", source=str(source)))
     if target.resolve() == source.resolve():
-        raise NqbotError(f"{target}: the backup must not overwrite the database itself")
+        raise NqbotError(Text("backup.over_itself", target=str(target)))
     partial = private_file(target.with_name(target.name + ".partial"))
     src = sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:

@@ -63,9 +63,9 @@ def database_url(raw: str) -> URL:
     try:
         url = make_url(raw)
     except Exception as exc:  # SQLAlchemy's message repeats the URL; keep any password out of it
-        raise ConfigError("DATABASE_URL is not a valid database URL") from exc
+        raise ConfigError(Text("database.url_invalid")) from exc
     if url.drivername not in _DRIVERS:
-        raise ConfigError(f"DATABASE_URL: unsupported database {url.drivername!r} (use sqlite or postgresql)")
+        raise ConfigError(Text("database.url_unsupported", kind=url.drivername))
     return url.set(drivername=_DRIVERS[url.drivername])
 
 

@@ -72,7 +72,9 @@ def test_errors_are_one_line_with_exit_code_2(tmp_path: Path, args: tuple[str, .
 def test_a_bad_database_url_is_one_line_without_the_secret(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "db", "upgrade", env={"DATABASE_URL": "mysql://u:s3cret@host/db"})
     assert result.returncode == 2
-    assert "unsupported database 'mysql'" in result.stderr and "s3cret" not in result.stderr
+    assert "không hỗ trợ cơ sở dữ liệu “mysql”" in result.stderr and "s3cret" not in result.stderr
+    english = nqbot(tmp_path, "db", "upgrade", env={"DATABASE_URL": "mysql://u:s3cret@host/db", "NQBOT_LANGUAGE": "en"})
+    assert "Error: DATABASE_URL: unsupported database “mysql”" in english.stderr and "s3cret" not in english.stderr
 
 
 def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
@@ -138,8 +140,10 @@ def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> No
     assert every.returncode == 0 and len(every.stdout.strip().splitlines()) == 22
     assert (tmp_path / "qr" / "DB-SYT.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert nqbot(tmp_path, "invite", "NOPE").stderr.strip() == (
-        "Lỗi: no unit with code 'NOPE' (see `nqbot status` or the units CSV)"
+        "Lỗi: không có đơn vị mã “NOPE” (xem `nqbot status` hoặc tệp danh sách đơn vị)"
     )
+    english = nqbot(tmp_path, "invite", "NOPE", env={"NQBOT_LANGUAGE": "en"})
+    assert english.stderr.strip() == "Error: no unit with the code “NOPE” (see `nqbot status` or the units CSV)"
 
 
 def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
