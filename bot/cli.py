@@ -574,13 +574,21 @@ def staff_invite(admin: bool, days: int) -> None:
     database = _open_database(settings)
     try:
         with database.session() as session:
-            new = invites.create_invite(
-                session, role=Role.admin if admin else Role.staff, ttl=timedelta(days=days), max_uses=1
-            )
+            role = Role.admin if admin else Role.staff
+            new = invites.create_invite(session, role=role, ttl=timedelta(days=days), max_uses=1)
     finally:
         database.dispose()
-    username = asyncio.run(invite_links.bot_username(settings))
-    click.echo(invite_links.link(username, new.code))
+    language = settings.nqbot_language
+    expires = moment(new.invite.expires_at.astimezone(settings.timezone), language)
+    tell(settings, "cli.staff_invite_made", role=say(f"cli.staff_invite_{role.value}", language), expires=expires)
+    # Each channel the bot runs on; before any is set up, both, so the operator sees what the person will do.
+    telegram, zalo = settings.telegram_token() is not None, settings.zalo_token() is not None
+    if telegram or not zalo:
+        username = asyncio.run(invite_links.bot_username(settings))
+        tell(settings, "cli.staff_invite_telegram", link=invite_links.link(username, new.code))
+    if zalo or not telegram:
+        tell(settings, "cli.staff_invite_zalo", typed=invite_links.typed(new.code))
+    tell(settings, "cli.staff_invite_send", role=say(f"role.{role.value}", language))
 
 
 def main() -> None:

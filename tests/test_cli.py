@@ -173,8 +173,16 @@ def test_staff_invite_prints_a_one_time_code(tmp_path: Path) -> None:
     assert nqbot(tmp_path, "init").returncode == 0
     result = nqbot(tmp_path, "staff", "invite", "--admin")
     assert result.returncode == 0, result.stderr
-    typed = result.stdout.strip()  # no token here: what to type instead of a t.me link
-    assert re.fullmatch(f"/start {INVITE_CODE}", typed)
+    made, telegram, zalo, send = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"Mã mời quản trị viên \(.*\): dùng được một lần, hết hạn lúc \d\d:\d\d ngày [\d/]{10}\.", made)
+    # No token here: what to type on Telegram instead of a t.me link, and on Zalo; the same code in both.
+    code = re.fullmatch(f"Telegram: /start ({INVITE_CODE})", telegram)
+    assert code is not None and zalo == f"Zalo: nhắn “DK {code[1]}” cho bot"
+    assert "đừng đăng vào nhóm" in send and "quản trị viên" in send
+    english = nqbot(tmp_path, "staff", "invite", env={"NQBOT_LANGUAGE": "en", "ZALO_BOT_TOKEN": "1:z"})
+    lines = english.stdout.strip().splitlines()
+    assert lines[0].startswith("Invite for a board staff member (") and "one use, expires at" in lines[0]
+    assert [line.split(":")[0] for line in lines[1:]] == ["Zalo", "Send it to that person alone, never to a group"]
 
 
 def _mode(path: Path) -> int:
