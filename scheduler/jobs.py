@@ -139,6 +139,18 @@ class Reminders(Generic[R]):
                 job.remove()
         self._built_from = tuple((c.id or 0, c.updated_at) for c, _ in open_now)
         logger.info("reminder jobs rebuilt: %d", len(wanted))
+        for campaign, spec in open_now:
+            self._log_next_step(campaign, spec, now)
+
+    def _log_next_step(self, campaign: Campaign, spec: CampaignSpec, now: datetime) -> None:
+        """The operator's answer to "when does the bot remind next?" in the log."""
+        coming = [step for step in self.steps(campaign, spec) if step.due > now]
+        if coming:
+            step = min(coming, key=lambda s: s.due)
+            local = step.due.astimezone(self.timezone).strftime("%H:%M %d/%m/%Y")
+            logger.info("campaign %s: next reminder step %s due at %s", campaign.code, step.name, local)
+        else:
+            logger.info("campaign %s: no reminder step left", campaign.code)
 
     def steps(self, campaign: Campaign, spec: CampaignSpec) -> list[ladder.Step]:
         return ladder.campaign_steps(campaign, spec, self.timezone)
@@ -166,6 +178,7 @@ class Reminders(Generic[R]):
                 await self.plan(campaign_id, latest.name, latest.due)
             elif latest is not None:
                 logger.info("campaign %s: step %s replaced by %s, due too", campaign_id, step_name, latest.name)
+            self._log_next_step(campaign, spec, self.clock())
         return await self.drain()
 
     async def plan(self, campaign_id: int, step: str, due_at: datetime) -> int:

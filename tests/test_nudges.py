@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import pytest
+from _pytest.logging import LogCaptureFixture
 from sqlmodel import select
 
 from bot.engine import Engine, Reply
@@ -137,14 +139,18 @@ async def test_a_campaign_from_enrolment_to_close(
 
 
 async def test_nothing_is_sent_in_quiet_hours_and_it_goes_out_when_they_end(
-    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders, caplog: LogCaptureFixture
 ) -> None:
     await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
     clock.now = local(13, 9, 8)
     await reminders.plan(loaded.id or 0, "manual", clock.now)
     clock.now = local(13, 9, 22)  # the drain comes at 22:00: quiet
-    report = await reminders.drain()
+    with caplog.at_level(logging.INFO, logger="bot.outbox.sender"):
+        report = await reminders.drain()
+        await reminders.drain()  # the operator is told once per quiet window, not at every drain
     assert report.sent == 0 and report.deferred_for_quiet_hours > 0 and phone.take() == {}
+    held = [r.getMessage() for r in caplog.records if "held for quiet hours" in r.getMessage()]
+    assert held == [f"campaign {loaded.id}: 1 reminders held for quiet hours until 07:00 14/09/2022"]
     clock.now = local(14, 9, 7)
     assert (await reminders.drain()).sent == 1
     assert set(phone.take()) == {"101"}
@@ -244,12 +250,19 @@ async def test_staff_remind_in_quiet_hours_says_when_or_sends_now_when_chosen(
 
 
 async def test_jobs_are_built_from_the_database_and_rebuilt_when_a_campaign_changes(
-    database: Database, loaded: Campaign, clock: Clock, reminders: Reminders, nq15: CampaignSpec
+    database: Database,
+    loaded: Campaign,
+    clock: Clock,
+    reminders: Reminders,
+    nq15: CampaignSpec,
+    caplog: LogCaptureFixture,
 ) -> None:
     from storage import campaigns
 
     reminders.scheduler.start(paused=True)  # jobs land in the job store, nothing runs
-    await reminders.rebuild()
+    with caplog.at_level(logging.INFO, logger="scheduler.jobs"):
+        await reminders.rebuild()
+    assert "campaign nq15-2022: next reminder step d7 due at 08:00 13/09/2022" in caplog.messages
     jobs = {job.id: job for job in reminders.scheduler.get_jobs()}
     assert jobs["step:nq15-2022:d7"].trigger.run_date == local(13, 9, 8)
     assert jobs["step:nq15-2022:late15"].trigger.run_date == local(5, 10, 8)
@@ -320,3 +333,18 @@ async def test_a_channel_that_is_down_does_not_hold_up_the_others(
     # and 2 s; the third: not tried.
     assert zalo.tries == 6
     assert 1 in waits and 2 in waits and sum(waits) < 11  # (pacing waits aside) no per-row backoff
+
+
+async def test_after_each_step_the_log_says_when_the_next_falls_due(
+    database: Database, loaded: Campaign, clock: Clock, phone: Phone, reminders: Reminders, caplog: LogCaptureFixture
+) -> None:
+    await reporter(Engine(database, clock=clock), database, "CB-SNV", "101")
+    clock.now = local(13, 9, 8)
+    with caplog.at_level(logging.INFO, logger="scheduler.jobs"):
+        await reminders.run_step(loaded.id or 0, "d7")
+    assert "còn 7 ngày" in phone.take()["101"]
+    assert caplog.messages[-1] == "campaign nq15-2022: next reminder step d3 due at 08:00 17/09/2022"
+    clock.now = local(5, 10, 8)  # the last step, on the day the campaign closes: none left after it
+    with caplog.at_level(logging.INFO, logger="scheduler.jobs"):
+        await reminders.run_step(loaded.id or 0, "late15")
+    assert caplog.messages[-1] == "campaign nq15-2022: no reminder step left"

@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +34,7 @@ from bot.engine.messages import Reply, reply_of
 from bot.outbox.delivery import Delivered, Delivery, Result
 from bot.outbox.nudge_text import nudge_reply
 from bot.outbox.pacer import Pacer
-from scheduler.ladder import in_quiet_hours
+from scheduler.ladder import after_quiet_hours, in_quiet_hours
 from storage import campaigns, nudges, outbox
 from storage.campaign_spec import CampaignSpec
 from storage.database import Database
@@ -89,6 +90,7 @@ class Sender:
         self._lock = asyncio.Lock()
         self._kick = asyncio.Event()
         self._specs: dict[int, CampaignSpec] = {}
+        self._held_until: dict[int, datetime] = {}  # per campaign, the quiet hours' end already logged
         self._in_flight: set[int] = set()  # outbox rows this process is sending right now
         self._behind: dict[tuple[str, str], float] = {}  # chats with replies left to the drain → when
         self._down: dict[str, tuple[float, float]] = {}  # channel → (tried again after, next pause)
@@ -268,10 +270,10 @@ class Sender:
 
     async def _drain_nudges(self, report: DrainReport) -> None:
         quiet = await self._quiet_campaigns()
-        if quiet:
-            report.deferred_for_quiet_hours += await self.database.run(
-                partial(nudges.pending_count, campaign_ids=quiet)
-            )
+        for campaign_id in quiet:
+            held = await self.database.run(partial(nudges.pending_count, campaign_ids=[campaign_id]))
+            report.deferred_for_quiet_hours += held
+            await self._log_held(campaign_id, held)
         tried: set[int] = set()  # a nudge that failed for now waits for the next drain
         while True:
             claim = partial(
@@ -295,6 +297,15 @@ class Sender:
             for campaign_id in waiting
             if in_quiet_hours(now, (await self._spec(campaign_id)).reminders.quiet_hours, self.timezone)
         ]
+
+    async def _log_held(self, campaign_id: int, held: int) -> None:
+        """Say once per quiet window that a campaign's reminders wait, and until when."""
+        quiet = (await self._spec(campaign_id)).reminders.quiet_hours
+        until = after_quiet_hours(self.clock(), quiet, self.timezone)
+        if held and self._held_until.get(campaign_id) != until:
+            self._held_until[campaign_id] = until
+            local = until.astimezone(self.timezone).strftime("%H:%M %d/%m/%Y")
+            logger.info("campaign %s: %d reminders held for quiet hours until %s", campaign_id, held, local)
 
     async def _spec(self, campaign_id: int) -> CampaignSpec:
         if campaign_id not in self._specs:
