@@ -66,6 +66,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rule.not_before": ("Ngày không được trước {date}{why}.", "The date cannot be before {date}{why}."),
     "rule.not_after": ("Ngày không được sau {date}{why}.", "The date cannot be after {date}{why}."),
     "rule.because": (" ({source})", " ({source})"),
+    "rule.sum_max": (
+        "Số này không được lớn hơn {max}: {parts} cộng lại phải bằng {total}{why}.",
+        "The number cannot be more than {max}: {parts} must add up to {total}{why}.",
+    ),
+    "rule.sum_exact": (
+        "Số này phải là {need}: {parts} cộng lại phải bằng {total}{why}.",
+        "The number must be {need}: {parts} must add up to {total}{why}.",
+    ),
+    "rule.sum_over": (
+        "Các số trước đã cộng lại {given}, không còn đủ cho câu này: {parts} cộng lại phải bằng {total}{why}. "
+        "Đồng chí gõ “quay lại” để sửa số trước.",
+        "The numbers before already add up to {given}, leaving too little for this one: {parts} must add up to "
+        "{total}{why}. Type “back” to change the number before.",
+    ),
     "rule.max_length": (
         "Câu trả lời dài {length} ký tự; tối đa {max} ký tự. Đồng chí viết gọn lại.",
         "The answer is {length} characters long; at most {max}. Please shorten it.",
@@ -80,6 +94,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "context.report_deadline": ("hạn báo cáo", "the report deadline"),
     "context.board_deadline": ("hạn của Ban", "the board's deadline"),
     "context.closes_on": ("ngày kết thúc đợt", "the closing date"),
+    "context.unit_kind": ("loại đơn vị", "the unit's kind"),
+    "context.register_cells": ("số chi bộ trực thuộc theo sổ", "affiliated cells in the register"),
     "context.resolution_date": ("ngày ban hành Nghị quyết", "the resolution's date"),
     "context.register_members": ("số đảng viên theo sổ", "members in the register"),
     # --- who is this, help ---
@@ -745,6 +761,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.not_held.row": ("Dự kiến: {date}. {reason}", "Planned: {date}. {reason}"),
     # --- reporters of units not reported ---
     "export.reporter.none": ("Chưa có người báo cáo", "No reporter enrolled"),
+    "export.channel.telegram": ("Telegram", "Telegram"),
+    "export.channel.zalo": ("Zalo", "Zalo"),
+    "export.channel.terminal": ("Thử trên máy", "Terminal demo"),
     "export.reporter.active": ("Nhắn tin được qua bot", "Reachable through the bot"),
     "export.reporter.unreachable": ("Đã chặn bot: liên lạc trực tiếp", "Blocked the bot: contact them directly"),
     # --- the DOCX around the figures ---
@@ -755,6 +774,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Pursuant to document {number} of {date} by {issuer}{subject}, {body} reports as follows:",
     ),
     "doc.as_of": ("Tính đến ngày {date}", "As of {date}"),
+    "doc.units": (
+        "Đảng bộ Khối có {units} TCCSĐ phải báo cáo ({committees} đảng bộ cơ sở, {cells} chi bộ cơ sở{affiliated}).",
+        "The bloc has {units} grassroots organisations that must report ({committees} committees, {cells} cells"
+        "{affiliated}).",
+    ),
+    "doc.units_affiliated": (
+        "; {count} chi bộ trực thuộc báo cáo qua đảng ủy cơ sở",
+        "; {count} affiliated cells report through their committee",
+    ),
+    "doc.cells": (
+        "Tại {committees} đảng bộ cơ sở có chi bộ trực thuộc, {held}/{total} chi bộ trực thuộc đã tổ chức học tập.",
+        "In {committees} grassroots committees with affiliated cells, {held}/{total} of those cells held it.",
+    ),
     "doc.held": (
         "có {held}/{units} TCCSĐ (đạt {rate}%) đã tổ chức học tập, quán triệt Nghị quyết{by}.",
         "{held}/{units} units ({rate}%) have held the study session{by}.",
@@ -771,10 +803,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} units reported after the deadline ({deadline}).",
     ),
     "doc.members": (
-        "Số đảng viên tham gia học tập: {attended}/{eligible} đảng viên, đạt {rate}%"
-        " (không tính {exempt} đảng viên được miễn sinh hoạt); trong đó cán bộ chủ chốt: {key} đồng chí.",
-        "Members who attended: {attended}/{eligible}, {rate}% (not counting {exempt} exempt members);"
-        " of them key officials: {key}.",
+        "Số đảng viên tham gia học tập: {attended} đồng chí, đạt {rate}% trên tổng số {eligible} đảng viên của các"
+        " TCCSĐ đã tổ chức học tập{exempt} và đạt {register_rate}% trên tổng số {register} đảng viên của toàn Đảng bộ"
+        " Khối theo sổ; trong đó cán bộ chủ chốt: {key} đồng chí.",
+        "Members who attended: {attended}, {rate}% of the {eligible} members of the units that held it{exempt}"
+        " and {register_rate}% of the {register} members of the whole bloc by the register; of them key officials:"
+        " {key}.",
+    ),
+    "doc.members_exempt": (
+        " (không tính {count} đảng viên được miễn sinh hoạt)",
+        " (not counting {count} members exempt from party activities)",
     ),
     "doc.non_members": ("Số quần chúng tham dự: {count} người.", "Non-members who attended: {count}."),
     "doc.essays": ("Số bài thu hoạch: {count} bài.", "Written reflections (essays): {count}."),
@@ -783,22 +821,33 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Formats: {formats}; {sessions} sessions in all{sites}.",
     ),
     "doc.sites": (", {count} điểm cầu trực tuyến", ", {count} video sites"),
-    "doc.presenters": ("Báo cáo viên: {names}.", "Presenters: {names}."),
-    "doc.presenters_many": (
-        "Báo cáo viên do cấp ủy các đơn vị phân công ({count} đồng chí; danh sách trong bảng tổng hợp XLSX).",
-        "Presenters were assigned by each unit's committee ({count}; listed in the XLSX workbook).",
+    "doc.presenters": (
+        "Báo cáo viên: {count} đồng chí, trình bày tại {units} TCCSĐ{names}.",
+        "Presenters: {count} people, at {units} units{names}.",
     ),
+    "doc.presenters_listed": (" (danh sách tại Phụ lục)", " (listed in the appendix)"),
     "doc.absent": (
-        "Số đảng viên vắng: {count} đồng chí tại {units} TCCSĐ (lý do: {reasons});"
-        " {makeup}/{units} TCCSĐ đã tổ chức học bù.",
-        "Absent members: {count} in {units} units (reasons: {reasons}); {makeup}/{units} units held a make-up session.",
+        "Số đảng viên vắng: {count} đồng chí tại {units} TCCSĐ{reasons}.",
+        "Absent members: {count} in {units} units{reasons}.",
+    ),
+    "doc.absent_reasons": (", trong đó: {items}", ", of whom: {items}"),
+    "doc.absent_reason": ("{label} {count} đồng chí", "{label} {count}"),
+    "doc.absent_uncounted": (
+        "{units} TCCSĐ không nêu số người theo lý do ({count} đồng chí vắng)",
+        "{units} units did not give the number of people by reason ({count} absent)",
+    ),
+    "doc.makeup": (
+        "{makeup}/{units} TCCSĐ có đảng viên vắng đã tổ chức học bù.",
+        "{makeup}/{units} units with absent members held a make-up session.",
     ),
     "doc.no_absent": ("Không có đảng viên vắng.", "No member was absent."),
     "doc.disseminated": (
         "có {count}/{units} TCCSĐ đã tuyên truyền Nghị quyết{by}; tổng số {items} tin, bài.",
         "{count}/{units} units have disseminated the resolution{by}; {items} news items in all.",
     ),
-    "doc.not_disseminated": ("{count} TCCSĐ chưa tuyên truyền.", "{count} units have not disseminated it yet."),
+    "doc.rest.not_disseminated": ("{count} TCCSĐ chưa tuyên truyền", "{count} units have not disseminated it yet"),
+    "doc.rest.unanswered": ("{count} TCCSĐ không nêu nội dung này", "{count} units did not answer this"),
+    "doc.rest.missing": ("{count} TCCSĐ chưa báo cáo", "{count} units have not reported"),
     "doc.action": (
         "có {count}/{units} TCCSĐ (đạt {rate}%) đã ban hành chương trình hành động, kế hoạch"
         " thực hiện Nghị quyết{rest}.",
@@ -810,7 +859,62 @@ TEXTS: dict[str, tuple[str, str]] = {
         "(Gathered from the units' reports, for the board to edit before signing.)",
     ),
     "doc.note": ("{unit}: {text}", "{unit}: {text}"),
-    "doc.no_notes": ("(Chưa có ý kiến của các đơn vị.)", "(No unit has written anything here yet.)"),
+    "doc.no_notes": ("Các TCCSĐ chưa nêu ý kiến về nội dung này.", "No unit has written on this yet."),
+    "doc.digest.intro": (
+        "Qua báo cáo của {writers}/{units} TCCSĐ có ý kiến, các ý kiến được nêu nhiều nhất:",
+        "From the {writers}/{units} units that wrote on this, the points raised most often:",
+    ),
+    "doc.digest.point": ("- {text} ({count} TCCSĐ).", "- {text} ({count} units)."),
+    "doc.timing.reports": (
+        "{on_time}/{units} TCCSĐ gửi báo cáo đúng hạn (đến ngày {deadline}), {late} TCCSĐ gửi báo cáo muộn,"
+        " {missing} TCCSĐ chưa báo cáo; {reported_within}/{units} TCCSĐ đã gửi báo cáo trong Quý {quarter}.",
+        "{on_time}/{units} units reported by the deadline ({deadline}), {late} reported late, {missing} have not"
+        " reported; {reported_within}/{units} reported within quarter {quarter}.",
+    ),
+    "doc.timing.held": (
+        "{held_by_deadline}/{units} TCCSĐ hoàn thành học tập, quán triệt đến ngày {deadline};"
+        " {held_within}/{units} TCCSĐ hoàn thành trong Quý {quarter}.",
+        "{held_by_deadline}/{units} units finished the study sessions by {deadline}; {held_within}/{units} within"
+        " quarter {quarter}.",
+    ),
+    "doc.appendix_follows": ("(có Phụ lục kèm theo)", "(appendix attached)"),
+    "doc.appendices_follow": ("(có 02 Phụ lục kèm theo)", "(two appendices attached)"),
+    "doc.comment.placeholder": (
+        "Chưa điền {field} trong tệp chiến dịch: sửa tệp, chạy nqbot campaign load rồi xuất lại báo cáo.",
+        "{field} is not filled in the campaign file: edit it, run nqbot campaign load and export again.",
+    ),
+    "doc.plan.issued": (
+        "{issuer} đã ban hành Kế hoạch số {number}, ngày {date} về nghiên cứu, học tập, quán triệt, tuyên truyền"
+        " và triển khai thực hiện Nghị quyết số {resolution}.",
+        "{issuer} issued plan No. {number} of {date} on studying, disseminating and carrying out resolution"
+        " {resolution}.",
+    ),
+    "doc.plan.conference": (
+        "Hội nghị học tập, quán triệt Nghị quyết cấp Khối được tổ chức ngày {date} tại {place}{description}.",
+        "The bloc's conference on the resolution was held on {date} at {place}{description}.",
+    ),
+    "doc.plan.timing_heading": ("1. Thời gian thực hiện", "1. Timing"),
+    "doc.plan.tasks_heading": ("2. Việc thực hiện các nhiệm vụ của Kế hoạch", "2. The plan's tasks"),
+    "doc.plan.task": ("2.{number}. {title}: ", "2.{number}. {title}: "),
+    "doc.presenters_table": ("Danh sách báo cáo viên", "Presenters"),
+    "doc.presenters_col.number": ("STT", "No."),
+    "doc.presenters_col.name": ("Họ và tên", "Name"),
+    "doc.presenters_col.position": ("Chức vụ", "Position"),
+    "doc.presenters_col.units": ("Trình bày tại", "Presented at"),
+    "report.placeholder": (
+        "Cảnh báo: {field} vẫn là chữ mẫu “{value}”: sửa trong tệp chiến dịch trước khi ký báo cáo.",
+        "Warning: {field} still holds the sample text “{value}”: change it in the campaign file before signing.",
+    ),
+    "report.unfilled": (
+        "Cảnh báo: {field} chưa điền trong tệp chiến dịch: báo cáo in “…” ở chỗ đó.",
+        "Warning: {field} is not filled in the campaign file: the report prints “…” there.",
+    ),
+    "export.placeholders": (
+        "Lưu ý: báo cáo còn {count} chỗ chưa điền trong tệp chiến dịch ({fields}); ở các chỗ đó báo cáo in"
+        " “…” kèm ghi chú. Quản trị viên sửa tệp và chạy nqbot campaign load trước khi ký.",
+        "Note: {count} places of the report are not filled in the campaign file ({fields}); the report prints"
+        " “…” with a comment there. The admin edits the file and runs nqbot campaign load before signing.",
+    ),
     "doc.appendix_attached": (
         "(Kèm theo Báo cáo số {blank}{symbol}, ngày {date})",
         "(Attached to report No. {blank}{symbol} of {date})",

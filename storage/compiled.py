@@ -1,6 +1,10 @@
 """The compiled report's data: each unit's latest submitted answers, the units not reported, every submitted
 version, and the campaign's totals, read in six queries over the whole campaign (never one per unit).
 
+The units that must report are the grassroots organisations (TCCSĐ): grassroots committees and the cells that
+report on their own; a cell whose committee reports for it (Unit.reports_through_parent) is listed under its
+committee, never counted as a unit. Every list follows the register (register_order, then code).
+
 Answers are read with the questions of the questionnaire version they were given under
 (storage.campaigns.questionnaire_at keeps them all), so a reworded question never changes an old answer.
 The figures read the questionnaire ids of the shipped campaign (below); a campaign without one of those
@@ -9,6 +13,9 @@ questions gets an empty figure, not an error.
 
 from __future__ import annotations
 
+import calendar
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,14 +32,18 @@ from storage.campaign_spec import CampaignSpec, Question
 from storage.campaigns import get_campaign, spec_of
 from storage.errors import NqbotError
 from storage.models import (
+    Channel,
     Person,
+    PersonState,
     QuestionnaireVersion,
     Submission,
+    SubmissionStatus,
     SubmissionVersion,
     Unit,
     UnitKind,
 )
 from storage.reports import ReporterState
+from storage.units import fold
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -49,6 +60,8 @@ SESSION_DATES, FORMAT, VIDEO_SITES, SESSIONS, PRESENTER = (
 MEMBERS_TOTAL, MEMBERS_EXEMPT, MEMBERS_ATTENDED = reports.TOTAL, reports.EXEMPT, reports.ATTENDED
 KEY_OFFICIALS, NON_MEMBERS, ESSAYS = "key_officials", "non_members", "essays"
 ABSENT_REASONS, MAKEUP, MAKEUP_DATE = "absent_reasons", "makeup", "makeup_date"
+ABSENT_COUNT_PREFIX, ABSENT_OTHER_WHAT = "absent_", "absent_other_what"  # "absent_sick": people absent, sick
+CELLS_HELD, CELLS_TOTAL = "cells_held", "cells_total"  # a committee's affiliated cells that held it / all
 ACTION_PLAN, ISSUED, ACTION_PLAN_NUMBER, ACTION_PLAN_DATE = (
     "action_plan",
     "issued",
@@ -69,6 +82,15 @@ class UnitInfo:
     name: str
     kind: UnitKind
     register_members: int
+    parent_id: int | None = None
+    register_order: int | None = None
+    reports_through_parent: bool = False  # an affiliated cell its committee reports for: not a unit that reports
+    register_cells: int = 0  # a committee's affiliated cells that report through it
+
+    @property
+    def order(self) -> tuple[bool, int, str]:
+        """The register's order: its line, then the code (units without a line after those with one)."""
+        return (self.register_order is None, self.register_order or 0, self.code)
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,113 @@ class ReportedUnit:
         eligible = self.members_eligible
         return self.latest.number(MEMBERS_ATTENDED) / eligible if eligible else None
 
+    @property
+    def absent_by_reason(self) -> dict[str, int] | None:
+        """Absent members by reason id, in people ({"sick": 2, "business": 1}); {} when nobody was absent.
+
+        None when the unit gave no counts (it answered under a questionnaire without them) or its counts do
+        not add up to its absent total: its absent members are then "not stated by reason", never guessed."""
+        if not self.absent:
+            return {}
+        counts = {
+            question_id.removeprefix(ABSENT_COUNT_PREFIX): value
+            for question_id in self.latest.questions
+            if question_id.startswith(ABSENT_COUNT_PREFIX)
+            and isinstance(value := self.latest.value(question_id), int)
+            and not isinstance(value, bool)
+            and value > 0
+        }
+        return counts if counts and sum(counts.values()) == self.absent else None
+
+    @property
+    def absent_other_what(self) -> str | None:
+        return self.latest.value(ABSENT_OTHER_WHAT) or None
+
+    @property
+    def cells_held(self) -> int | None:
+        """For a grassroots committee: how many of its affiliated cells held the session (None: not asked)."""
+        return _count(self.latest.value(CELLS_HELD))
+
+    @property
+    def cells_total(self) -> int | None:
+        return _count(self.latest.value(CELLS_TOTAL))
+
+    @property
+    def last_session(self) -> date | None:
+        """The unit's last session date, None when it gave none."""
+        dates = self.latest.value(SESSION_DATES) or []
+        return max(dates) if dates else None
+
+    @property
+    def presenter_names(self) -> list[str]:
+        """The presenters it named, each as presenter_name gives it."""
+        return [n for n in (presenter_name(p) for p in _presenter_parts(self.latest.value(PRESENTER))) if n]
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# Before a presenter's name: forms of address and degrees ("đ/c", "đồng chí", "TS.", "PGS.TS"), "ông"/"bà".
+_TITLES = {"d/c", "dc", "d.c", "dong chi", "gs", "pgs", "ts", "ths", "tien si", "thac si", "bs", "ds"}
+_POLITE = {"ong", "ba"}
+_NAME_END = re.compile(r",|\s[-–—]\s|\(|:")  # the position follows a comma, a dash or is in brackets
+_PRESENTERS_SPLIT = re.compile(r"[;\n+]|\s*\b\d+[.)]\s+")  # "A, Bí thư; B, Phó Bí thư", "1. A 2. B"
+
+
+def _presenter_parts(answer: Any) -> list[str]:
+    return [p for p in _PRESENTERS_SPLIT.split(answer) if p.strip()] if isinstance(answer, str) else []
+
+
+def _strip_titles(text: str) -> str:
+    """ "Đ/c: TS. Nguyễn Văn An" → "Nguyễn Văn An" (each leading title, with its dots and colon)."""
+    words = text.split()
+    while len(words) > 1:
+        two = fold(" ".join(words[:2])).rstrip(":")
+        first = fold(words[0]).rstrip(":")
+        parts = [p for p in first.split(".") if p]  # "pgs.ts" → pgs, ts; "ts." → ts
+        polite = first in _POLITE and len(words) > 3  # "Ông Nguyễn Văn An"; "Ông Ích Khiêm" is a name
+        if two in _TITLES and len(words) > 2:
+            words = words[2:]
+        elif polite or first in _TITLES or (parts and all(p in _TITLES for p in parts)):
+            words = words[1:]
+        else:
+            break
+    return " ".join(words).lstrip(": ")
+
+
+def presenter_name(text: str) -> str:
+    """A presenter's name in one form: titles dropped, the position after a comma, dash or bracket cut,
+    spaces single, each word capitalised ("đ/c  NGUYỄN văn an, Bí thư" → "Nguyễn Văn An")."""
+    text = unicodedata.normalize("NFC", text).strip().lstrip("-•*· ").strip()
+    text = _strip_titles(text)
+    text = _NAME_END.split(text, maxsplit=1)[0]
+    return " ".join(w[:1].upper() + w[1:].lower() for w in text.strip(" .").split())
+
+
+def _presenter_position(text: str) -> str:
+    parts = _NAME_END.split(unicodedata.normalize("NFC", text), maxsplit=1)
+    return " ".join(parts[1].strip(" .)").split()) if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """One person who presented, however the units wrote the name, and where."""
+
+    name: str
+    positions: list[str]  # as the units wrote them, distinct
+    units: list[UnitInfo]  # in the register's order
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone who may report for a unit, and how to reach them."""
+
+    name: str  # Person.display_name
+    channel: Channel
+    handle: str  # Person.channel_user_id
+    state: PersonState  # active or unreachable (revoked people are left out)
+
 
 @dataclass(frozen=True)
 class MissingUnit:
@@ -138,6 +267,7 @@ class MissingUnit:
     draft_answers: int
     active_reporters: int
     unreachable_reporters: int
+    reporters: tuple[Contact, ...] = ()  # by when they joined
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -147,11 +277,19 @@ def rate(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class Totals:
-    """The campaign's figures. Members and sessions count the units that held it; the rest every report."""
+    """The campaign's figures. Members, sessions and absence count the units that held it; the rest every report.
 
-    units: int  # in the register
+    Each group accounts for every unit that must report (`units`): held + not_held + missing; disseminated +
+    not_disseminated + dissemination_unanswered + missing; the action plans' choices + action_plans_unanswered
+    + missing."""
+
+    units: int  # grassroots organisations that must report (committees and the cells that report themselves)
+    committees: int
+    cells: int
+    affiliated_cells: int  # register cells whose committee reports for them (not in `units`)
+    register_members: int  # the register's members of `units` (a committee's figure holds its cells')
     reported: int
-    late: int
+    late: int  # first version after the units' deadline
     amended: int  # reports changed after the first version
     held: int
     not_held: int
@@ -159,7 +297,7 @@ class Totals:
     held_by: Counter[str]  # held choice → units
     members_total: int
     members_exempt: int
-    members_eligible: int
+    members_eligible: int  # total − exempt: the denominator of the attendance among the units that held it
     members_attended: int
     key_officials: int
     non_members: int
@@ -167,18 +305,41 @@ class Totals:
     sessions: int
     video_sites: int
     formats: Counter[str]  # format choice → units
-    absent: int
+    presenters: int  # distinct people (CompiledReport.presenters)
+    units_naming_presenters: int
+    absent: int  # people
     units_with_absent: int
-    absent_reasons: Counter[str]  # reason → units
+    absent_by_reason: Counter[str]  # reason → people
+    absent_uncounted: int  # people in units that gave no count by reason
+    units_absent_uncounted: int
+    absent_reasons: Counter[str]  # reason → units naming it (never to print beside people)
     makeup_units: int
+    cells_held: int  # affiliated cells that held it, over the committees that answered
+    cells_total: int
+    committees_with_cells: int  # committees that gave cells_held/cells_total
     action_plans: Counter[str]  # action plan choice → units
+    action_plans_unanswered: int  # reported without an answer
     dissemination: Counter[str]  # form → units
     disseminated_units: int
+    not_disseminated: int
+    dissemination_unanswered: int
     dissemination_items: int
+    reported_on_time: int  # first version by the units' deadline
+    reported_within_quarter: int  # first version by the end of the deadline's quarter
+    held_by_deadline: int  # last session date by the units' deadline
+    held_within_quarter: int  # last session date by the end of the deadline's quarter
+    quarter: tuple[int, int]  # the deadline's quarter: (3, 2022)
+    quarter_end: date
 
     @property
     def attendance_rate(self) -> float | None:
+        """Among the units that held it: attended / (their members − exempt)."""
         return rate(self.members_attended, self.members_eligible)
+
+    @property
+    def register_attendance_rate(self) -> float | None:
+        """Against the whole register: attended / the register's members of every unit that must report."""
+        return rate(self.members_attended, self.register_members)
 
     @property
     def held_rate(self) -> float | None:
@@ -189,6 +350,13 @@ class Totals:
         return self.action_plans[ISSUED]
 
 
+def quarter_of(day: date) -> tuple[tuple[int, int], date]:
+    """((quarter, year), its last day): 20/09/2022 → ((3, 2022), 30/09/2022)."""
+    quarter = (day.month - 1) // 3 + 1
+    month = quarter * 3
+    return (quarter, day.year), date(day.year, month, calendar.monthrange(day.year, month)[1])
+
+
 @dataclass(frozen=True)
 class CompiledReport:
     """Everything the export prints, as of `today` (local date)."""
@@ -196,11 +364,17 @@ class CompiledReport:
     spec: CampaignSpec
     today: date
     timezone: ZoneInfo
-    reported: list[ReportedUnit]  # by unit code
-    missing: list[MissingUnit]  # by unit code
-    versions: list[Version]  # every submitted version, by unit code then version
+    reported: list[ReportedUnit]  # in the register's order
+    missing: list[MissingUnit]  # in the register's order
+    versions: list[Version]  # every submitted version, in the register's order then version
     questionnaires: dict[int, list[Question]]  # every questionnaire version
     totals: Totals = field(repr=False)
+    affiliated: list[UnitInfo] = field(default_factory=list)  # cells their committee reports for, register order
+    presenters: list[Presenter] = field(default_factory=list)  # distinct, in the register's order of first unit
+
+    def cells_of(self, unit_id: int) -> list[UnitInfo]:
+        """A committee's affiliated cells that report through it, in the register's order."""
+        return [u for u in self.affiliated if u.parent_id == unit_id]
 
     @property
     def in_progress(self) -> bool:
@@ -255,9 +429,11 @@ def compile_report(
     questionnaires = _questionnaires(session, campaign_id=campaign.id)
     units = _units(session)
     versions = _versions(session, campaign_id=campaign.id, units=units, questionnaires=questionnaires)
-    reported = _reported(versions)
+    reporting = [u for u in units.values() if not u.reports_through_parent]
+    reported = [r for r in _reported(versions) if not r.unit.reports_through_parent]
     reported_ids = {r.unit.id for r in reported}
-    missing = _missing(session, campaign_id=campaign.id, units=[u for u in units.values() if u.id not in reported_ids])
+    missing = _missing(session, campaign_id=campaign.id, units=[u for u in reporting if u.id not in reported_ids])
+    presenters = _presenters(reported)
     return CompiledReport(
         spec=spec,
         today=today,
@@ -266,7 +442,9 @@ def compile_report(
         missing=missing,
         versions=versions,
         questionnaires=questionnaires,
-        totals=_totals(len(units), reported, len(missing)),
+        totals=_totals(spec, timezone, list(units.values()), reported, len(missing), len(presenters)),
+        affiliated=[u for u in units.values() if u.reports_through_parent],
+        presenters=presenters,
     )
 
 
@@ -280,20 +458,31 @@ def _questionnaires(session: Session, *, campaign_id: int) -> dict[int, list[Que
 
 
 def _units(session: Session) -> dict[int, UnitInfo]:
-    query = sa_select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind), col(Unit.member_count)).order_by(
-        col(Unit.code)
+    """Every unit of the register, in its order."""
+    query = sa_select(
+        col(Unit.id),
+        col(Unit.code),
+        col(Unit.name),
+        col(Unit.kind),
+        col(Unit.member_count),
+        col(Unit.parent_id),
+        col(Unit.register_order),
+        col(Unit.reports_through_parent),
     )
-    return {
-        unit_id: UnitInfo(unit_id, code, name, kind, members)
-        for unit_id, code, name, kind, members in session.execute(query).all()
-        if unit_id is not None
-    }
+    rows = [row for row in session.execute(query).all() if row[0] is not None]
+    through = Counter(parent for *_, parent, _order, via_parent in rows if via_parent and parent is not None)
+    found = [
+        UnitInfo(unit_id, code, name, kind, members, parent, order, bool(via_parent) and parent is not None,
+                 through[unit_id])
+        for unit_id, code, name, kind, members, parent, order, via_parent in rows
+    ]  # fmt: skip
+    return {u.id: u for u in sorted(found, key=lambda u: u.order)}
 
 
 def _versions(
     session: Session, *, campaign_id: int, units: Mapping[int, UnitInfo], questionnaires: Mapping[int, list[Question]]
 ) -> list[Version]:
-    """Every submitted version of the campaign with its sender, by unit code then version."""
+    """Every submitted version of the campaign with its sender, in the register's order then version."""
     query = (
         sa_select(  # SQLAlchemy's select: sqlmodel's takes at most four columns
             col(Submission.unit_id),
@@ -324,12 +513,12 @@ def _versions(
         )
         for unit_id, number, questionnaire, submitted_at, late, name, person_id, answers in session.execute(query).all()
     ]
-    versions.sort(key=lambda v: (v.unit.code, v.version))
+    versions.sort(key=lambda v: (v.unit.order, v.version))
     return versions
 
 
 def _reported(versions: Iterable[Version]) -> list[ReportedUnit]:
-    """One entry per unit from its versions (sorted by unit, then version)."""
+    """One entry per unit from its versions (in the register's order, then version)."""
     by_unit: dict[int, list[Version]] = {}
     for version in versions:
         by_unit.setdefault(version.unit.id, []).append(version)
@@ -342,20 +531,73 @@ def _reported(versions: Iterable[Version]) -> list[ReportedUnit]:
 
 
 def _missing(session: Session, *, campaign_id: int, units: list[UnitInfo]) -> list[MissingUnit]:
-    """The units without a submitted report, with their reporters' state (storage.reports.missing_units)."""
-    found = {m.code: m for m in reports.missing_units(session, campaign_id=campaign_id)}
-    return [
-        MissingUnit(unit, m.state, m.draft_answers, m.active_reporters, m.unreachable_reporters)
-        for unit in units
-        if (m := found.get(unit.code)) is not None
-    ]
+    """The units without a submitted report, with their reporters (revoked left out) and their state, in two
+    queries (the people of the units not reported; the drafts)."""
+    people = (
+        sa_select(
+            col(Person.unit_id),
+            col(Person.display_name),
+            col(Person.channel),
+            col(Person.channel_user_id),
+            col(Person.state),
+        )
+        .where(
+            col(Person.unit_id).not_in(reports.reported_units(campaign_id)),
+            col(Person.state) != PersonState.revoked,
+        )
+        .order_by(col(Person.id))
+    )
+    contacts: dict[int, list[Contact]] = {}
+    for unit_id, name, channel, handle, state in session.execute(people).all():
+        contacts.setdefault(unit_id, []).append(Contact(name, channel, handle, state))
+    drafts = sa_select(col(Submission.unit_id), col(Submission.draft_answers)).where(
+        col(Submission.campaign_id) == campaign_id, col(Submission.status) == SubmissionStatus.draft
+    )
+    answered = {unit_id: len(answers or {}) for unit_id, answers in session.execute(drafts).all()}
+    found = []
+    for unit in units:
+        reporters = tuple(contacts.get(unit.id, ()))
+        active = sum(p.state is PersonState.active for p in reporters)
+        unreachable = sum(p.state is PersonState.unreachable for p in reporters)
+        state = reports.MissingUnit(unit.code, unit.name, active, unreachable, answered.get(unit.id, 0)).state
+        found.append(MissingUnit(unit, state, answered.get(unit.id, 0), active, unreachable, reporters))
+    return found
 
 
-def _totals(units: int, reported: list[ReportedUnit], missing: int) -> Totals:
+def _presenters(reported: Iterable[ReportedUnit]) -> list[Presenter]:
+    """The distinct people the units named as presenters (the same name folded to one), with where they spoke."""
+    found: dict[str, tuple[str, list[str], list[UnitInfo]]] = {}
+    for report in reported:
+        if not report.held:
+            continue
+        for part in _presenter_parts(report.latest.value(PRESENTER)):
+            name = presenter_name(part)
+            if not name:
+                continue
+            _, positions, units = found.setdefault(name.casefold(), (name, [], []))
+            position = _presenter_position(part)
+            if position and position.casefold() not in (p.casefold() for p in positions):
+                positions.append(position)
+            if report.unit not in units:
+                units.append(report.unit)
+    return [Presenter(name, positions, units) for name, positions, units in found.values()]
+
+
+def _totals(
+    spec: CampaignSpec,
+    timezone: ZoneInfo,
+    register: list[UnitInfo],
+    reported: list[ReportedUnit],
+    missing: int,
+    presenters: int,
+) -> Totals:
+    units = [u for u in register if not u.reports_through_parent]
     held = [r for r in reported if r.held]
     held_by: Counter[str] = Counter()
     formats: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    absent_by_reason: Counter[str] = Counter()
+    uncounted: list[ReportedUnit] = []
     plans: Counter[str] = Counter()
     forms: Counter[str] = Counter()
     for report in held:
@@ -365,16 +607,30 @@ def _totals(units: int, reported: list[ReportedUnit], missing: int) -> Totals:
         if (choice := latest.value(FORMAT)) is not None:
             formats[choice] += 1
         reasons.update(latest.value(ABSENT_REASONS) or [])
+        if (by_reason := report.absent_by_reason) is None:
+            uncounted.append(report)
+        else:
+            absent_by_reason.update(by_reason)
     for report in reported:
         if (choice := report.latest.value(ACTION_PLAN)) is not None:
             plans[choice] += 1
         forms.update(report.latest.value(DISSEMINATION) or [])
+    committees = [r for r in reported if r.cells_held is not None and r.cells_total is not None]
+    answered_forms = [r.latest.value(DISSEMINATION) for r in reported]
+    quarter, quarter_end = quarter_of(spec.report_deadline)
 
     def total(question_id: str, among: list[ReportedUnit]) -> int:
         return sum(r.latest.number(question_id) for r in among)
 
+    def held_by_day(day: date) -> int:
+        return sum((last := r.last_session) is not None and last <= day for r in held)
+
     return Totals(
-        units=units,
+        units=len(units),
+        committees=sum(u.kind is UnitKind.grassroots_committee for u in units),
+        cells=sum(u.kind is UnitKind.grassroots_cell for u in units),
+        affiliated_cells=len(register) - len(units),
+        register_members=sum(u.register_members for u in units),
         reported=len(reported),
         late=sum(r.late for r in reported),
         amended=sum(r.versions > 1 for r in reported),
@@ -392,14 +648,29 @@ def _totals(units: int, reported: list[ReportedUnit], missing: int) -> Totals:
         sessions=total(SESSIONS, held),
         video_sites=total(VIDEO_SITES, held),
         formats=formats,
+        presenters=presenters,
+        units_naming_presenters=sum(bool(r.presenter_names) for r in held),
         absent=sum(r.absent for r in held),
         units_with_absent=sum(r.absent > 0 for r in held),
+        absent_by_reason=absent_by_reason,
+        absent_uncounted=sum(r.absent for r in uncounted),
+        units_absent_uncounted=len(uncounted),
         absent_reasons=reasons,
         makeup_units=sum(r.latest.value(MAKEUP) is True for r in held),
+        cells_held=sum(r.cells_held or 0 for r in committees),
+        cells_total=sum(r.cells_total or 0 for r in committees),
+        committees_with_cells=len(committees),
         action_plans=plans,
+        action_plans_unanswered=sum(r.latest.value(ACTION_PLAN) is None for r in reported),
         dissemination=forms,
-        disseminated_units=sum(
-            any(f != NO_DISSEMINATION for f in (r.latest.value(DISSEMINATION) or [])) for r in reported
-        ),
+        disseminated_units=sum(any(f != NO_DISSEMINATION for f in (a or [])) for a in answered_forms),
+        not_disseminated=sum(bool(a) and all(f == NO_DISSEMINATION for f in a) for a in answered_forms),
+        dissemination_unanswered=sum(not a for a in answered_forms),
         dissemination_items=total(DISSEMINATION_ITEMS, reported),
+        reported_on_time=sum(not r.late for r in reported),
+        reported_within_quarter=sum(r.first_submitted_at.astimezone(timezone).date() <= quarter_end for r in reported),
+        held_by_deadline=held_by_day(spec.report_deadline),
+        held_within_quarter=held_by_day(quarter_end),
+        quarter=quarter,
+        quarter_end=quarter_end,
     )
