@@ -797,7 +797,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} TCCSĐ đã báo cáo nhưng chưa tổ chức{names}.",
         "{count} units have reported but not yet held it{names}.",
     ),
-    "doc.missing": ("{count} TCCSĐ chưa gửi báo cáo.", "{count} units have not reported."),
+    "doc.missing": ("{count} TCCSĐ chưa báo cáo.", "{count} units have not reported."),
     "doc.late": (
         "{count} TCCSĐ gửi báo cáo sau hạn ({deadline}).",
         "{count} units reported after the deadline ({deadline}).",
