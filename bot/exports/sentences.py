@@ -191,16 +191,16 @@ def _absence(data: CompiledReport, language: str) -> list[str]:
     if not t.absent:
         return [say("doc.no_absent", language)]
     items = _tally(data, c.ABSENT_REASONS, t.absent_by_reason, language, item="doc.absent_reason")
-    parts = [say("doc.absent_reasons", language, items=items)] if items else []
-    if t.units_absent_uncounted:
+    reasons = say("doc.absent_reasons", language, items=items) if items else ""
+    if t.units_absent_uncounted:  # units under the old questionnaire: their absent are not split by reason
         units, people = _n(t.units_absent_uncounted, language), _n(t.absent_uncounted, language)
-        parts.append(say("doc.absent_uncounted", language, units=units, count=people))
+        reasons += "; " + say("doc.absent_uncounted", language, units=units, count=people)
     absence = say(
         "doc.absent",
         language,
         count=_n(t.absent, language),
         units=_n(t.units_with_absent, language),
-        reasons="; ".join(parts),
+        reasons=reasons,
     )
     makeup = say("doc.makeup", language, makeup=_n(t.makeup_units, language), units=_n(t.units_with_absent, language))
     return [absence, makeup]
