@@ -86,6 +86,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "rule.pattern": ("Chưa đúng dạng. Đồng chí nhập {hint}.", "Not in the expected form. Please type {hint}."),
     "rule.min_choices": ("Đồng chí chọn ít nhất {min} mục.", "Please choose at least {min}."),
+    "rule.max_choices": ("Đồng chí chọn nhiều nhất {max} mục{why}.", "Please choose at most {max}{why}."),
     "rule.exclusive": (
         "“{choice}” không chọn cùng các mục khác ({others}). Đồng chí chọn lại.",
         "“{choice}” cannot be chosen together with other choices ({others}). Please choose again.",

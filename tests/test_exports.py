@@ -143,18 +143,7 @@ def campaign(database: Database, nq15: CampaignSpec) -> str:
         }
 
         def send(unit: str, answers: dict[str, Any], who: str, when: datetime, *, version: int = 1) -> None:
-            submission = submissions.get_or_create_submission(
-                session, campaign_id=campaign_id, unit_id=ids[unit], questionnaire_version=version
-            )
-            submissions.submit(
-                session,
-                submission=submission,
-                answers=answers,
-                questionnaire_version=version,
-                person_id=people[who],
-                late=when.date() > nq15.report_deadline,
-                now=when,
-            )
+            submit(session, campaign_id, ids[unit], people[who], answers, when, version, nq15.report_deadline)
 
         send("U01", ON_TIME, "Nguyễn Văn An", at(15))
         send("U03", AMENDED_V1, "Phạm Văn Dũng", at(16))
@@ -164,23 +153,63 @@ def campaign(database: Database, nq15: CampaignSpec) -> str:
         send("U03", AMENDED_V2, "Trần Thị Bình", at(18), version=2)
         send("U07", NOT_HELD, "Vũ Thị Giang", at(19), version=2)
         send("U02", LATE, "Lê Thị Cúc", at(22), version=2)
-        draft = submissions.get_or_create_submission(
-            session, campaign_id=campaign_id, unit_id=ids["U04"], questionnaire_version=2
-        )
-        submissions.save_draft(
-            session,
-            submission=draft,
-            answers={"held": "self_organised", "session_dates": ["2022-09-20"], "format": "in_person"},
-            person_id=people["Hoàng Văn Em"],
-        )
+        draft(session, campaign_id, ids["U04"], people["Hoàng Văn Em"])
     return nq15.code
 
 
-def _person(session: Any, unit_id: int | None, name: str, state: PersonState) -> int:
+def submit(
+    session: Any,
+    campaign_id: int,
+    unit_id: int | None,
+    person_id: int,
+    answers: dict[str, Any],
+    when: datetime,
+    version: int,
+    deadline: date,
+) -> None:
+    """A unit's report submitted at `when` under questionnaire `version` (late after `deadline`)."""
+    assert unit_id is not None
+    submission = submissions.get_or_create_submission(
+        session, campaign_id=campaign_id, unit_id=unit_id, questionnaire_version=version
+    )
+    submissions.submit(
+        session,
+        submission=submission,
+        answers=answers,
+        questionnaire_version=version,
+        person_id=person_id,
+        late=when.date() > deadline,
+        now=when,
+    )
+
+
+def draft(session: Any, campaign_id: int, unit_id: int | None, person_id: int) -> None:
+    """A draft of three answers (questionnaire 2), not submitted."""
+    assert unit_id is not None
+    submission = submissions.get_or_create_submission(
+        session, campaign_id=campaign_id, unit_id=unit_id, questionnaire_version=2
+    )
+    submissions.save_draft(
+        session,
+        submission=submission,
+        answers={"held": "self_organised", "session_dates": ["2022-09-20"], "format": "in_person"},
+        person_id=person_id,
+    )
+
+
+def _person(
+    session: Any,
+    unit_id: int | None,
+    name: str,
+    state: PersonState,
+    channel: Channel = Channel.telegram,
+    handle: str | None = None,
+) -> int:
+    """A reporter of the unit; their account on the channel is their name unless `handle` is given."""
     person = Person(
-        channel=Channel.telegram,
-        channel_user_id=name,
-        chat_id=name,
+        channel=channel,
+        channel_user_id=handle or name,
+        chat_id=handle or name,
         display_name=name,
         role=Role.reporter,
         unit_id=unit_id,
@@ -259,59 +288,81 @@ def _rows(sheet: Worksheet) -> list[list[Any]]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def test_the_appendix_sheet_has_a_row_per_unit_that_held_it_and_the_totals(data: CompiledReport) -> None:
+def _by_header(sheet: Worksheet, header_row: int) -> list[dict[str, Any]]:
+    """The rows under a sheet's header row as {header: value}."""
+    rows = _rows(sheet)[header_row - 1 :]
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_the_appendix_sheet_has_a_row_per_unit_of_the_register_and_the_totals(data: CompiledReport) -> None:
     book = _workbook(data)
-    assert book.sheetnames == ["Phụ lục", "Chưa báo cáo", "Các lần gửi"]
+    assert book.sheetnames == ["Phụ lục", "Báo cáo viên", "Chưa báo cáo", "Các lần gửi"]
     sheet = book["Phụ lục"]
     rows = _rows(sheet)
     assert rows[0][0] == "PHỤ LỤC"
     assert rows[2][0] == "(Tính đến ngày 05/10/2022)"
-    header = rows[3][:15]
-    assert header == [
-        "STT", "Tên TCCSĐ", "Loại", "Ngày học", "Hình thức", "Tổng ĐV", "ĐV dự", "%", "CB chủ chốt",
-        "Vắng (lý do)", "Học bù", "Quần chúng", "Bài thu hoạch", "CTHĐ/KH", "Ghi chú",
-    ]  # fmt: skip
-    u01, u02, u03 = rows[4][:15], rows[5][:15], rows[6][:15]
-    assert u01 == [
-        1, "Chi bộ Sở Tư pháp", "CBCS", "15/09/2022", "Trực tiếp", 40, 36, pytest.approx(36 / 38), 5,
-        "2 (Ốm đau, Đi công tác)", "Có (18/09/2022)", 3, 30, "05-KH/CB, 10/09/2022", "Miễn SH: 2",
-    ]  # fmt: skip
-    assert u02[1:9] == ["Đảng bộ Sở Y tế", "ĐBCS", "19/09/2022", "Kết hợp trực tiếp và trực tuyến (3 điểm cầu)",
-                        120, 120, 1.0, 12]  # fmt: skip
-    assert (u02[9], u02[10], u02[12], u02[13], u02[14]) == (0, None, None, "Đang xây dựng", "Gửi sau hạn")
-    assert (u03[6], u03[9], u03[10], u03[14]) == (28, "2 (Đi học)", "Chưa", "Đã sửa (lần 2)")
-    totals = rows[7][:15]
-    assert totals == [
-        None, "Tổng cộng", None, None, None, 190, 184, pytest.approx(184 / 188), 21, 4, "1/2", 13, 30,
-        "1/3", None,
-    ]  # fmt: skip
-    assert sheet.cell(row=8, column=8).number_format == "0.00%"
-    assert sheet.cell(row=5, column=8).number_format == "0.00%"
-    assert sheet.cell(row=8, column=2).font.b and sheet.cell(row=4, column=1).font.b
-    assert sheet.freeze_panes == "C5"
-    assert sheet.column_dimensions["B"].width == 25
-    after = [r[:4] for r in rows[8:] if any(r)]
-    assert after == [
-        [None, "Các TCCSĐ chưa tổ chức học tập (1)", None, None],
-        [1, "Chi bộ Sở Công Thương", "CBCS", "Dự kiến: 30/09/2022. Chờ tài liệu"],
-        [None, "Các TCCSĐ chưa báo cáo (4)", None, None],
-        [1, "Chi bộ Sở Xây dựng", "CBCS", "Đang soạn: 3 câu đã trả lời"],
-        [2, "Chi bộ Sở Nội vụ", "CBCS", "Chưa có người báo cáo"],
-        [3, "Đảng bộ Sở Giáo dục", "ĐBCS", "Không liên lạc được (đã chặn bot)"],
-        [4, "Chi bộ Sở Ngoại vụ", "CBCS", "Đã tham gia, chưa trả lời"],
+    assert rows[3][:5] == ["STT", "Tên TCCSĐ", "Loại", "Báo cáo", "Học tập, quán triệt"]
+    table = _by_header(sheet, 4)
+    assert [(r["STT"], r["Tên TCCSĐ"], r["Báo cáo"]) for r in table[:8]] == [
+        (1, "Chi bộ Sở Tư pháp", "Đã báo cáo"),
+        (2, "Đảng bộ Sở Y tế", "Báo cáo muộn"),
+        (3, "Chi bộ Sở Tài chính", "Đã báo cáo"),
+        (4, "Chi bộ Sở Xây dựng", "Chưa báo cáo"),  # a draft, not "đang soạn"
+        (5, "Chi bộ Sở Nội vụ", "Chưa báo cáo"),
+        (6, "Đảng bộ Sở Giáo dục", "Chưa báo cáo"),  # its reporter blocked the bot: not said here
+        (7, "Chi bộ Sở Công Thương", "Đã báo cáo"),
+        (8, "Chi bộ Sở Ngoại vụ", "Chưa báo cáo"),
     ]
+    u01, u02, u03, u04, u07 = table[0], table[1], table[2], table[3], table[6]
+    figures = ["Ngày học", "Hình thức", "Tổng ĐV", "ĐV miễn SH", "ĐV dự", "% ĐV dự / (Tổng ĐV − miễn SH)"]
+    figures += ["CB chủ chốt", "ĐV vắng", "Học bù", "Quần chúng", "Bài thu hoạch", "CTHĐ/KH"]
+    assert [u01[f] for f in figures] == [
+        datetime(2022, 9, 15), "Trực tiếp", 40, 2, 36, pytest.approx(36 / 38), 5, 2, "Có (18/09/2022)", 3, 30,
+        "05-KH/CB, 10/09/2022",
+    ]  # fmt: skip
+    assert u01["Ghi chú"] == "Lý do vắng: Ốm đau, Đi công tác (mẫu cũ, không có số người)"
+    assert [u02[f] for f in figures] == [
+        datetime(2022, 9, 19), "Kết hợp trực tiếp và trực tuyến (3 điểm cầu)", 120, 0, 120, 1.0, 12, 0, None, 10,
+        None, "Đang xây dựng",
+    ]  # fmt: skip
+    assert (u02["Học tập, quán triệt"], u02["Ghi chú"]) == ("Đã học cùng hội nghị cấp Khối", None)
+    assert (u03["ĐV dự"], u03["ĐV vắng"], u03["Học bù"]) == (28, 2, "Chưa")
+    assert u03["Ghi chú"] == "Lý do vắng: Đi học (mẫu cũ, không có số người); Đã sửa (lần 2)"
+    assert [v for k, v in u04.items() if k not in ("STT", "Tên TCCSĐ", "Loại", "Báo cáo")] == [None] * (len(u04) - 4)
+    assert (u07["Học tập, quán triệt"], u07["CTHĐ/KH"]) == ("Chưa tổ chức", "Chưa ban hành")
+    assert (u07["Ngày học"], u07["ĐV vắng"], u07["Ghi chú"]) == (None, None, "Dự kiến: 30/09/2022. Chờ tài liệu")
+    total, whole = table[8], table[9]
+    assert (total["Tên TCCSĐ"], whole["Tên TCCSĐ"]) == ("Tổng cộng", "Trên tổng số")
+    assert [total[f] for f in figures[2:]] == [190, 2, 184, pytest.approx(184 / 188), 21, 4, 1, 13, 30, 1]
+    # x of y: 4 of the 8 units reported, 3 held it, 1 of the 2 with absent members made up, 1 of 8 issued a plan
+    assert [(total[f], whole[f]) for f in ("Báo cáo", "Học tập, quán triệt", "Học bù", "CTHĐ/KH")] == [
+        (4, 8), (3, 8), (1, 2), (1, 8),
+    ]  # fmt: skip
+    assert sheet.cell(row=13, column=11).number_format == "0.00%"
+    assert sheet.cell(row=5, column=11).number_format == "0.00%"
+    assert sheet.cell(row=5, column=6).number_format == "dd/mm/yyyy"
+    assert sheet.cell(row=13, column=2).font.b and sheet.cell(row=4, column=1).font.b
+    assert sheet.freeze_panes == "C5"
+    assert sheet.column_dimensions["B"].width == 24
+    assert len(rows) == 14  # nothing after the totals' denominators
 
 
-def test_the_not_reported_sheet_lists_each_unit_with_its_reporters_state(data: CompiledReport) -> None:
+def test_the_not_reported_sheet_lists_each_unit_with_whom_to_call(data: CompiledReport) -> None:
     sheet = _workbook(data)["Chưa báo cáo"]
     rows = _rows(sheet)
-    assert rows[0][:2] == ["STT", "Mã đơn vị"]
-    assert [r[1:] for r in rows[1:]] == [
-        ["U04", "Chi bộ Sở Xây dựng", "CBCS", 25, "Đang soạn: 3 câu đã trả lời", 3],
-        ["U05", "Chi bộ Sở Nội vụ", "CBCS", 18, "Chưa có người báo cáo", 0],
-        ["U06", "Đảng bộ Sở Giáo dục", "ĐBCS", 200, "Không liên lạc được (đã chặn bot)", 0],
-        ["U08", "Chi bộ Sở Ngoại vụ", "CBCS", 12, "Đã tham gia, chưa trả lời", 0],
-    ]
+    assert rows[0] == [
+        "STT", "Mã đơn vị", "Tên TCCSĐ", "Loại", "ĐV theo sổ", "Người báo cáo", "Kênh liên lạc",
+        "Tài khoản trên kênh", "Liên lạc", "Số câu đã trả lời (nháp)",
+    ]  # fmt: skip
+    assert rows[1:] == [
+        [1, "U04", "Chi bộ Sở Xây dựng", "CBCS", 25, "Hoàng Văn Em", "Telegram", "Hoàng Văn Em",
+         "Nhắn tin được qua bot", 3],
+        [2, "U05", "Chi bộ Sở Nội vụ", "CBCS", 18, None, None, None, "Chưa có người báo cáo", 0],
+        [3, "U06", "Đảng bộ Sở Giáo dục", "ĐBCS", 200, "Đỗ Văn Phúc", "Telegram", "Đỗ Văn Phúc",
+         "Đã chặn bot: liên lạc trực tiếp", 0],
+        [4, "U08", "Chi bộ Sở Ngoại vụ", "CBCS", 12, "Bùi Văn Hải", "Telegram", "Bùi Văn Hải",
+         "Nhắn tin được qua bot", 0],
+    ]  # fmt: skip
     assert sheet.freeze_panes == "A2"
 
 
@@ -348,10 +399,11 @@ def test_the_versions_sheet_has_every_version_with_its_time_sender_and_answers(d
 
 def test_the_workbook_speaks_english_when_asked(data: CompiledReport) -> None:
     book = _workbook(data, "en")
-    assert book.sheetnames == ["Appendix", "Not reported", "Submitted versions"]
+    assert book.sheetnames == ["Appendix", "Presenters", "Not reported", "Submitted versions"]
     rows = _rows(book["Appendix"])
-    assert rows[3][:3] == ["No.", "Unit", "Kind"]
-    assert rows[7][1] == "Total"
+    assert rows[3][:3] == ["STT", "Tên TCCSĐ", "Loại"]  # the default headers are Vietnamese only
+    assert rows[4][3] == "Reported"
+    assert (rows[12][1], rows[13][1]) == ("Total", "Out of")
 
 
 # --- the DOCX ---
@@ -452,26 +504,33 @@ def test_the_report_ends_with_the_signer_the_recipients_and_the_appendix_table(d
     assert appendix.page_width > appendix.page_height  # landscape
     table = document.tables[2]
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    assert rows[0][:3] == ["STT", "Tên TCCSĐ", "Loại"]
-    assert rows[1][:9] == ["1", "Chi bộ Sở Tư pháp", "CBCS", "15/09/2022", "Trực tiếp", "40", "36", "94,74%", "5"]
-    assert rows[4][1:14] == [
-        "Tổng cộng", "", "", "", "190", "184", "97,87%", "21", "4", "1/2", "13", "30", "1/3",
+    header = rows[0]
+    assert header[:4] == ["STT", "Tên TCCSĐ", "Loại", "Báo cáo"]
+    u01, total = dict(zip(header, rows[1], strict=True)), dict(zip(header, rows[-1], strict=True))
+    figures = ["Ngày học", "Hình thức", "Tổng ĐV", "ĐV miễn SH", "ĐV dự", "% ĐV dự / (Tổng ĐV − miễn SH)"]
+    figures += ["CB chủ chốt", "ĐV vắng", "Học bù", "CTHĐ/KH"]
+    assert [u01[f] for f in figures] == [
+        "15/09/2022", "Trực tiếp", "40", "2", "36", "94,74%", "5", "2", "Có (18/09/2022)", "05-KH/CB, 10/09/2022",
     ]  # fmt: skip
-    assert rows[5][1] == "Các TCCSĐ chưa tổ chức học tập (1)"
-    assert rows[6][:4] == ["1", "Chi bộ Sở Công Thương", "CBCS", "Dự kiến: 30/09/2022. Chờ tài liệu"]
-    assert rows[7][1] == "Các TCCSĐ chưa báo cáo (4)"
-    assert [r[1] for r in rows[8:]] == [
-        "Chi bộ Sở Xây dựng",
-        "Chi bộ Sở Nội vụ",
-        "Đảng bộ Sở Giáo dục",
-        "Chi bộ Sở Ngoại vụ",
+    assert [total[f] for f in ["Tên TCCSĐ", "Báo cáo", "Học tập, quán triệt", *figures]] == [
+        "Tổng cộng", "4/8", "3/8", "", "", "190", "2", "184", "97,87%", "21", "4", "1/2", "1/8",
+    ]  # fmt: skip
+    assert [(r[0], r[1], r[3]) for r in rows[1:-1]] == [  # every unit of the register, in its order
+        ("1", "Chi bộ Sở Tư pháp", "Đã báo cáo"),
+        ("2", "Đảng bộ Sở Y tế", "Báo cáo muộn"),
+        ("3", "Chi bộ Sở Tài chính", "Đã báo cáo"),
+        ("4", "Chi bộ Sở Xây dựng", "Chưa báo cáo"),
+        ("5", "Chi bộ Sở Nội vụ", "Chưa báo cáo"),
+        ("6", "Đảng bộ Sở Giáo dục", "Chưa báo cáo"),
+        ("7", "Chi bộ Sở Công Thương", "Đã báo cáo"),
+        ("8", "Chi bộ Sở Ngoại vụ", "Chưa báo cáo"),
     ]
 
 
 def test_export_files_are_named_from_the_campaign_and_the_date(
     database: Database, campaign: str, tmp_path: Path
 ) -> None:
-    paths = export_files(database, campaign, tmp_path / "out", today=TODAY, language="vi")
+    paths = export_files(database, campaign, tmp_path / "out", today=TODAY)
     assert [p.name for p in paths] == ["nq15-2022_bao-cao_2022-10-05.docx", "nq15-2022_phu-luc_2022-10-05.xlsx"]
     assert all(p.stat().st_size > 5000 for p in paths)
     assert load_workbook(paths[1]).sheetnames[0] == "Phụ lục"
@@ -522,6 +581,6 @@ def test_a_text_that_a_spreadsheet_would_read_as_a_formula_stays_text(
         book = _workbook(compile_report(session, campaign_code=campaign, today=TODAY))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     named = [cell for cell in cells if isinstance(cell.value, str) and cell.value.endswith((" U01", " U05"))]
-    assert len(named) >= 4  # the appendix's row, its group line, the missing sheet, the versions sheet
+    assert len(named) >= 4  # the appendix's two rows, the missing sheet, the versions sheet
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in named), [(c.value, c.data_type) for c in named]
     assert not any(cell.data_type == "f" for cell in cells)

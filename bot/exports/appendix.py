@@ -1,14 +1,19 @@
-"""The appendix table, shared by the XLSX and the DOCX: the campaign file's columns, one row per unit that held
-the session, a totals row, then the units that reported without holding it and those that have not reported.
+"""The appendix table, shared by the XLSX and the DOCX: the campaign file's columns, one numbered row per TCCSĐ
+of the register in register order (held, not held and not reported alike, so each total counts the same units
+as the report's body), the cells a grassroots committee reports for listed un-numbered under it, then a totals
+row.
 
 A column shows a figure of the row (ROW_FIELDS) or the answer to a question (an integer question is summed in
-the totals row). Cells are plain values: numbers stay numbers and a rate is a fraction, so the XLSX keeps them
-as numbers and the DOCX writes them the Vietnamese way.
+the totals row). Cells are plain values: numbers stay numbers, a rate is a fraction, a date is a date and a
+total "x of y" is a Share, so the XLSX keeps them as numbers and dates and the DOCX writes them the Vietnamese
+way (shown()). No column mixes numbers and words: absence is people, by reason in the questions' own columns.
+A report's state is said in the province's words (đã báo cáo / báo cáo muộn / chưa báo cáo), never the chat's
+(who blocked the bot, how far a draft went: that is the XLSX's follow-up sheet, not the appendix).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -18,24 +23,39 @@ from bot.engine.questionnaire import display
 from bot.texts import say
 from storage import compiled as c
 from storage.campaign_spec import Question, QuestionType
-from storage.compiled import CompiledReport, MissingUnit, ReportedUnit
+from storage.compiled import CompiledReport, ReportedUnit, UnitInfo
 from storage.errors import NqbotError
+from storage.report_spec import DEFAULT_APPENDIX_HEADERS
 
-Cell = str | int | float | None
-Kind = Literal["text", "center", "number", "rate"]
+
+@dataclass(frozen=True)
+class Share:
+    """A total "part of whole" (the units that issued a plan, of the register's units): two numbers."""
+
+    part: int
+    whole: int
+
+
+Cell = str | int | float | date | Share | None
+Kind = Literal["text", "center", "number", "rate", "date"]
 
 # Figures of a row that are not one question's answer, and how each is aligned.
 ROW_FIELDS: dict[str, Kind] = {
     "stt": "center",
     "unit_name": "text",
     "unit_kind": "center",
+    "report_state": "center",  # đã báo cáo / báo cáo muộn / chưa báo cáo
+    "study_state": "text",  # the `held` answer's label
     "format_sites": "text",
+    "members_eligible": "number",  # members_total − members_exempt: the "%" column's denominator
     "attendance_rate": "rate",
-    "absence": "center",
+    "absent": "number",  # people
+    "absence": "number",  # the old name of "absent", so campaign files written before still load
     "makeup_session": "center",
     "action_program": "text",
     "remarks": "text",
 }
+MAKEUP_PLANNED_DATE = "makeup_planned_date"  # questionnaire 2: when a unit without its make-up plans it
 
 
 @dataclass(frozen=True)
@@ -47,13 +67,20 @@ class Column:
 
 
 @dataclass(frozen=True)
-class GroupRow:
-    """A unit listed after the totals: number, name, kind, and one note."""
+class Row:
+    """A line of the table: a TCCSĐ (numbered), or a cell its committee reports for (affiliated, not numbered)."""
 
+    unit: UnitInfo
+    cells: list[Cell]
+    affiliated: bool = False
+
+
+@dataclass(frozen=True)
+class PresenterRow:
     number: int
     name: str
-    kind: str
-    note: str
+    positions: str
+    units: str
 
 
 def number(value: int, language: str) -> str:
@@ -68,57 +95,134 @@ def percent(fraction: float | None, language: str) -> str:
     return formatting.decimal(fraction * 100) if language != "en" else f"{fraction * 100:,.2f}"
 
 
+def shown(value: Cell, kind: str, language: str) -> str:
+    """A cell as the DOCX writes it: 1.234, 95,00%, 20/09/2022, 22/45."""
+    if value is None:
+        return ""
+    if isinstance(value, Share):
+        return f"{number(value.part, language)}/{number(value.whole, language)}"
+    if isinstance(value, date):
+        return formatting.day(value)
+    if kind == "rate" and isinstance(value, float):
+        return percent(value, language) + "%"
+    if isinstance(value, int):
+        return number(value, language)
+    return str(value)
+
+
 class AppendixFieldError(NqbotError):
     """The campaign file's appendix names a column that is neither a figure of the row nor a question."""
 
 
 def columns(data: CompiledReport, language: str) -> list[Column]:
-    """The campaign file's appendix columns; a misspelt field is one clear error, not an empty column."""
+    """The campaign file's appendix columns; a misspelt field is one clear error, not an empty column. A column
+    of the default list whose question this campaign never asked (absent_sick before questionnaire 2) is left
+    out."""
     found = []
     for column in data.spec.report.appendix:
         kind = ROW_FIELDS.get(column.field)
         if kind is None:
             question = data.question(column.field)
+            if question is None and column.field in DEFAULT_APPENDIX_HEADERS:
+                continue
             if question is None:
                 figures = ", ".join(ROW_FIELDS)
                 raise AppendixFieldError(
                     f"report.appendix: {column.field!r} is not a question of the campaign nor a figure ({figures})"
                 )
-            kind = "number" if question.type is QuestionType.integer else "text"
+            kind = _QUESTION_KIND.get(question.type, "text")
         found.append(Column(column.field, column.header.get(language), column.width, kind))
     return found
 
 
+_QUESTION_KIND: dict[QuestionType, Kind] = {
+    QuestionType.integer: "number",
+    QuestionType.date: "date",
+    QuestionType.date_list: "date",
+}
+
+
+def register(data: CompiledReport) -> list[tuple[UnitInfo, ReportedUnit | None]]:
+    """Every TCCSĐ that must report, in register order, with its report (None: not reported)."""
+    units = [(r.unit, r) for r in data.reported] + [(m.unit, None) for m in data.missing]
+    return sorted(units, key=lambda entry: entry[0].order)
+
+
+def unit_rows(data: CompiledReport, cols: Sequence[Column], language: str) -> list[Row]:
+    """A numbered row per TCCSĐ, each followed by the cells its committee reports for."""
+    fields = {col.field for col in cols}
+    found = []
+    for n, (unit, report) in enumerate(register(data), start=1):
+        found.append(Row(unit, [_cell(col, n, unit, report, fields, data, language) for col in cols]))
+        found.extend(Row(cell, _affiliated(cell, cols, language), affiliated=True) for cell in data.cells_of(unit.id))
+    return found
+
+
 def rows(data: CompiledReport, cols: Sequence[Column], language: str) -> list[list[Cell]]:
-    """One row per unit that held the session."""
-    return [_row(n, report, cols, data, language) for n, report in enumerate(data.held, start=1)]
+    """The table's lines as cells (unit_rows without the units)."""
+    return [row.cells for row in unit_rows(data, cols, language)]
 
 
-def _row(n: int, report: ReportedUnit, cols: Sequence[Column], data: CompiledReport, language: str) -> list[Cell]:
-    cells: list[Cell] = []
-    for column in cols:
-        name = column.field
-        if name == "stt":
-            cells.append(n)
-        elif name == "unit_name":
-            cells.append(report.unit.name)
-        elif name == "unit_kind":
-            cells.append(say(f"export.kind.{report.unit.kind.value}", language))
-        elif name == "format_sites":
-            cells.append(_format(report, data, language))
-        elif name == "attendance_rate":
-            cells.append(report.attendance_rate)
-        elif name == "absence":
-            cells.append(_absence(report, data, language))
-        elif name == "makeup_session":
-            cells.append(_makeup(report, language))
-        elif name == "action_program":
-            cells.append(_action_program(report, data, language))
-        elif name == "remarks":
-            cells.append(_remarks(report, language))
-        else:
-            cells.append(_answer(report, name, column.kind, language))
-    return cells
+def _affiliated(cell: UnitInfo, cols: Sequence[Column], language: str) -> list[Cell]:
+    """A cell its committee reports for: its name under the committee, its kind and a remark, nothing counted."""
+    values: dict[str, Cell] = {
+        "unit_name": f"– {cell.name}",
+        "unit_kind": _kind(cell, language),
+        "remarks": say("export.remark.through_parent", language),
+    }
+    return [values.get(col.field) for col in cols]
+
+
+def _kind(unit: UnitInfo, language: str) -> str:
+    return say(f"export.kind.{unit.kind.value}", language)
+
+
+def _cell(
+    column: Column,
+    n: int,
+    unit: UnitInfo,
+    report: ReportedUnit | None,
+    fields: Collection[str],
+    data: CompiledReport,
+    language: str,
+) -> Cell:
+    name = column.field
+    if name == "stt":
+        return n
+    if name == "unit_name":
+        return unit.name
+    if name == "unit_kind":
+        return _kind(unit, language)
+    if name == "report_state":
+        return report_state(report, language)
+    if report is None:
+        return None
+    if name == "study_state":
+        choice = report.latest.value(c.HELD)
+        return None if choice is None else data.choice_label(c.HELD, choice, language)
+    if name == "action_program":
+        return _action_program(report, data, language)
+    if name == "remarks":
+        return _remarks(report, fields, data, language)
+    if not report.held:
+        return None
+    if name == "format_sites":
+        return _format(report, data, language)
+    if name == "members_eligible":
+        return report.members_eligible
+    if name == "attendance_rate":
+        return report.attendance_rate
+    if name in ("absent", "absence"):
+        return report.absent
+    if name == "makeup_session":
+        return _makeup(report, language)
+    return _answer(report, name, column.kind, language)
+
+
+def report_state(report: ReportedUnit | None, language: str) -> str:
+    """The report's state in the province's words."""
+    key = "missing" if report is None else "late" if report.late else "reported"
+    return say(f"export.state.{key}", language)
 
 
 def _answer(report: ReportedUnit, question_id: str, kind: Kind, language: str) -> Cell:
@@ -127,11 +231,15 @@ def _answer(report: ReportedUnit, question_id: str, kind: Kind, language: str) -
 
 
 def answer_cell(question: Question | None, raw: Any, language: str, *, as_number: bool) -> Cell:
-    """One stored answer in a table cell: empty when not given, a number as a number, else its whole text."""
+    """One stored answer in a table cell: empty when not given, a number as a number, a date (or a list of one
+    date) as a date, else its whole text."""
     if question is None or raw is None:
         return None
-    if as_number and isinstance(raw, int):
+    if as_number and isinstance(raw, int) and not isinstance(raw, bool):
         return raw
+    if question.type is QuestionType.date or (question.type is QuestionType.date_list and len(raw) == 1):
+        value = question.decode(raw)
+        return value[0] if isinstance(value, list) else value
     return display(question, raw, language, limit=None)
 
 
@@ -144,21 +252,14 @@ def _format(report: ReportedUnit, data: CompiledReport, language: str) -> Cell:
     return say("export.format_sites", language, format=label, sites=number(sites, language)) if sites else label
 
 
-def _absence(report: ReportedUnit, data: CompiledReport, language: str) -> Cell:
-    if not report.absent:
-        return 0
-    reasons = report.latest.value(c.ABSENT_REASONS) or []
-    if not reasons:
-        return report.absent
-    labels = ", ".join(data.choice_label(c.ABSENT_REASONS, r, language) for r in reasons)
-    return say("export.absence", language, count=number(report.absent, language), reasons=labels)
-
-
 def _makeup(report: ReportedUnit, language: str) -> Cell:
     answer = report.latest.value(c.MAKEUP)
     if not report.absent or answer is None:
         return None
     if not answer:
+        planned = report.latest.value(MAKEUP_PLANNED_DATE)
+        if planned:
+            return say("export.makeup.planned", language, date=formatting.day(planned))
         return say("export.makeup.no", language)
     when = report.latest.value(c.MAKEUP_DATE)
     return say("export.makeup.done", language, date=formatting.day(when)) if when else say("export.yes", language)
@@ -176,12 +277,25 @@ def _action_program(report: ReportedUnit, data: CompiledReport, language: str) -
     return data.choice_label(c.ACTION_PLAN, choice, language)
 
 
-def _remarks(report: ReportedUnit, language: str) -> Cell:
-    notes = []
-    exempt = report.latest.number(c.MEMBERS_EXEMPT)
-    if exempt:
+def _remarks(report: ReportedUnit, fields: Collection[str], data: CompiledReport, language: str) -> Cell:
+    """What the columns do not say: why not held and when planned, reasons without counts (old questionnaire),
+    what "other" means; the exempt members and the lateness only when no column shows them."""
+    latest, notes = report.latest, []
+    if not report.held:
+        planned = latest.value(c.PLANNED_DATE)
+        reason = latest.value(c.NOT_HELD_REASON) or ""
+        note = say("export.not_held.row", language, date=formatting.day(planned) if planned else "—", reason=reason)
+        notes.append(note.strip().removesuffix("."))
+    reasons = latest.value(c.ABSENT_REASONS) or []
+    if report.held and report.absent and reasons and report.absent_by_reason is None:
+        labels = ", ".join(data.choice_label(c.ABSENT_REASONS, r, language) for r in reasons)
+        notes.append(say("export.remark.reasons_uncounted", language, reasons=labels))
+    if report.absent_other_what:
+        notes.append(say("export.remark.other_reason", language, what=report.absent_other_what))
+    exempt = latest.number(c.MEMBERS_EXEMPT)
+    if exempt and not {"members_exempt", "members_eligible"} & set(fields):
         notes.append(say("export.remark.exempt", language, count=number(exempt, language)))
-    if report.late:
+    if report.late and "report_state" not in fields:
         notes.append(say("export.remark.late", language))
     if report.versions > 1:
         notes.append(say("export.remark.amended", language, version=report.versions))
@@ -189,28 +303,36 @@ def _remarks(report: ReportedUnit, language: str) -> Cell:
 
 
 def totals(data: CompiledReport, cols: Sequence[Column], language: str) -> list[Cell]:
-    """The "Tổng cộng" row over the units that held the session."""
-    held = data.held
+    """The "Tổng cộng" row: the body's own figures, each over the same units as there (Share: x of y)."""
     t = data.totals
-    issued = sum(r.latest.value(c.ACTION_PLAN) == c.ISSUED for r in held)
+    figures: dict[str, Cell] = {
+        "unit_name": say("export.total", language),
+        "report_state": Share(t.reported, t.units),
+        "study_state": Share(t.held, t.units),
+        "members_eligible": t.members_eligible,
+        "attendance_rate": t.attendance_rate,
+        "absent": t.absent,
+        "absence": t.absent,
+        "makeup_session": Share(t.makeup_units, t.units_with_absent) if t.units_with_absent else None,
+        "action_program": Share(t.action_plans_issued, t.units),
+    }
     cells: list[Cell] = []
     for column in cols:
-        name = column.field
-        if name == "unit_name":
-            cells.append(say("export.total", language))
-        elif name == "attendance_rate":
-            cells.append(t.attendance_rate)
-        elif name == "absence":
-            cells.append(t.absent)
-        elif name == "makeup_session":
-            cells.append(f"{t.makeup_units}/{t.units_with_absent}" if t.units_with_absent else None)
-        elif name == "action_program":
-            cells.append(f"{issued}/{len(held)}" if held else None)
-        elif column.kind == "number" and name not in ROW_FIELDS:
-            cells.append(sum(r.latest.number(name) for r in held))
+        if column.field in figures:
+            cells.append(figures[column.field])
+        elif column.kind == "number" and column.field not in ROW_FIELDS:
+            cells.append(sum(r.latest.number(column.field) for r in data.reported))
         else:
             cells.append(None)
     return cells
+
+
+def presenter_rows(data: CompiledReport) -> list[PresenterRow]:
+    """The distinct presenters, each with the positions given and the units they spoke at."""
+    return [
+        PresenterRow(n, p.name, "; ".join(p.positions), "; ".join(u.name for u in p.units))
+        for n, p in enumerate(data.presenters, start=1)
+    ]
 
 
 def as_of_line(data: CompiledReport, today: date, language: str) -> str:
@@ -218,38 +340,3 @@ def as_of_line(data: CompiledReport, today: date, language: str) -> str:
     if data.in_progress:
         return say("export.as_of", language, date=formatting.day(today))
     return say("export.closed_on", language, date=formatting.day(data.spec.closes_on))
-
-
-def groups(data: CompiledReport, language: str) -> list[tuple[str, list[GroupRow]]]:
-    """The units listed after the totals: (the group's title with its count, its rows), empty groups left out."""
-    found = [
-        ("export.group.not_held", not_held_rows(data, language)),
-        ("export.group.missing", missing_rows(data, language)),
-    ]
-    return [(f"{say(key, language)} ({number(len(rows), language)})", rows) for key, rows in found if rows]
-
-
-def not_held_rows(data: CompiledReport, language: str) -> list[GroupRow]:
-    rows = []
-    for n, report in enumerate(data.not_held, start=1):
-        planned = report.latest.value(c.PLANNED_DATE)
-        reason = report.latest.value(c.NOT_HELD_REASON) or ""
-        note = say(
-            "export.not_held.row", language, date=formatting.day(planned) if planned else "—", reason=reason
-        ).strip()
-        kind = say(f"export.kind.{report.unit.kind.value}", language)
-        rows.append(GroupRow(n, report.unit.name, kind, note.removesuffix(".") if not reason else note))
-    return rows
-
-
-def missing_rows(data: CompiledReport, language: str) -> list[GroupRow]:
-    return [
-        GroupRow(n, m.unit.name, say(f"export.kind.{m.unit.kind.value}", language), reporter_state(m, language))
-        for n, m in enumerate(data.missing, start=1)
-    ]
-
-
-def reporter_state(missing: MissingUnit, language: str) -> str:
-    if missing.state is c.ReporterState.draft:
-        return say("export.reporter.draft", language, count=missing.draft_answers)
-    return say(f"export.reporter.{missing.state.value}", language)

@@ -1,15 +1,22 @@
-"""The XLSX workbook: the appendix ("Phụ lục"), the units not reported, and every submitted version.
+"""The XLSX workbook: the appendix ("Phụ lục", the DOCX's rows), the distinct presenters, the units not reported
+with whom to call there, and every submitted version. Vietnamese, whatever the chat language.
 
-Written with openpyxl's write-only (streaming) workbook so 10,000 units take seconds. Numbers stay numbers
-and rates are fractions with a percent format, so the board can sum and sort. A text that a spreadsheet would
-read as a formula (one starting with =, +, - or @, after any spaces, or with a tab or a carriage return) is
-written as text with Excel's quote prefix, so it stays text even when someone edits the cell.
+Written with openpyxl's write-only (streaming) workbook so 10,000 units take seconds. Numbers stay numbers,
+dates are dates (dd/mm/yyyy) and rates are fractions with a percent format, so the board can sum, sort and
+filter (an autofilter on each table). A total "x of y" is two numbers: x in the totals row, y in the row under
+it. A row with wrapped text gets a height made from its text and the column widths: LibreOffice does not grow
+a row for wrapped text by itself. Every sheet prints on A4 landscape, as wide as the
+page, its header row repeated on each page.
+
+A text that a spreadsheet would read as a formula (one starting with =, +, - or @, after any spaces, or with a
+tab or a carriage return) is written as text with Excel's quote prefix, so it stays text even when someone
+edits the cell.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -24,7 +31,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.exports import appendix
-from bot.exports.appendix import Cell, answer_cell
+from bot.exports.appendix import Cell, Share, answer_cell
 from bot.texts import say
 from storage.campaign_spec import QuestionType
 from storage.compiled import CompiledReport
@@ -33,7 +40,10 @@ from storage.report_spec import DEFAULT_APPENDIX_HEADERS
 FONT = "Times New Roman"
 _THIN = Side(style="thin", color="808080")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_NUMBER_FORMAT = {"number": "#,##0", "rate": "0.00%"}
+_NUMBER_FORMAT = {"number": "#,##0", "rate": "0.00%", "date": "dd/mm/yyyy"}
+_ALIGN = {"text": "left", "center": "center", "date": "center"}  # numbers and rates to the right
+_WRAPPED = ("text", "center", "date")  # kinds whose cells wrap (and so set their row's height)
+LINE_HEIGHT = 15.0  # points per line of 11 pt Times New Roman, in Excel and LibreOffice alike
 
 
 def _styles() -> list[NamedStyle]:
@@ -48,19 +58,19 @@ def _styles() -> list[NamedStyle]:
         ),
         NamedStyle("nq title", font=Font(name=FONT, size=13, bold=True)),
         NamedStyle("nq subtitle", font=Font(name=FONT, size=12, italic=True)),
-        NamedStyle("nq group", font=Font(name=FONT, size=11, bold=True, italic=True)),
         NamedStyle("nq datetime", font=Font(name=FONT, size=11), number_format="dd/mm/yyyy hh:mm"),
-        NamedStyle("nq plain", font=Font(name=FONT, size=11)),
+        NamedStyle("nq day", font=Font(name=FONT, size=11), number_format="dd/mm/yyyy"),
     ]
-    for kind in ("text", "center", "number", "rate"):
-        horizontal = {"text": "left", "center": "center"}.get(kind, "right")
+    for kind in ("text", "center", "number", "rate", "date"):
         for bold in (False, True):
             found.append(
                 NamedStyle(
                     f"nq {kind}{' total' if bold else ''}",
                     font=Font(name=FONT, size=11, bold=bold),
                     border=_GRID,
-                    alignment=Alignment(horizontal=horizontal, vertical="center", wrap_text=kind == "text"),
+                    alignment=Alignment(
+                        horizontal=_ALIGN.get(kind, "right"), vertical="center", wrap_text=kind in _WRAPPED
+                    ),
                     number_format=_NUMBER_FORMAT.get(kind, "General"),
                 )
             )
@@ -73,25 +83,65 @@ def build_xlsx(data: CompiledReport, *, language: str = "vi", today: date | None
     workbook = Workbook(write_only=True)
     for style in _styles():
         workbook.add_named_style(style)
-    _appendix_sheet(_Sheet(workbook, say("export.sheet.appendix", language)), data, language, today)
-    _missing_sheet(_Sheet(workbook, say("export.sheet.missing", language)), data, language)
-    _versions_sheet(_Sheet(workbook, say("export.sheet.versions", language)), data, language)
+    _appendix_sheet(workbook, data, language, today)
+    _presenters_sheet(workbook, data, language)
+    _missing_sheet(workbook, data, language)
+    _versions_sheet(workbook, data, language)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
 class _Sheet:
-    """A write-only sheet that makes its cells."""
+    """A write-only sheet that makes its cells, sizes its rows and is set up for printing.
 
-    def __init__(self, workbook: Workbook, title: str) -> None:
+    `header_row` is the table's header: repeated on each printed page, the autofilter's first row."""
+
+    def __init__(self, workbook: Workbook, title: str, widths: Sequence[float], *, header_row: int = 1) -> None:
         self.ws = cast(WriteOnlyWorksheet, workbook.create_sheet(title))
         # Write-only sheets have a normal sheet's settings (the stubs leave them out).
         self.setup = cast(Worksheet, self.ws)
+        self.widths = list(widths)
+        self.header_row = header_row
+        self.written = 0  # rows appended so far
         self._arrays: dict[str, Any] = {}
+        for i, width in enumerate(self.widths, start=1):
+            self.setup.column_dimensions[get_column_letter(i)].width = width
+        self._print_setup()
 
-    def append(self, row: Iterable[Any]) -> None:
+    def _print_setup(self) -> None:
+        """A4 landscape, as wide as the page (as many pages down as it takes), the header on each page."""
+        setup = self.setup
+        setup.page_setup.orientation = "landscape"
+        setup.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        setup.page_setup.fitToWidth = 1
+        setup.page_setup.fitToHeight = 0
+        setup.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        setup.print_title_rows = f"{self.header_row}:{self.header_row}"
+        setup.page_margins.left = setup.page_margins.right = 0.4
+        setup.print_options.horizontalCentered = True
+
+    def append(self, row: Sequence[Any], lines: int = 1) -> None:
+        """A row, `lines` lines of text tall (a height is set only past one line)."""
+        self.written += 1
+        if lines > 1:
+            self.setup.row_dimensions[self.written].height = lines * LINE_HEIGHT
         self.ws.append(list(row))
+
+    def styled(self, values: Sequence[Any], styles: Sequence[str]) -> None:
+        """A row of cells in named styles, as tall as its tallest wrapped text."""
+        lines = max(
+            (
+                _lines(value, width, bold=_bold(style))
+                for value, width, style in zip(values, self.widths, styles, strict=False)
+                if isinstance(value, str) and _wraps(style)
+            ),
+            default=1,
+        )
+        self.append([self.cell(v, s) for v, s in zip(values, styles, strict=True)], lines)
+
+    def header(self, headers: Sequence[str]) -> None:
+        self.styled(headers, ["nq header"] * len(headers))
 
     def cell(self, value: Any, style: str) -> XlsxCell:
         """A cell in a named style. The style's array is looked up once and copied into each cell: assigning
@@ -109,19 +159,38 @@ class _Sheet:
         value = _clean(value)
         return _as_text(WriteOnlyCell(self.ws, value=value), value) if _formula_like(value) else value
 
-    def widths(self, widths: Iterable[float]) -> None:
-        for i, width in enumerate(widths, start=1):
-            self.setup.column_dimensions[get_column_letter(i)].width = width
+    def autofilter(self, last_row: int) -> None:
+        """A filter on the table: from the header row to `last_row`, across every column."""
+        last = get_column_letter(len(self.widths))
+        self.setup.auto_filter.ref = f"A{self.header_row}:{last}{max(last_row, self.header_row)}"
 
-    def landscape(self, title_rows: str) -> None:
-        """Printed on A4 landscape, as wide as the page, the header repeated on each page."""
-        setup = self.setup
-        setup.page_setup.orientation = "landscape"
-        setup.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        setup.page_setup.fitToWidth = 1
-        setup.page_setup.fitToHeight = 0
-        setup.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        setup.print_title_rows = title_rows
+
+def _wraps(style: str) -> bool:
+    return style == "nq header" or style.split()[1] in _WRAPPED
+
+
+def _bold(style: str) -> bool:
+    return style == "nq header" or style.endswith(" total")
+
+
+def _lines(text: str, width: float, *, bold: bool = False) -> int:
+    """How many lines a wrapped text takes in a column `width` characters wide: its words laid out greedily, a
+    word longer than a line broken across lines. A column's width counts digits of the default font; a line of
+    Times New Roman holds about as many letters (fewer in bold), less the cell's padding."""
+    capacity = max(int(width * (0.9 if bold else 1.0)) - 1, 1)
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= capacity:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            lines += (len(word) - 1) // capacity
+            used = (len(word) - 1) % capacity + 1
+        total += lines
+    return total
 
 
 def _clean(value: Any) -> Any:
@@ -143,28 +212,29 @@ def _as_text(cell: Any, value: Any) -> Any:
     return cell
 
 
-def _appendix_sheet(sheet: _Sheet, data: CompiledReport, language: str, today: date) -> None:
-    """Title, subject and date lines; the header; a row per unit; "Tổng cộng"; the units not held or missing."""
+def _appendix_sheet(workbook: Workbook, data: CompiledReport, language: str, today: date) -> None:
+    """Title, subject and date lines; the header; a row per TCCSĐ (its cells under it); the totals, then the
+    totals' denominators ("Trên tổng số") for the columns whose total is x of y."""
     report = data.spec.report
     cols = appendix.columns(data, language)
-    sheet.widths(c.width for c in cols)
+    sheet = _Sheet(workbook, say("export.sheet.appendix", language), [c.width for c in cols], header_row=4)
     sheet.ws.freeze_panes = "C5"
-    sheet.landscape("4:4")
     sheet.append([sheet.cell(report.appendix_title, "nq title")])
     sheet.append([sheet.cell(report.appendix_subject or data.spec.title, "nq title")])
     sheet.append([sheet.cell(appendix.as_of_line(data, today, language), "nq subtitle")])
-    sheet.append(sheet.cell(c.header, "nq header") for c in cols)
+    sheet.header([c.header for c in cols])
     styles = [f"nq {c.kind}" for c in cols]
     for row in appendix.rows(data, cols, language):
-        sheet.append(sheet.cell(value, style) for value, style in zip(row, styles, strict=True))
+        sheet.styled(row, styles)
+    sheet.autofilter(sheet.written)
     totals = appendix.totals(data, cols, language)
-    sheet.append(sheet.cell(value, f"{style} total") for value, style in zip(totals, styles, strict=True))
-    for title, group in appendix.groups(data, language):
-        sheet.append([])
-        sheet.append([None, sheet.cell(title, "nq group")])
-        for entry in group:
-            # the note after the name and kind, where it runs on across the empty cells to its right
-            sheet.append(sheet.cell(value, "nq plain") for value in (entry.number, entry.name, entry.kind, entry.note))
+    bold = [f"{style} total" for style in styles]
+    sheet.styled([v.part if isinstance(v, Share) else v for v in totals], bold)
+    if any(isinstance(v, Share) for v in totals):
+        label = next((i for i, c in enumerate(cols) if c.field == "unit_name"), 0)
+        wholes: list[Cell] = [v.whole if isinstance(v, Share) else None for v in totals]
+        wholes[label] = say("export.of_total", language)
+        sheet.styled(wholes, bold)
 
 
 def _header_of(data: CompiledReport, field: str, language: str) -> str:
@@ -176,37 +246,73 @@ def _header_of(data: CompiledReport, field: str, language: str) -> str:
     )
 
 
-def _missing_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
-    headers = [
-        (_header_of(data, "stt", language), 6, "nq center"),
-        (say("export.col.code", language), 12, "nq text"),
-        (_header_of(data, "unit_name", language), 40, "nq text"),
-        (_header_of(data, "unit_kind", language), 8, "nq center"),
-        (say("export.col.register_members", language), 10, "nq number"),
-        (say("export.col.reporter", language), 34, "nq text"),
-        (say("export.col.draft_answers", language), 12, "nq number"),
-    ]
-    sheet.widths(w for _, w, _ in headers)
+def _list_sheet(
+    workbook: Workbook, title: str, columns: Sequence[tuple[str, float, str]], rows: Iterable[Sequence[Cell]]
+) -> None:
+    """A sheet that is one table: (header, width, style) per column, the header frozen, a filter over it all."""
+    sheet = _Sheet(workbook, title, [width for _, width, _ in columns])
     sheet.ws.freeze_panes = "A2"
-    sheet.append(sheet.cell(h, "nq header") for h, _, _ in headers)
-    styles = [s for _, _, s in headers]
+    sheet.header([header for header, _, _ in columns])
+    styles = [style for _, _, style in columns]
+    for row in rows:
+        sheet.styled(row, styles)
+    sheet.autofilter(sheet.written)
+
+
+def _presenters_sheet(workbook: Workbook, data: CompiledReport, language: str) -> None:
+    """The distinct presenters, with their positions and the units they presented at."""
+    columns = [
+        (_header_of(data, "stt", language), 6, "nq center"),
+        (say("export.col.presenter", language), 28, "nq text"),
+        (say("export.col.positions", language), 36, "nq text"),
+        (say("export.col.presented_at", language), 60, "nq text"),
+    ]
+    rows = ([p.number, p.name, p.positions or None, p.units] for p in appendix.presenter_rows(data))
+    _list_sheet(workbook, say("export.sheet.presenters", language), columns, rows)
+
+
+def _missing_sheet(workbook: Workbook, data: CompiledReport, language: str) -> None:
+    """The units not reported, one row per reporter to call (a unit with none: one row saying so), for the
+    board's follow-up: the channel in words, the account on it, whether the bot can still reach them, and how
+    far the unit's draft went."""
+    columns = [
+        (_header_of(data, "stt", language), 6, "nq center"),
+        (say("export.col.code", language), 11, "nq text"),
+        (_header_of(data, "unit_name", language), 32, "nq text"),
+        (_header_of(data, "unit_kind", language), 7, "nq center"),
+        (say("export.col.register_members", language), 9, "nq number"),
+        (say("export.col.reporter", language), 24, "nq text"),
+        (say("export.col.channel", language), 11, "nq center"),
+        (say("export.col.handle", language), 16, "nq text"),
+        (say("export.col.reachable", language), 22, "nq text"),
+        (say("export.col.draft_answers", language), 11, "nq number"),
+    ]
+    _list_sheet(workbook, say("export.sheet.missing", language), columns, _missing_rows(data, language))
+
+
+def _missing_rows(data: CompiledReport, language: str) -> Iterable[list[Cell]]:
     for n, missing in enumerate(data.missing, start=1):
-        values: list[Cell] = [
-            n,
-            missing.unit.code,
-            missing.unit.name,
-            say(f"export.kind.{missing.unit.kind.value}", language),
-            missing.unit.register_members,
-            appendix.reporter_state(missing, language),
-            missing.draft_answers,
-        ]
-        sheet.append(sheet.cell(v, s) for v, s in zip(values, styles, strict=True))
+        unit = missing.unit
+        first: list[Cell] = [n, unit.code, unit.name, say(f"export.kind.{unit.kind.value}", language)]
+        first.append(unit.register_members)
+        contacts: list[list[Cell]] = [
+            [
+                person.name,
+                say(f"export.channel.{person.channel.value}", language),
+                person.handle,
+                say(f"export.reporter.{person.state.value}", language),
+            ]
+            for person in missing.reporters
+        ] or [[None, None, None, say("export.reporter.none", language)]]
+        for contact in contacts:
+            yield [*first, *contact, missing.draft_answers]
 
 
-def _versions_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
-    """One row per submitted version: who, when, under which questionnaire, then every answer.
+def _versions_sheet(workbook: Workbook, data: CompiledReport, language: str) -> None:
+    """One row per submitted version: who, when, under which questionnaire, then every answer (dates as dates).
 
-    Unstyled but for the header and the time, to stay fast with tens of thousands of versions."""
+    Unstyled but for the header, the times and the dates, to stay fast with tens of thousands of versions; its
+    cells do not wrap, so its rows keep one line."""
     questions = data.all_questions
     fixed: list[tuple[str, float]] = [
         (say("export.col.code", language), 12),
@@ -217,10 +323,10 @@ def _versions_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
         (say("export.col.sender", language), 20),
         (say("export.col.late", language), 8),
     ]
-    sheet.widths([w for _, w in fixed] + [_question_width(q.type) for q in questions])
+    widths = [w for _, w in fixed] + [_question_width(q.type) for q in questions]
+    sheet = _Sheet(workbook, say("export.sheet.versions", language), widths)
     sheet.ws.freeze_panes = "C2"
-    headers = [h for h, _ in fixed] + [q.short(language) for q in questions]
-    sheet.append(sheet.cell(h, "nq header") for h in headers)
+    sheet.header([h for h, _ in fixed] + [q.short(language) for q in questions])
     yes = say("export.yes", language)
     for version in data.versions:
         local = version.submitted_at.astimezone(data.timezone).replace(tzinfo=None)
@@ -237,8 +343,18 @@ def _versions_sheet(sheet: _Sheet, data: CompiledReport, language: str) -> None:
             asked = version.questions.get(question.id)
             number = asked is not None and asked.type is QuestionType.integer
             cell = answer_cell(asked, version.answers.get(question.id), language, as_number=number)
-            row.append(sheet.text(cell) if isinstance(cell, str) else cell)
+            row.append(_plain(sheet, cell))
         sheet.append(row)
+    sheet.autofilter(sheet.written)
+
+
+def _plain(sheet: _Sheet, value: Cell) -> Any:
+    """An answer in the versions sheet: text kept text, a date in a date cell, a number as it is."""
+    if isinstance(value, str):
+        return sheet.text(value)
+    if isinstance(value, date):
+        return sheet.cell(value, "nq day")
+    return value
 
 
 def _question_width(kind: QuestionType) -> float:
