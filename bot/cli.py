@@ -162,6 +162,15 @@ def campaign_load(file: Path) -> None:
     finally:
         database.dispose()
     _tell_loaded(settings, spec, result)
+    _warn_placeholders(settings, spec)
+
+
+def _warn_placeholders(settings: Settings, spec: CampaignSpec) -> None:
+    """One line on stderr per report field still holding the shipped placeholder or left empty."""
+    from bot.exports import placeholder_warnings
+
+    for line in placeholder_warnings(spec.report, settings.nqbot_language):
+        click.echo(line, err=True)
 
 
 class DayParam(click.ParamType):
@@ -541,17 +550,18 @@ def export(campaign_code: str, out_dir: Path) -> None:
     database = _open_database(settings)
     try:
         with database.session() as session:
-            if campaigns.get_campaign(session, code=campaign_code) is None:
+            found = campaigns.get_campaign(session, code=campaign_code)
+            if found is None:
                 known = _campaigns_known(settings, session)
                 raise Failure(say("cli.unknown_campaign", settings.nqbot_language, code=campaign_code, campaigns=known))
+            spec = campaigns.spec_of(found)
         today = utcnow().astimezone(settings.timezone).date()
-        paths = export_files(
-            database, campaign_code, out_dir, today=today, language=settings.nqbot_language, timezone=settings.timezone
-        )
+        paths = export_files(database, campaign_code, out_dir, today=today, timezone=settings.timezone)
     finally:
         database.dispose()
     for path in paths:
         click.echo(str(path))
+    _warn_placeholders(settings, spec)
 
 
 @cli.group()

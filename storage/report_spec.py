@@ -2,17 +2,98 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from storage.spec_base import IDENTIFIER, Label, LocalText, Strict
+from storage.spec_base import IDENTIFIER, Day, Label, LocalText, Strict
+
+# Hướng dẫn 36-HD/VPTW (03/4/2018), "quyền hạn, chức vụ của người ký": "T/M" (thay mặt) signs for a body led
+# collectively (a congress, an executive or standing committee, a party committee or cell, an inspection
+# commission, a party delegation); a board or office of the committee works under its head, who signs in their
+# own name ("TRƯỞNG BAN"); a deputy signs "K/T TRƯỞNG BAN" / "PHÓ TRƯỞNG BAN"; by order "T/L" (the party writes
+# "T/L", the state's Nghị định 30/2020 "TL.").
+COLLECTIVE_BODIES = (
+    "ĐẠI HỘI", "BAN CHẤP HÀNH", "BAN THƯỜNG VỤ", "THƯỜNG TRỰC", "BỘ CHÍNH TRỊ", "BAN BÍ THƯ", "ĐẢNG ỦY", "ĐẢNG UỶ",
+    "CHI ỦY", "CHI UỶ", "CHI BỘ", "TỈNH ỦY", "TỈNH UỶ", "THÀNH ỦY", "THÀNH UỶ", "HUYỆN ỦY", "HUYỆN UỶ",
+    "ỦY BAN KIỂM TRA", "UỶ BAN KIỂM TRA", "ĐẢNG ĐOÀN", "BAN CÁN SỰ", "ĐOÀN CHỦ TỊCH",
+)  # fmt: skip
+AUTHORITIES = ("T/M", "K/T", "T/L")
 
 
 class Signer(Strict):
-    on_behalf: str = Field(min_length=1)  # "T/M BAN THƯỜNG VỤ"
-    position: str = Field(min_length=1)  # "PHÓ BÍ THƯ"
+    """The signing block: authority line (none when the head signs in their own name), position, name."""
+
+    on_behalf: str | None = None  # "T/M BAN THƯỜNG VỤ", "K/T TRƯỞNG BAN"; None: the head of a board signs
+    position: str = Field(min_length=1)  # "TRƯỞNG BAN", "PHÓ BÍ THƯ"
     name: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _head_signs_in_own_name(cls, data: Any) -> Any:
+        """ "T/M <a board>" above the head's position (campaign files before issue 14 wrote "T/M BAN TUYÊN GIÁO"
+        for its head) follows the signer's role: the head signs in their own name, the line is dropped."""
+        if not isinstance(data, dict):
+            return data
+        authority, _, body = str(data.get("on_behalf") or "").strip().partition(" ")
+        position = str(data.get("position") or "").strip().upper()
+        if authority == "T/M" and not _collective(body) and position and not position.startswith("PHÓ"):
+            return {**data, "on_behalf": None}
+        return data
+
+    @model_validator(mode="after")
+    def _authority_as_the_guide_says(self) -> Signer:
+        if self.on_behalf is None:
+            return self
+        authority, _, body = self.on_behalf.strip().partition(" ")
+        if authority not in AUTHORITIES or not body.strip():
+            raise ValueError(
+                f"on_behalf {self.on_behalf!r}: write T/M, K/T or T/L and the body or title "
+                "(36-HD/VPTW; the party writes T/L, not TL.), or leave it out when the head signs in their own name"
+            )
+        if authority == "T/M" and not _collective(body):
+            raise ValueError(
+                f"on_behalf {self.on_behalf!r}: T/M (thay mặt) is for a body led collectively (BAN THƯỜNG VỤ, "
+                "ĐẢNG ỦY, CHI BỘ…); a deputy of a board signs K/T (e.g. K/T TRƯỞNG BAN), its head in their own name "
+                "(36-HD/VPTW)"
+            )
+        if authority == "K/T" and not self.position.strip().upper().startswith("PHÓ"):
+            raise ValueError(
+                f"on_behalf {self.on_behalf!r}: K/T (ký thay) is signed by a deputy (position PHÓ …), "
+                f"not by {self.position!r}; the head signs in their own name (36-HD/VPTW)"
+            )
+        return self
+
+
+def _collective(body: str) -> bool:
+    return body.strip().upper().startswith(COLLECTIVE_BODIES)
+
+
+class PlanTask(Strict):
+    """One task of the bloc's plan and its status: one line the board's staff fill in the file."""
+
+    title: str = Field(min_length=1)
+    status: str | None = None
+
+
+class BlocConference(Strict):
+    """The bloc's own conference on the resolution (the session units may attend instead of their own)."""
+
+    date: Day | None = None
+    place: str | None = None
+    description: str | None = None  # "gắn với hội nghị Ban Chấp hành Đảng bộ Khối quý III/2022"
+
+
+class BlocPlan(Strict):
+    """The bloc's own part of the report: its plan (number, date), its conference, its tasks and their status."""
+
+    issuer: str = Field(min_length=1)  # "Ban Thường vụ Đảng ủy Khối"
+    number: str | None = None  # "45-KH/ĐUK"; None until the staff fill it
+    date: Day | None = None
+    conference: BlocConference | None = None
+    heading: Label = LocalText(vi="KẾT QUẢ THỰC HIỆN CÁC NHIỆM VỤ CỦA KẾ HOẠCH")
+    tasks: list[PlanTask] = Field(default_factory=list)
 
 
 class NotesPart(Strict):
@@ -43,22 +124,32 @@ def _section(heading: str, *notes: tuple[str | None, str]) -> Any:
     return Field(default_factory=lambda: ReportSection(heading=LocalText(vi=heading), notes=parts))
 
 
-_APPENDIX = [
-    ("stt", "STT", 6),
-    ("unit_name", "Tên TCCSĐ", 25),
-    ("unit_kind", "Loại", 7),
+_APPENDIX = [  # (helper X's list) every TCCSĐ a row; a question the campaign never asked is left out
+    ("stt", "STT", 5),
+    ("unit_name", "Tên TCCSĐ", 24),
+    ("unit_kind", "Loại", 6),
+    ("report_state", "Báo cáo", 9),
+    ("study_state", "Học tập, quán triệt", 12),
     ("session_dates", "Ngày học", 11),
     ("format_sites", "Hình thức", 11),
     ("members_total", "Tổng ĐV", 7),
+    ("members_exempt", "ĐV miễn SH", 7),
     ("members_attended", "ĐV dự", 7),
-    ("attendance_rate", "%", 9),
+    ("attendance_rate", "% ĐV dự / (Tổng ĐV − miễn SH)", 10),
     ("key_officials", "CB chủ chốt", 7),
-    ("absence", "Vắng (lý do)", 12),
-    ("makeup_session", "Học bù", 13),
+    ("absent", "ĐV vắng", 6),
+    ("absent_sick", "Vắng: ốm đau", 6),
+    ("absent_business", "Vắng: công tác", 7),
+    ("absent_study", "Vắng: đi học", 6),
+    ("absent_maternity", "Vắng: thai sản", 7),
+    ("absent_other", "Vắng: lý do khác", 7),
+    ("makeup_session", "Học bù", 12),
+    ("cells_held", "Chi bộ trực thuộc đã học", 8),
+    ("cells_total", "Chi bộ trực thuộc", 8),
     ("non_members", "Quần chúng", 7),
     ("essays", "Bài thu hoạch", 7),
     ("action_program", "CTHĐ/KH", 12),
-    ("remarks", "Ghi chú", 13),
+    ("remarks", "Ghi chú", 18),
 ]
 DEFAULT_APPENDIX_HEADERS = {field: header for field, header, _ in _APPENDIX}
 
@@ -66,9 +157,9 @@ DEFAULT_APPENDIX_HEADERS = {field: header for field, header, _ in _APPENDIX}
 class ReportSettings(Strict):
     """Everything the compiled report prints that is not a figure: bodies, symbol, place, signer."""
 
-    superior_body: str = Field(min_length=1)
-    issuing_body: str = Field(min_length=1)
-    issuing_sub_body: str | None = None
+    # 36-HD/VPTW, "tên cơ quan ban hành văn bản": the direct superior (upright) above the issuing body (bold).
+    superior_body: str = Field(min_length=1)  # "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH"
+    issuing_body: str = Field(min_length=1)  # "BAN TUYÊN GIÁO"
     doc_symbol: str = Field(min_length=1)  # "-BC/BTGĐUK" → "Số   -BC/BTGĐUK"
     place: str = Field(min_length=1)
     subject: str = Field(min_length=1)
@@ -87,9 +178,55 @@ class ReportSettings(Strict):
         "V. ĐÁNH GIÁ CHUNG", ("1. Ưu điểm", "strengths"), ("2. Hạn chế, nguyên nhân", "weaknesses")
     )
     proposals: ReportSection = _section("VI. KIẾN NGHỊ, ĐỀ XUẤT", (None, "proposals"))
+    plan: BlocPlan | None = None
+    notes_annex: bool = True  # the units' whole notes as an annex at the end (False: only in the XLSX)
+    notes_annex_subject: str = "Ý kiến của các tổ chức cơ sở đảng"
     appendix_title: str = "PHỤ LỤC"
     appendix_subject: str | None = None  # under the appendix title; "Kết quả học tập … tại các TCCSĐ"
     appendix: list[AppendixColumn] = Field(
         default_factory=lambda: [AppendixColumn(field=f, header=LocalText(vi=h), width=w) for f, h, w in _APPENDIX],
         min_length=1,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _two_header_lines(cls, data: Any) -> Any:
+        """Campaign files before issue 14 had three header lines (ĐẢNG BỘ TỈNH / ĐẢNG ỦY KHỐI… / BAN TUYÊN
+        GIÁO); 36-HD/VPTW shows two: the sub-body issues the report and its direct superior is the body above."""
+        if isinstance(data, dict) and data.get("issuing_sub_body"):
+            rest = {k: v for k, v in data.items() if k != "issuing_sub_body"}
+            return {**rest, "superior_body": data.get("issuing_body"), "issuing_body": data["issuing_sub_body"]}
+        if isinstance(data, dict) and "issuing_sub_body" in data:
+            return {k: v for k, v in data.items() if k != "issuing_sub_body"}
+        return data
+
+
+# The header words of the shipped campaign file (and of its earlier versions) that only stand for the real
+# ones: a report that still prints them is not ready to sign.
+SHIPPED_PLACEHOLDERS = {"superior_body": ("ĐẢNG BỘ TỈNH",), "place": ("Thành phố",)}
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A report field that still holds a shipped placeholder (`value`) or nothing (`value` None)."""
+
+    field: str  # "report.place", "report.plan.tasks[3].status"
+    value: str | None
+
+
+def placeholders(report: ReportSettings) -> list[Placeholder]:
+    """The report's fields still holding the shipped placeholders, or left empty in the plan's part."""
+    found = [
+        Placeholder(f"report.{name}", value)
+        for name, values in SHIPPED_PLACEHOLDERS.items()
+        if (value := getattr(report, name)).strip() in values
+    ]
+    plan = report.plan
+    if plan is None:
+        return found
+    blank: list[tuple[str, object]] = [("plan.number", plan.number), ("plan.date", plan.date)]
+    if plan.conference is not None:
+        blank += [("plan.conference.date", plan.conference.date), ("plan.conference.place", plan.conference.place)]
+    blank += [(f"plan.tasks[{i}].status", task.status) for i, task in enumerate(plan.tasks, start=1)]
+    found += [Placeholder(f"report.{name}", None) for name, value in blank if value is None or not str(value).strip()]
+    return found

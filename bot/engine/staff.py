@@ -431,15 +431,20 @@ def stats(turn: Turn, campaign: Campaign) -> Outcome:
 
 def export(turn: Turn, campaign: Campaign) -> Outcome:
     """/xuat: the DOCX report and the XLSX table, as files (in progress: "tính đến ngày …")."""
-    from bot.exports import build_docx, build_xlsx, compile_report, file_name
+    from bot.exports import EXPORT_LANGUAGE, build_docx, build_xlsx, compile_report, file_name
+    from storage.report_spec import placeholders
 
     data = compile_report(turn.session, campaign_code=campaign.code, today=turn.today, timezone=turn.engine.timezone)
     files = [("report", "docx", build_docx), ("appendix", "xlsx", build_xlsx)]
     replies = [Reply(say("export.sent", turn.lang, title=campaign.title, date=formatting.day(turn.today)))]
-    for kind, suffix, build in files:
-        name = file_name(campaign.code, kind, turn.today, suffix, turn.lang)
-        render = partial(build, data, language=turn.lang, today=turn.today)
+    for kind, suffix, build in files:  # the files are Vietnamese whatever the chat's language
+        name = file_name(campaign.code, kind, turn.today, suffix)
+        render = partial(build, data, language=EXPORT_LANGUAGE, today=turn.today)
         replies.append(Reply("", attachment=Attachment(name, render=render)))
+    unfilled = [p.field for p in placeholders(data.spec.report)]
+    if unfilled:
+        fields = ", ".join(unfilled)
+        replies.append(Reply(say("export.placeholders", turn.lang, count=len(unfilled), fields=fields)))
     return Outcome(replies)
 
 

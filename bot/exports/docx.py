@@ -1,13 +1,16 @@
-"""The compiled report as a DOCX in the party's document format (Hướng dẫn 36-HD/VPTW).
+"""The compiled report as a DOCX in the party's document format (Hướng dẫn 36-HD/VPTW; the rules and their
+sources are in bot/exports/docx_format.py).
 
-A4 portrait, Times New Roman 14 pt: the borderless two-column header table (bodies, "*", the number; the
-party's name underlined, the italic place and date), "BÁO CÁO" and the subject, the opening, sections I–VI
-(computed figures, the campaign file's paragraphs, the units' own notes for the board to edit), the
-signature block beside "Nơi nhận", then the appendix table on landscape pages.
+A4 portrait, Times New Roman 14 pt: the borderless header table (the direct superior, the issuing body in bold,
+"*", the number | the party's name underlined, the italic place and date), "BÁO CÁO" and the subject, the
+opening, sections I–VII (computed figures, the campaign file's paragraphs, the bloc's own plan and its tasks,
+a digest of the units' notes), "(có Phụ lục kèm theo)", the signature block beside "Nơi nhận" kept on one
+page, then the appendix table on landscape pages and, by the campaign's `report.notes_annex`, the units' whole
+notes as an annex. Page numbers from page 2. A field the board has not filled prints "…" with a Word comment.
 
 Every label comes from the campaign file's `report:` settings, every sentence around a figure from
-bot.exports.sentences. The big blocks (the units' notes, the appendix's rows) are written as XML text and
-spliced in after saving (see _Splices), so 10,000 units take under a second.
+bot.exports.sentences. The big blocks (the appendix's rows, the annex) are written as XML text and spliced in
+after saving (see _Splices), so 10,000 units take about a second.
 """
 
 from __future__ import annotations
@@ -16,62 +19,74 @@ import io
 import re
 import zipfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.section import Section
-from docx.shared import Cm, Pt
-from docx.table import _Cell
-from docx.text.paragraph import Paragraph
+from docx.enum.section import WD_SECTION
 
 from bot import formatting
-from bot.exports import appendix, sentences
-from bot.exports.appendix import Cell, Column, GroupRow
+from bot.exports import appendix, notes, sentences
+from bot.exports import docx_format as fmt
+from bot.exports.appendix import Cell, Column
 from bot.texts import say
 from storage.compiled import CompiledReport
-from storage.report_spec import ReportSection
+from storage.report_spec import NotesPart, ReportSection, placeholders
 
-FONT = "Times New Roman"
-TWIPS_PER_CM = 567
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ALIGN = {"text": "left", "center": "center", "number": "right", "rate": "right"}
+_ALIGN = {"text": "left", "center": "center", "number": "right", "rate": "right", "date": "center"}
+BLANK = "…"  # what an unfilled field of the campaign file prints (with a Word comment)
 
 
-def build_docx(data: CompiledReport, *, language: str = "vi", today: date | None = None) -> bytes:
-    """The compiled report as bytes."""
+def build_docx(
+    data: CompiledReport, *, language: str = "vi", today: date | None = None, now: datetime | None = None
+) -> bytes:
+    """The compiled report as bytes; `now` stamps the document's properties (default: the clock)."""
     today = today or data.today
+    report = data.spec.report
     document = Document()
     splices = _Splices()
-    _page(document.sections[0], landscape=False)
-    _styles(document)
+    fmt.page(document.sections[0], landscape=False)
+    fmt.styles(document)
+    fmt.page_numbers(document.sections[0])
+    fmt.properties(
+        document,
+        title=f"{report.title.capitalize()} {report.subject}",
+        author=" ".join(report.issuing_body.split()),
+        subject=report.subject,
+        keywords=data.spec.resolution.number,
+        now=now or datetime.now(UTC),
+    )
     _header(document, data, today, language)
     _title(document, data)
-    report = data.spec.report
     _body(document, report.opening or sentences.opening(data, language))
-    sections: list[tuple[ReportSection, list[str]]] = [
-        (report.leadership, []),
+    _section(document, report.leadership, [], language)
+    _plan_facts(document, data, language)
+    for section, figures in (
         (report.study, sentences.study(data, language)),
         (report.dissemination, sentences.dissemination(data, language)),
         (report.action_program, sentences.action_program(data, language)),
-        (report.assessment, []),
-        (report.proposals, []),
-    ]
-    for section, figures in sections:
-        _section(document, splices, data, section, figures, language)
+    ):
+        _section(document, section, figures, language)
+    _plan_tasks(document, data, language)
+    for section in (report.assessment, report.proposals):
+        _section(document, section, [], language)
+        for part in section.notes:
+            _notes_digest(document, data, part, language)
+    annex = report.notes_annex and any(notes.written(data, p.question) for p in _notes_parts(data))
+    fmt.line(document, say("doc.appendix_follows" if not annex else "doc.appendices_follow", language),
+             align="left", italic=True, space_after=6, keep=True)  # fmt: skip
     _signature(document, data)
-    _appendix(document, splices, data, today, language)
+    titles = _appendix_titles(report.appendix_title, annex)
+    _appendix(document, splices, data, today, language, titles[0])
+    if annex:
+        _notes_annex(document, splices, data, today, language, titles[1])
     return splices.save(document)
 
 
 class _Splices:
-    """Big blocks (the units' notes, the appendix's rows) written as XML text and put in place after saving.
+    """Big blocks (the appendix's rows, the annex) written as XML text and put in place after saving.
 
     python-docx inserts each paragraph by scanning the body, and lxml moves a parsed table between
     documents node by node: either takes seconds for 10,000 units. A marker paragraph holds each block's
@@ -104,90 +119,8 @@ class _Splices:
         return out.getvalue()
 
 
-# --- the page and the styles ---
-
-
-def _page(section: Section, *, landscape: bool) -> None:
-    """A4 with the margins of the format: 2 cm top and bottom, 3 cm left, 1.5–2 cm right."""
-    short, long = Cm(21), Cm(29.7)
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (long, short) if landscape else (short, long)
-    section.top_margin = section.bottom_margin = Cm(2)
-    section.left_margin = Cm(2 if landscape else 3)
-    section.right_margin = Cm(1.5 if landscape else 2)
-
-
-def _text_width(section: Section) -> int:
-    """The width between the margins, in twips."""
-    width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
-    return int(width / 635)  # EMU → twips
-
-
-def _styles(document: DocumentObject) -> None:
-    """Times New Roman 14 pt everywhere (Vietnamese in every script slot), and the appendix's cell styles."""
-    normal = document.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(14)
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(slot), FONT)
-    normal.paragraph_format.space_after = Pt(0)
-    body = document.styles.add_style("nq Body", WD_STYLE_TYPE.PARAGRAPH)
-    body.base_style = normal
-    fmt = body.paragraph_format
-    fmt.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    fmt.first_line_indent = Cm(1)
-    fmt.space_after = Pt(6)
-    fmt.line_spacing = 1.1
-    for name, align in (("nq Cell Left", "left"), ("nq Cell Center", "center"), ("nq Cell Right", "right")):
-        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = normal
-        style.font.size = Pt(10)
-        fmt = style.paragraph_format
-        fmt.space_before = fmt.space_after = Pt(1)
-        fmt.line_spacing = 1.0
-        fmt.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER}.get(
-            align, WD_ALIGN_PARAGRAPH.RIGHT
-        )
-
-
-def _run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: float | None = None,
-    underline: bool = False,
-) -> None:
-    run = paragraph.add_run(_CONTROL.sub("", text))
-    run.bold = bold or None
-    run.italic = italic or None
-    run.underline = underline or None
-    if size:
-        run.font.size = Pt(size)
-
-
-def _line(
-    cell: _Cell | DocumentObject,
-    text: str,
-    *,
-    align: str = "center",
-    first: bool = False,
-    space_after: float = 0,
-    bold: bool = False,
-    italic: bool = False,
-    underline: bool = False,
-    size: float | None = None,
-) -> Paragraph:
-    """A paragraph of one run, in a cell (reusing its first empty paragraph) or the document."""
-    paragraph = cell.paragraphs[0] if first and isinstance(cell, _Cell) else cell.add_paragraph()
-    paragraph.alignment = {"center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT}.get(
-        align, WD_ALIGN_PARAGRAPH.JUSTIFY
-    )
-    paragraph.paragraph_format.space_after = Pt(space_after)
-    _run(paragraph, text, bold=bold, italic=italic, underline=underline, size=size)
-    return paragraph
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
 
 
 # --- the header, title and body ---
@@ -200,194 +133,317 @@ def place_and_date(place: str, today: date, language: str) -> str:
 
 
 def _header(document: DocumentObject, data: CompiledReport, today: date, language: str) -> None:
-    """The borderless two-column table: bodies, "*", the number | the party's name, place and date."""
+    """The borderless header table within the text's width (36-HD II, Phụ lục 1 and 3): row 1 the direct
+    superior (14 pt upright), the issuing body (14 pt bold), "*" | "ĐẢNG CỘNG SẢN VIỆT NAM" (15 pt bold, a line
+    of its length under it); row 2 the number (14 pt upright) | the place and date (14 pt italic), on one level.
+
+    Three grid columns: the bodies' names take the left two in row 1 (8.5 cm holds "ĐẢNG ỦY KHỐI CÁC CƠ QUAN
+    TỈNH" at 14 pt), the date line the right two in row 2 (it needs about 8 cm). A line break in a name of the
+    campaign file starts a new line there."""
     report = data.spec.report
-    # 17.5 cm, a little into the margins: "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH" and the date line each need over 8 cm.
-    left, right = _borderless_table(document, [int(8.8 * TWIPS_PER_CM), int(8.7 * TWIPS_PER_CM)])
-    _line(left, report.superior_body, first=True, size=13)
-    _line(left, report.issuing_body, bold=report.issuing_sub_body is None, size=13)
-    if report.issuing_sub_body:
-        _line(left, report.issuing_sub_body, bold=True, size=13)
-    _line(left, "*", size=13)
-    _line(left, say("doc.number", language, blank="   ", symbol=report.doc_symbol), size=13)
-    _line(right, report.party_name, first=True, bold=True, underline=True, size=14)
-    _line(right, "")
-    _line(right, place_and_date(report.place, today, language), italic=True, size=14)
-
-
-def _borderless_table(document: DocumentObject, widths: Sequence[int]) -> list[_Cell]:
-    """A one-row table without borders, its columns `widths` twips wide; its cells."""
-    table = document.add_table(rows=1, cols=len(widths))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    cells = table.rows[0].cells
-    for cell, width in zip(cells, widths, strict=True):
-        cell.width = width * 635  # twips → EMU
-    for grid, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
-        grid.w = width * 635
-    return list(cells)
+    width = fmt.text_width(document.sections[0])
+    party_width, overlap = int(7.5 * fmt.TWIPS_PER_CM), int(1.4 * fmt.TWIPS_PER_CM)
+    rows = fmt.borderless_table(document, [width - party_width - overlap, overlap, party_width], rows=2)
+    bodies, party = rows[0][0].merge(rows[0][1]), rows[0][2]
+    number, place = rows[1][0], rows[1][1].merge(rows[1][2])
+    names = [(line, False) for line in report.superior_body.split("\n")]
+    names += [(line, True) for line in report.issuing_body.split("\n")]
+    for i, (name, bold) in enumerate(names):
+        fmt.line(bodies, _clean(name).strip(), first=i == 0, bold=bold, size=fmt.BODY_PT)
+    fmt.line(bodies, "*", size=fmt.BODY_PT, space_after=2)
+    fmt.line(party, report.party_name, first=True, bold=True, underline=True, size=fmt.PARTY_NAME_PT)
+    fmt.line(number, say("doc.number", language, blank="   ", symbol=report.doc_symbol), first=True, size=fmt.BODY_PT)
+    line = fmt.line(place, place_and_date(_clean(report.place), today, language), first=True, italic=True)
+    if any(p.field == "report.place" for p in placeholders(report)):
+        fmt.comment(document, line.runs[0], say("doc.comment.placeholder", language, field="report.place"))
 
 
 def _title(document: DocumentObject, data: CompiledReport) -> None:
+    """The kind ("BÁO CÁO", 15 pt bold) and the subject (14 pt bold), a short rule under them (Phụ lục 3)."""
     report = data.spec.report
-    _line(document, "", space_after=6)
-    _line(document, report.title, bold=True, size=15)
-    _line(document, report.subject, bold=True, size=14)
-    _line(document, "-----", space_after=12)
+    fmt.line(document, "", space_after=6, keep=True)
+    fmt.line(document, report.title, bold=True, size=fmt.TITLE_PT, keep=True)
+    fmt.line(document, report.subject, bold=True, size=fmt.BODY_PT, keep=True)
+    fmt.line(document, "-----", space_after=12)
 
 
-def _body(document: DocumentObject, text: str, *, bold: bool = False, italic: bool = False) -> Paragraph:
-    """A justified body paragraph, first line indented (the "nq Body" style)."""
-    paragraph = document.add_paragraph(style="nq Body")
-    _run(paragraph, text, bold=bold, italic=italic)
-    return paragraph
+def _body(document: DocumentObject, text: str, *, style: str = fmt.BODY, italic: bool = False) -> None:
+    """Body paragraphs, justified with the first line indented: a line break starts a new paragraph, so no
+    line is stretched across the width."""
+    for piece in _clean(text).split("\n"):
+        if piece.strip():
+            fmt.run(document.add_paragraph(style=style), piece.strip(), italic=italic)
 
 
-def _body_xml(text: str, *, italic: bool = False) -> str:
-    """A body paragraph as XML, for the splices."""
-    props = "<w:rPr><w:i/></w:rPr>" if italic else ""
-    lines = escape(_CONTROL.sub("", text)).split("\n")
-    runs = "<w:br/>".join(f'<w:t xml:space="preserve">{line}</w:t>' for line in lines)
-    return f'<w:p><w:pPr><w:pStyle w:val="nqBody"/></w:pPr><w:r>{props}{runs}</w:r></w:p>'
-
-
-def _section(
-    document: DocumentObject,
-    splices: _Splices,
-    data: CompiledReport,
-    section: ReportSection,
-    figures: list[str],
-    language: str,
-) -> None:
-    """Heading; figures; the file's paragraphs; the units' notes gathered under each sub-heading."""
-    _body(document, section.heading.get(language), bold=True)
+def _section(document: DocumentObject, section: ReportSection, figures: list[str], language: str) -> None:
+    """Heading (kept with what follows), the computed figures, the campaign file's paragraphs."""
+    _body(document, section.heading.get(language), style=fmt.HEADING)
     for text in [*figures, *section.body]:
         _body(document, text)
-    for part in section.notes:
-        if part.heading:
-            _body(document, part.heading.get(language), bold=True, italic=True)
-        _body(document, say("doc.notes_hint", language), italic=True)
-        notes = [(r.unit.name, r.latest.value(part.question)) for r in data.reported]
-        written = [(unit, str(text).strip()) for unit, text in notes if text and str(text).strip()]
-        if written:
-            splices.add(
-                document,
-                "".join(_body_xml("- " + say("doc.note", language, unit=unit, text=text)) for unit, text in written),
-            )
-        else:
-            _body(document, say("doc.no_notes", language), italic=True)
 
 
-# --- the signature and the appendix ---
+def _notes_parts(data: CompiledReport) -> list[NotesPart]:
+    report = data.spec.report
+    return [*report.assessment.notes, *report.proposals.notes]
+
+
+def _notes_digest(document: DocumentObject, data: CompiledReport, part: NotesPart, language: str) -> None:
+    """A notes part in the body: its sub-heading and the digest of the points the units raised."""
+    if part.heading:
+        _body(document, part.heading.get(language), style=fmt.SUBHEADING)
+    for text in sentences.notes_digest(data, part, language):
+        _body(document, text)
+
+
+# --- the bloc's own part ---
+
+
+def _plan_facts(document: DocumentObject, data: CompiledReport, language: str) -> None:
+    """Under section I: the bloc's plan (number, date) and its conference; "…" and a comment where unfilled."""
+    plan = data.spec.report.plan
+    if plan is None:
+        return
+    _filled(
+        document,
+        data,
+        language,
+        "doc.plan.issued",
+        issuer=(plan.issuer, None),
+        number=(plan.number, "report.plan.number"),
+        date=(formatting.day(plan.date) if plan.date else None, "report.plan.date"),
+        resolution=(data.spec.resolution.number, None),
+    )
+    conference = plan.conference
+    if conference is not None:
+        _filled(
+            document,
+            data,
+            language,
+            "doc.plan.conference",
+            date=(formatting.day(conference.date) if conference.date else None, "report.plan.conference.date"),
+            place=(conference.place, "report.plan.conference.place"),
+            description=(f", {conference.description}" if conference.description else "", None),
+        )
+
+
+def _filled(
+    document: DocumentObject, data: CompiledReport, language: str, key: str, **values: tuple[str | None, str | None]
+) -> None:
+    """A body paragraph from the catalog text `key`, each value a run; an empty value prints BLANK with a Word
+    comment naming the campaign file's field (`values`: name → (text or None, field))."""
+    template = say(key, language, **{name: f"\x00{name}\x00" for name in values})
+    paragraph = document.add_paragraph(style=fmt.BODY)
+    for i, piece in enumerate(template.split("\x00")):
+        if i % 2 == 0:
+            if piece:
+                fmt.run(paragraph, piece)
+            continue
+        text, field = values[piece]
+        added = fmt.run(paragraph, BLANK if text is None else _clean(text))
+        if text is None and field:
+            fmt.comment(document, added, say("doc.comment.placeholder", language, field=field))
+
+
+def _plan_tasks(document: DocumentObject, data: CompiledReport, language: str) -> None:
+    """The section on the plan: the timing (units that finished by the deadline, within the quarter), then each
+    task of the plan with its status line."""
+    plan = data.spec.report.plan
+    timing = sentences.timing(data, language)
+    if plan is None:
+        for text in timing:
+            _body(document, text)
+        return
+    _body(document, plan.heading.get(language), style=fmt.HEADING)
+    _body(document, say("doc.plan.timing_heading", language), style=fmt.SUBHEADING)
+    for text in timing:
+        _body(document, text)
+    if not plan.tasks:
+        return
+    _body(document, say("doc.plan.tasks_heading", language), style=fmt.SUBHEADING)
+    for n, task in enumerate(plan.tasks, start=1):
+        paragraph = document.add_paragraph(style=fmt.BODY)
+        fmt.run(paragraph, say("doc.plan.task", language, number=n, title=_clean(task.title)), italic=True)
+        status = fmt.run(paragraph, _clean(task.status) if task.status else BLANK)
+        if not task.status:
+            field = f"report.plan.tasks[{n}].status"
+            fmt.comment(document, status, say("doc.comment.placeholder", language, field=field))
+
+
+# --- the signature, the appendix and the annex ---
 
 
 def _signature(document: DocumentObject, data: CompiledReport) -> None:
-    """The recipients ("Nơi nhận") on the left; the signer on the right."""
+    """ "Nơi nhận" on the left, the signer on the right, in one row that never splits across pages (Phụ lục 3:
+    "Nơi nhận:" 14 pt upright underlined, the recipients 12 pt; the authority and position capitals 14 pt bold,
+    the name 14 pt bold)."""
     report = data.spec.report
-    _line(document, "", space_after=6)
-    width = _text_width(document.sections[0])
-    left, right = _borderless_table(document, [width // 2, width - width // 2])
-    _line(left, report.recipients_label, first=True, align="left", bold=True, italic=True, size=12)
+    width = fmt.text_width(document.sections[0])
+    ((left, right),) = fmt.borderless_table(document, [width // 2, width - width // 2])
+    fmt.line(left, report.recipients_label, first=True, align="left", underline=True, size=fmt.BODY_PT, keep=True)
     for recipient in report.recipients:
-        _line(left, f"- {recipient}", align="left", size=11)
-    _line(right, report.signer.on_behalf, first=True, bold=True)
-    _line(right, report.signer.position, bold=True)
+        fmt.line(left, f"- {_clean(recipient)}", align="left", size=fmt.RECIPIENTS_PT, keep=True)
+    signer = report.signer
+    lines = [line for line in (signer.on_behalf, signer.position) if line]
+    for i, text in enumerate(lines):
+        fmt.line(right, text, first=i == 0, bold=True, keep=True)
     for _ in range(4):
-        _line(right, "")
-    _line(right, report.signer.name, bold=True)
+        fmt.line(right, "", keep=True)
+    fmt.line(right, signer.name, bold=True)
 
 
-def _appendix(document: DocumentObject, splices: _Splices, data: CompiledReport, today: date, language: str) -> None:
+def _appendix_titles(title: str, annex: bool) -> tuple[str, str]:
+    """ "PHỤ LỤC" alone; "PHỤ LỤC 1" and "PHỤ LỤC 2" when the annex follows the table."""
+    return (f"{title} 1", f"{title} 2") if annex else (title, title)
+
+
+def _attached_lines(
+    document: DocumentObject, data: CompiledReport, today: date, language: str, title: str, subject: str | None
+) -> None:
+    """An appendix's title and subject, "(Kèm theo Báo cáo số …)" and the as-of line, kept with the table."""
     report = data.spec.report
-    section = document.add_section(WD_SECTION.NEW_PAGE)
-    _page(section, landscape=True)
-    _line(document, report.appendix_title, bold=True)
-    if report.appendix_subject:
-        _line(document, report.appendix_subject, bold=True)
+    fmt.line(document, title, bold=True, keep=True)
+    if subject:
+        fmt.line(document, subject, bold=True, keep=True)
     attached = say("doc.appendix_attached", language, blank="   ", symbol=report.doc_symbol, date=formatting.day(today))
-    _line(document, attached, italic=True)
-    _line(document, appendix.as_of_line(data, today, language), italic=True, space_after=6)
+    fmt.line(document, attached, italic=True, keep=True)
+    fmt.line(document, appendix.as_of_line(data, today, language), italic=True, space_after=6, keep=True)
+
+
+def _new_section(document: DocumentObject, *, landscape: bool) -> None:
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    fmt.page(section, landscape=landscape)
+    section.different_first_page_header_footer = False  # numbered from its first page: not the report's first
+
+
+def _appendix(
+    document: DocumentObject, splices: _Splices, data: CompiledReport, today: date, language: str, title: str
+) -> None:
+    """The appendix table on landscape pages, its header row repeated; then the distinct presenters."""
+    _new_section(document, landscape=True)
+    _attached_lines(document, data, today, language, title, data.spec.report.appendix_subject)
     cols = appendix.columns(data, language)
-    total_width = _text_width(section)
+    total_width = fmt.text_width(document.sections[-1])
     scale = total_width / sum(col.width for col in cols)
     widths = [int(col.width * scale) for col in cols]
     splices.add(document, _table_xml(data, cols, widths, language))
+    presenters = appendix.presenter_rows(data)
+    if presenters:
+        fmt.line(document, "", keep=True)
+        fmt.line(document, say("doc.presenters_table", language), align="left", bold=True, keep=True)
+        heads = [say(f"doc.presenters_col.{k}", language) for k in ("number", "name", "position", "units")]
+        rows = [[str(p.number), p.name, p.positions, p.units] for p in presenters]
+        shares = [6, 30, 30, 60]
+        pw = [int(total_width * s / sum(shares)) for s in shares]
+        splices.add(document, _plain_table_xml(heads, rows, pw, ["center", "left", "left", "left"]))
 
 
-def _table_xml(data: CompiledReport, cols: Sequence[Column], widths: Sequence[int], language: str) -> str:
-    """The appendix table: header (repeated on each page), a row per unit, totals, then the groups."""
-    border = "".join(
-        f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-        for side in ("top", "left", "bottom", "right", "insideH", "insideV")
-    )
-    parts = [
+def _notes_annex(
+    document: DocumentObject, splices: _Splices, data: CompiledReport, today: date, language: str, title: str
+) -> None:
+    """The units' whole notes, by question, in register order: one paragraph per line of a note."""
+    _new_section(document, landscape=False)
+    _attached_lines(document, data, today, language, title, data.spec.report.notes_annex_subject)
+    parts = []
+    for part in _notes_parts(data):
+        written = notes.written(data, part.question)
+        if not written:
+            continue
+        heading = part.heading.get(language) if part.heading else _question_label(data, part.question, language)
+        parts.append(_paragraph_xml(heading, "nqSubheading"))
+        for unit, text in written:
+            lines = [line.strip() for line in _clean(text).split("\n") if line.strip()]
+            first, *rest = lines or [""]
+            parts.append(_paragraph_xml(f"- {unit}: {first}"))
+            parts.extend(_paragraph_xml(line) for line in rest)
+    splices.add(document, "".join(parts))
+
+
+def _question_label(data: CompiledReport, question_id: str, language: str) -> str:
+    question = data.question(question_id)
+    return question.label.get(language) if question is not None and question.label else question_id
+
+
+def _paragraph_xml(text: str, style: str = "nqBody") -> str:
+    """A body paragraph (one line, no break) as XML, for the splices."""
+    run = f'<w:r><w:t xml:space="preserve">{escape(_clean(text))}</w:t></w:r>'
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p>'
+
+
+_BORDERS = "".join(
+    f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+)
+
+
+def _table_start(widths: Sequence[int], heads: Sequence[str]) -> list[str]:
+    """A bordered table exactly `widths` wide (no indent: within the text), its header row repeated."""
+    return [
         f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
-        f'<w:jc w:val="center"/><w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+        f'<w:jc w:val="center"/><w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
         "</w:tblPr><w:tblGrid>",
         *(f'<w:gridCol w:w="{w}"/>' for w in widths),
         "</w:tblGrid>",
-        "<w:tr><w:trPr><w:tblHeader/></w:trPr>",
+        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
         *(
             f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/>'
-            f'<w:vAlign w:val="center"/></w:tcPr>{_p(col.header, "center", bold=True)}</w:tc>'
-            for col, w in zip(cols, widths, strict=True)
+            f'<w:vAlign w:val="center"/></w:tcPr>{_p(head, "center", bold=True)}</w:tc>'
+            for head, w in zip(heads, widths, strict=True)
         ),
         "</w:tr>",
     ]
-    aligns = [_ALIGN[col.kind] for col in cols]
+
+
+def _table_xml(data: CompiledReport, cols: Sequence[Column], widths: Sequence[int], language: str) -> str:
+    """The appendix table: header (repeated on each page), a row per TCCSĐ (its affiliated cells in italics
+    under it), the totals."""
+    parts = _table_start(widths, [col.header for col in cols])
+    aligns = [_ALIGN.get(col.kind, "left") for col in cols]
     kinds = [col.kind for col in cols]
-    for row in appendix.rows(data, cols, language):
-        parts.append(_tr(row, kinds, aligns, language))
+    for row in appendix.unit_rows(data, cols, language):
+        parts.append(_tr(row.cells, kinds, aligns, language, italic=row.affiliated))
     parts.append(_tr(appendix.totals(data, cols, language), kinds, aligns, language, bold=True))
-    for title, group in appendix.groups(data, language):
-        parts.append(
-            f'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="{len(cols)}"/></w:tcPr>'
-            f"{_p(title, 'left', bold=True, italic=True)}</w:tc></w:tr>"
-        )
-        parts.extend(_group_tr(row, len(cols)) for row in group)
     parts.append("</w:tbl>")
     return "".join(parts)
 
 
-def _tr(row: Sequence[Cell], kinds: Sequence[str], aligns: Sequence[str], language: str, *, bold: bool = False) -> str:
+def _plain_table_xml(
+    heads: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int], aligns: Sequence[str]
+) -> str:
+    parts = _table_start(widths, heads)
+    for row in rows:
+        cells = "".join(f"<w:tc>{_p(text, align)}</w:tc>" for text, align in zip(row, aligns, strict=True))
+        parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+def _tr(
+    row: Sequence[Cell],
+    kinds: Sequence[str],
+    aligns: Sequence[str],
+    language: str,
+    *,
+    bold: bool = False,
+    italic: bool = False,
+) -> str:
     cells = "".join(
-        f"<w:tc>{_p(_shown(value, kind, language), align, bold=bold)}</w:tc>"
+        f"<w:tc>{_p(appendix.shown(value, kind, language), align, bold=bold, italic=italic)}</w:tc>"
         for value, kind, align in zip(row, kinds, aligns, strict=True)
     )
     return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"
-
-
-def _group_tr(row: GroupRow, columns: int) -> str:
-    """A unit after the totals: number, name, kind, and the note across the other columns."""
-    return (
-        f"<w:tr><w:tc>{_p(str(row.number), 'center')}</w:tc><w:tc>{_p(row.name, 'left')}</w:tc>"
-        f"<w:tc>{_p(row.kind, 'center')}</w:tc>"
-        f'<w:tc><w:tcPr><w:gridSpan w:val="{max(columns - 3, 1)}"/></w:tcPr>{_p(row.note, "left")}</w:tc></w:tr>'
-    )
-
-
-def _shown(value: Cell, kind: str, language: str) -> str:
-    """A cell's value written the Vietnamese way: 1.234, 95,00%."""
-    if value is None:
-        return ""
-    if kind == "rate" and isinstance(value, float):
-        return appendix.percent(value, language) + "%"
-    if isinstance(value, int):
-        return appendix.number(value, language)
-    return str(value)
 
 
 _STYLE_ID = {"left": "nqCellLeft", "center": "nqCellCenter", "right": "nqCellRight"}
 
 
 def _p(text: str, align: str, *, bold: bool = False, italic: bool = False) -> str:
-    """One paragraph of a cell in the appendix's cell style; line breaks kept."""
+    """One paragraph of a cell in the appendix's cell style (never justified); line breaks kept."""
     style = f'<w:pPr><w:pStyle w:val="{_STYLE_ID[align]}"/></w:pPr>'
     if not text:
         return f"<w:p>{style}</w:p>"
     props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-    lines = escape(_CONTROL.sub("", text)).split("\n")
+    lines = escape(_clean(text)).split("\n")
     body = "<w:br/>".join(f'<w:t xml:space="preserve">{line}</w:t>' for line in lines)
     return f"<w:p>{style}<w:r>{rpr}{body}</w:r></w:p>"
