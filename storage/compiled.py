@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,7 +127,7 @@ class ReportedUnit:
     late: bool  # the first version came after the deadline
     versions: int
 
-    @property
+    @cached_property
     def held(self) -> bool:
         """Whether the unit says it held the session (a campaign without the question: it reported)."""
         if HELD not in self.latest.questions:
@@ -135,12 +135,12 @@ class ReportedUnit:
         answer = self.latest.value(HELD)
         return answer is not None and answer != NOT_HELD
 
-    @property
+    @cached_property
     def members_eligible(self) -> int:
         """Members expected at the session: total less those exempt."""
         return max(self.latest.number(MEMBERS_TOTAL) - self.latest.number(MEMBERS_EXEMPT), 0)
 
-    @property
+    @cached_property
     def absent(self) -> int:
         return max(self.members_eligible - self.latest.number(MEMBERS_ATTENDED), 0)
 
@@ -150,7 +150,7 @@ class ReportedUnit:
         eligible = self.members_eligible
         return self.latest.number(MEMBERS_ATTENDED) / eligible if eligible else None
 
-    @property
+    @cached_property
     def absent_by_reason(self) -> dict[str, int] | None:
         """Absent members by reason id, in people ({"sick": 2, "business": 1}); {} when nobody was absent.
 
@@ -158,13 +158,11 @@ class ReportedUnit:
         not add up to its absent total: its absent members are then "not stated by reason", never guessed."""
         if not self.absent:
             return {}
+        reasons = self.latest.questions.get(ABSENT_REASONS)
         counts = {
-            question_id.removeprefix(ABSENT_COUNT_PREFIX): value
-            for question_id in self.latest.questions
-            if question_id.startswith(ABSENT_COUNT_PREFIX)
-            and isinstance(value := self.latest.value(question_id), int)
-            and not isinstance(value, bool)
-            and value > 0
+            choice.id: value
+            for choice in (reasons.choices if reasons else [])
+            if (value := _count(self.latest.value(ABSENT_COUNT_PREFIX + choice.id)))
         }
         return counts if counts and sum(counts.values()) == self.absent else None
 
@@ -190,7 +188,12 @@ class ReportedUnit:
     @property
     def presenter_names(self) -> list[str]:
         """The presenters it named, each as presenter_name gives it."""
-        return [n for n in (presenter_name(p) for p in _presenter_parts(self.latest.value(PRESENTER))) if n]
+        return [name for name, _ in self.presenters_named]
+
+    @cached_property
+    def presenters_named(self) -> list[tuple[str, str]]:
+        """(name, position) of each presenter it named, the name as presenter_name gives it."""
+        return [named for part in _presenter_parts(self.latest.value(PRESENTER)) if (named := _presenter(part))[0]]
 
 
 def _count(value: Any) -> int | None:
@@ -208,12 +211,16 @@ def _presenter_parts(answer: Any) -> list[str]:
     return [p for p in _PRESENTERS_SPLIT.split(answer) if p.strip()] if isinstance(answer, str) else []
 
 
+@lru_cache(maxsize=4096)
+def _folded(words: str) -> str:
+    return fold(words).rstrip(":")
+
+
 def _strip_titles(text: str) -> str:
     """ "Đ/c: TS. Nguyễn Văn An" → "Nguyễn Văn An" (each leading title, with its dots and colon)."""
     words = text.split()
     while len(words) > 1:
-        two = fold(" ".join(words[:2])).rstrip(":")
-        first = fold(words[0]).rstrip(":")
+        two, first = _folded(" ".join(words[:2])), _folded(words[0])
         parts = [p for p in first.split(".") if p]  # "pgs.ts" → pgs, ts; "ts." → ts
         polite = first in _POLITE and len(words) > 3  # "Ông Nguyễn Văn An"; "Ông Ích Khiêm" is a name
         if two in _TITLES and len(words) > 2:
@@ -232,6 +239,11 @@ def presenter_name(text: str) -> str:
     text = _strip_titles(text)
     text = _NAME_END.split(text, maxsplit=1)[0]
     return " ".join(w[:1].upper() + w[1:].lower() for w in text.strip(" .").split())
+
+
+@lru_cache(maxsize=8192)  # units write the same presenters the same way: each text is read once
+def _presenter(part: str) -> tuple[str, str]:
+    return presenter_name(part), _presenter_position(part)
 
 
 def _presenter_position(text: str) -> str:
@@ -513,7 +525,8 @@ def _versions(
         )
         for unit_id, number, questionnaire, submitted_at, late, name, person_id, answers in session.execute(query).all()
     ]
-    versions.sort(key=lambda v: (v.unit.order, v.version))
+    rank = {unit_id: n for n, unit_id in enumerate(units)}  # `units` is in the register's order
+    versions.sort(key=lambda v: (rank[v.unit.id], v.version))
     return versions
 
 
@@ -566,21 +579,16 @@ def _missing(session: Session, *, campaign_id: int, units: list[UnitInfo]) -> li
 
 def _presenters(reported: Iterable[ReportedUnit]) -> list[Presenter]:
     """The distinct people the units named as presenters (the same name folded to one), with where they spoke."""
-    found: dict[str, tuple[str, list[str], list[UnitInfo]]] = {}
+    found: dict[str, tuple[str, list[str], dict[int, UnitInfo]]] = {}
     for report in reported:
         if not report.held:
             continue
-        for part in _presenter_parts(report.latest.value(PRESENTER)):
-            name = presenter_name(part)
-            if not name:
-                continue
-            _, positions, units = found.setdefault(name.casefold(), (name, [], []))
-            position = _presenter_position(part)
+        for name, position in report.presenters_named:
+            _, positions, units = found.setdefault(name.casefold(), (name, [], {}))
             if position and position.casefold() not in (p.casefold() for p in positions):
                 positions.append(position)
-            if report.unit not in units:
-                units.append(report.unit)
-    return [Presenter(name, positions, units) for name, positions, units in found.values()]
+            units.setdefault(report.unit.id, report.unit)
+    return [Presenter(name, positions, list(units.values())) for name, positions, units in found.values()]
 
 
 def _totals(
