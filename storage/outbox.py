@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from storage.database import dialect_insert
 from storage.models import Channel, Nudge, NudgeStatus, OutboxKind, OutboxMessage, Person, PersonState
+from storage.prepared import Prepared
 
 LEASE = timedelta(minutes=1)  # a claim older than this belongs to a sender that died (a reply waits at most 30 s
 # for a 429 before its sender lets go of it): the row is free again
@@ -50,43 +51,48 @@ def add_replies(
     now: datetime,
 ) -> list[int]:
     """Write a turn's replies ((text, markup) each, in order), claimed by the caller who sends them now;
-    their ids in the same order. One multi-row INSERT."""
+    their ids in the same order. One multi-row INSERT (the short way: storage.prepared)."""
     if not messages:
         return []
+    values: dict[str, Any] = {"channel": channel, "chat_id": chat_id, "person_id": person_id, "now": now}
+    values |= {"kind": OutboxKind.reply, "status": NudgeStatus.sending}
+    for n, (text, markup) in enumerate(messages):
+        values[f"text_{n}"], values[f"markup_{n}"] = text, markup
+    rows = _insert_replies(len(messages)).rows(session, values)
+    return sorted(int(row[0]) for row in rows)  # ids grow in the order of the VALUES rows
+
+
+@cache
+def _insert_replies(count: int) -> Prepared:
+    """One INSERT … VALUES (…), (…) … RETURNING id of `count` replies (built once a count: it runs every turn)."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+    def typed(name: str, column: str) -> Any:  # each row's parameters take their column's type (JSON, enums…)
+        return bindparam(name, type_=table.c[column].type)
+
+    same = {
+        "kind": typed("kind", "kind"),
+        "status": typed("status", "status"),
+        "parts_sent": 0,
+        "attempts": 1,
+        **{column: typed(column, column) for column in ("channel", "chat_id", "person_id")},
+        **{column: typed("now", column) for column in ("due_at", "claimed_at", "created_at")},
+    }
     rows = [
-        {
-            "kind": OutboxKind.reply,
-            "channel": channel,
-            "chat_id": chat_id,
-            "person_id": person_id,
-            "text": text,
-            "markup": markup,
-            "status": NudgeStatus.sending,
-            "parts_sent": 0,
-            "attempts": 1,
-            "due_at": now,
-            "claimed_at": now,
-            "created_at": now,
-        }
-        for text, markup in messages
+        {**same, "text": typed(f"text_{n}", "text"), "markup": typed(f"markup_{n}", "markup")} for n in range(count)
     ]
-    result: Any = session.connection().execute(_INSERT_REPLIES[session.get_bind().dialect.name], rows)
-    return [int(row[0]) for row in result.all()]
+    return Prepared(insert(OutboxMessage).values(rows).returning(col(OutboxMessage.id)))
 
 
-# Built once, as storage.inbound's record: these run for every turn, and building costs more than running.
-_INSERT_REPLIES = {
-    name: dialect.insert(OutboxMessage).returning(col(OutboxMessage.id), sort_by_parameter_order=True)
-    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
-}
-_MARK_SENT = (
-    update(OutboxMessage)
-    .where(
-        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
-        col(OutboxMessage.status) == NudgeStatus.sending,
+@cache
+def _mark_sent(count: int) -> Prepared:
+    """One UPDATE marking `count` claimed rows sent (built once a count)."""
+    ids: list[Any] = [bindparam(f"id_{n}") for n in range(count)]
+    return Prepared(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.status) == NudgeStatus.sending)
+        .values(status=NudgeStatus.sent, sent_at=bindparam("sent_at"), last_error=None)
     )
-    .values(status=NudgeStatus.sent, sent_at=bindparam("sent_at"), last_error=None)
-)
 
 
 def add_notice(
@@ -177,7 +183,7 @@ def _settle(session: Session, ids: Collection[int], **values: Any) -> None:
 def mark_sent(session: Session, *, ids: Collection[int], now: datetime) -> None:
     """The platform took these: never sent again. One UPDATE for all."""
     if ids:
-        session.connection().execute(_MARK_SENT, {"ids": list(ids), "sent_at": now})
+        _mark_sent(len(ids)).run(session, {"sent_at": now} | {f"id_{n}": i for n, i in enumerate(ids)}).close()
 
 
 def mark_failed(session: Session, *, message_id: int, error: str, parts_sent: int = 0) -> None:

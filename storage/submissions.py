@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.database import dialect_insert
 from storage.models import Person, Submission, SubmissionStatus, SubmissionVersion, Unit, utcnow
+from storage.prepared import Prepared
 
 
 def get_submission(session: Session, *, campaign_id: int, unit_id: int) -> Submission | None:
@@ -101,12 +102,12 @@ def save_draft(
     `submission` as its stored state, so the session does not write them again."""
     assert submission.id is not None, "submissions are stored when made (get_or_create, unit_and_submission)"
     values = {"draft_answers": dict(answers), "updated_at": now or utcnow(), "updated_by": person_id}
-    session.connection().execute(_SAVE_DRAFT, {"submission_id": submission.id, **values})
+    _SAVE_DRAFT.run(session, {"submission_id": submission.id, **values}).close()
     for name, value in values.items():
         set_committed_value(submission, name, value)
 
 
-_SAVE_DRAFT = (
+_SAVE_DRAFT = Prepared(
     update(Submission)
     .where(col(Submission.id) == bindparam("submission_id"))
     .values({name: bindparam(name) for name in ("draft_answers", "updated_at", "updated_by")})
