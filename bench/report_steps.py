@@ -73,9 +73,15 @@ class Run:
         return self.steps / self.wall
 
 
-async def prepare(path: Path, reporters: int) -> tuple[Database, list[str]]:
-    """A migrated SQLite file with the NQ 15 campaign and one unit (and invite) a reporter; the invite codes."""
-    database = Database(f"sqlite:///{path}", checkpoint_every=WAL_CHECKPOINT_EVERY)  # as `nqbot run` opens it
+async def prepare(path: Path, reporters: int, database_url: str | None = None) -> tuple[Database, list[str]]:
+    """A migrated database with the NQ 15 campaign and one unit (and invite) a reporter; the invite codes. A SQLite
+    file at `path`, opened as `nqbot run` opens it, or the PostgreSQL database at `database_url`, emptied first."""
+    if database_url is None:
+        database = Database(f"sqlite:///{path}", checkpoint_every=WAL_CHECKPOINT_EVERY)
+    else:
+        database = Database(database_url)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     migrate.upgrade(database.engine)
     rows = [
         units.UnitRow(

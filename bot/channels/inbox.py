@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -32,6 +33,19 @@ logger = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(seconds=10)
 SWEEP_EVERY = 3.0
 STOP_WAIT = 5.0  # seconds the updates being handled get to finish when the bot stops
+
+
+# The updates whose turn committed (and marked them handled) during the handling an Inbox awaits, in that
+# handling's task: told by the channel (turn_committed), so the inbox does not mark them again.
+_TURNS: ContextVar[list[str] | None] = ContextVar("nqbot_inbox_turns", default=None)
+
+
+def turn_committed(event_id: str | None) -> None:
+    """The engine's turn of this update committed: the update is marked handled with its effects (the turn's
+    first statement, storage.inbound.first_delivery), and the inbox handling it need not mark it again."""
+    committed = _TURNS.get()
+    if committed is not None and event_id is not None:
+        committed.append(event_id)
 
 
 class Inbox:
@@ -63,16 +77,21 @@ class Inbox:
         return taken
 
     async def handle(self, event_id: str, handling: Coroutine[Any, Any, None]) -> None:
-        """Run a stored update's handling, then mark it handled (its turn has, already, when it had one). If the
+        """Run a stored update's handling, then mark it handled, unless its turn did (turn_committed). If the
         handling fails, the update is left unhandled: taken again later, at most inbound.MAX_ATTEMPTS times."""
         self._in_hand.add(event_id)
+        committed: list[str] = []
+        token = _TURNS.set(committed)
         try:
             await handling
         except Exception:
             logger.exception("error while handling %s update %s; it is tried again later", self.channel, event_id)
             return
         finally:
+            _TURNS.reset(token)
             self._in_hand.discard(event_id)
+        if event_id in committed:  # its turn marked it, in the transaction that committed its effects
+            return
         mark = partial(inbound.mark_handled, channel=self.channel, event_id=event_id, now=self.clock())
         try:
             await self.database.run(mark)

@@ -46,7 +46,7 @@ from telegram.ext import (
 )
 
 from bot.channels.chat_locks import ChatLocks
-from bot.channels.inbox import Inbox
+from bot.channels.inbox import Inbox, turn_committed
 from bot.engine import Engine, Inbound, Outcome, Reply
 from bot.outbox.delivery import Delivered, Result, split
 from bot.outbox.sender import Sender
@@ -158,7 +158,7 @@ class TelegramChannel:
         """The engine's outcome; None when the turn failed and was rolled back, after asking the person to
         send again (the only case where that is true)."""
         try:
-            return await self.engine.handle(event)
+            outcome = await self.engine.handle(event)
         except Exception:
             logger.exception("error while handling an update; nothing of it was stored")
             try:
@@ -166,6 +166,8 @@ class TelegramChannel:
             except TelegramError:
                 logger.warning("could not tell chat %s about the error", chat_id)
             return None
+        turn_committed(event.event_id)
+        return outcome
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Asks for text when someone sends a sticker, a photo, a voice note or anything else."""

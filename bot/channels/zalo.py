@@ -35,7 +35,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.channels.chat_locks import ChatLocks
-from bot.channels.inbox import Inbox
+from bot.channels.inbox import Inbox, turn_committed
 from bot.channels.typed_actions import TypedActions
 from bot.channels.webhook import WebhookServer
 from bot.channels.zalo_api import ZaloApi, ZaloApiError
@@ -199,6 +199,7 @@ class ZaloChannel:
             logger.exception("error while handling a Zalo update")
             await self.send(chat_id, [Reply(say("error.retry", self.language))])
             return
+        turn_committed(typed.event_id)
         self.actions.remember(chat_id, outcome.replies or ([outcome.edit] if outcome.edit is not None else []))
         await self.sender.send_now(Channel.zalo.value, chat_id, outcome.queued)
         files = [reply for reply in outcome.replies if reply.attachment is not None]
