@@ -799,10 +799,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count} units have reported but not yet held it{names}.",
     ),
     "doc.missing": ("{count} TCCSĐ chưa báo cáo.", "{count} units have not reported."),
-    "doc.late": (
-        "{count} TCCSĐ gửi báo cáo sau hạn ({deadline}).",
-        "{count} units reported after the deadline ({deadline}).",
-    ),
     "doc.members": (
         "Số đảng viên tham gia học tập: {attended} đồng chí, đạt {rate}% trên tổng số {eligible} đảng viên của các"
         " TCCSĐ đã tổ chức học tập{exempt} và đạt {register_rate}% trên tổng số {register} đảng viên của toàn Đảng bộ"
@@ -855,10 +851,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count}/{units} units ({rate}%) have issued an action programme or plan{rest}.",
     ),
     "doc.action_rest": ("; {items}", "; {items}"),
-    "doc.notes_hint": (
-        "(Tổng hợp từ báo cáo của các đơn vị, để Ban biên tập trước khi ký.)",
-        "(Gathered from the units' reports, for the board to edit before signing.)",
-    ),
     "doc.note": ("{unit}: {text}", "{unit}: {text}"),
     "doc.no_notes": ("Các TCCSĐ chưa nêu ý kiến về nội dung này.", "No unit has written on this yet."),
     "doc.digest.intro": (
