@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.exports import notes, sentences
+from bot.exports import appendix, notes, sentences
 from storage import campaigns, submissions
 from storage.campaign_spec import CampaignSpec, Question
 from storage.compiled import CompiledReport, compile_report, presenter_name
@@ -414,6 +414,22 @@ def test_attendance_among_the_units_that_held_it_and_against_the_whole_register(
         f" {exempt} đảng viên được miễn sinh hoạt) và đạt {vi_percent(attended, register)}% trên tổng số"
         f" {vi_number(register)} đảng viên của toàn Đảng bộ Khối theo sổ"
     ) in body(data)
+
+
+def test_the_appendix_totals_use_the_bodys_denominators(data: CompiledReport, rows: list[Row]) -> None:
+    cols = appendix.columns(data, "vi")
+    fields = [col.field for col in cols]
+    totals = dict(zip(fields, appendix.totals(data, cols, "vi"), strict=True))
+    t = data.totals
+    issued = sum(r.latest.get("action_plan") == "issued" for r in reported(rows))
+    assert totals["attendance_rate"] == pytest.approx(t.attendance_rate)
+    assert totals["action_program"] == appendix.Share(issued, len(must_report(rows)))  # x of every TCCSĐ, as the body
+    assert totals["members_attended"] == t.members_attended
+    assert totals["absent"] == t.absent
+    assert {r: totals[f"absent_{r}"] for r in REASONS} == {r: t.absent_by_reason[r] for r in REASONS}
+    assert (totals["cells_held"], totals["cells_total"]) == (t.cells_held, t.cells_total)
+    # A row's rate is attended / (members − exempt), and both numbers it is made of are columns of the table.
+    assert {"members_attended", "members_total", "members_exempt"} <= set(fields)
 
 
 # --- absence, in people ---
