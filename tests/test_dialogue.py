@@ -53,11 +53,13 @@ async def test_a_full_report_is_walked_checked_summarised_and_submitted(
         "4. Số điểm cầu: 2",
         "9. Đảng viên tham gia: 26",
         "11. Lý do vắng: Ốm đau, Đi công tác",
-        "12. Học bù: Có",
-        "17. Số, ký hiệu CTHĐ/KH: 05-KH/CB",
-        "21. Ưu điểm: Cán bộ, đảng viên tham gia đầy đủ.",
-        "22. Hạn chế, khó khăn: (bỏ qua)",
-        "23. Kiến nghị, đề xuất: (bỏ qua)",
+        "12. Vắng do ốm đau: 1",
+        "13. Vắng do đi công tác: 1",
+        "14. Học bù: Có",
+        "19. Số, ký hiệu CTHĐ/KH: 05-KH/CB",
+        "23. Ưu điểm: Cán bộ, đảng viên tham gia đầy đủ.",
+        "24. Hạn chế, khó khăn: (bỏ qua)",
+        "25. Kiến nghị, đề xuất: (bỏ qua)",
     ):
         assert line in summary
     assert "Ngày dự kiến" not in summary  # the "not yet held" branch was not taken
@@ -79,6 +81,8 @@ async def test_a_full_report_is_walked_checked_summarised_and_submitted(
             "members_attended": 26,
             "key_officials": 5,
             "absent_reasons": ["sick", "business"],
+            "absent_sick": 1,
+            "absent_business": 1,
             "makeup": True,
             "makeup_date": "2022-09-15",
             "non_members": 10,
@@ -352,10 +356,17 @@ async def test_a_reporter_sees_only_their_own_units_report(
 # --- what one answer costs the database (bench/report_steps.py measures the time; this pins the statements) ---
 
 
-async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: Database) -> None:
+def first_words(sent: list[str]) -> list[str]:
+    """Each statement as its first three words, upper case ("INSERT INTO INBOUNDEVENT")."""
+    return [" ".join(statement.split()[:3]).upper() for statement in sent]
+
+
+async def test_an_answer_is_one_read_and_four_writes(engine: Engine, database: Database) -> None:
     """Recording the update, reading the chat with everything the turn needs, saving the draft and the
-    conversation: four statements for every typed answer, however far into the report. On PostgreSQL, where
-    turns run side by side, a fifth holds the unit's shared draft (storage.submissions.lock_draft)."""
+    conversation, writing the reply to the outbox: five statements (and one COMMIT) for every typed answer,
+    however far into the report. On PostgreSQL, where turns run side by side, a sixth holds the unit's shared
+    draft (storage.submissions.lock_draft)."""
+    engine.outbox.add(Channel.telegram)  # as the Telegram channel does: the reply is written in the turn
     lock = ["SELECT SUBMISSION.ID, SUBMISSION.CAMPAIGN_ID,"] if database.engine.dialect.name == "postgresql" else []
     dialogue = Dialogue(engine, "5001")
     await enrol(dialogue, database, "CB-SNV")
@@ -365,18 +376,41 @@ async def test_an_answer_is_one_read_and_three_writes(engine: Engine, database: 
         with statements(database) as sent:
             reply = "\n".join(r.text for r in (await engine.handle(inbound)).replies)
         assert f"Câu {number + 2}." in reply, reply
-        assert [" ".join(statement.split()[:3]).upper() for statement in sent] == [
+        assert first_words(sent) == [
             "INSERT INTO INBOUNDEVENT",
             "SELECT CONVERSATION.ID, CONVERSATION.CHANNEL,",
             *lock,
             "UPDATE SUBMISSION SET",
             "UPDATE CONVERSATION SET",
+            "INSERT INTO OUTBOX",
         ], sent
     with database.session() as session:
         unit = units.get_unit(session, code="CB-SNV")
         assert unit is not None and unit.id is not None
         draft = submissions.get_submission(session, campaign_id=1, unit_id=unit.id)
         assert draft is not None and draft.draft_answers["presenter"] == "Đồng chí Nguyễn Văn An, Bí thư Chi bộ"
+
+
+async def test_a_wrong_answer_writes_only_the_update_and_the_reply(engine: Engine, database: Database) -> None:
+    """Nothing changed but the reply: the draft, the conversation and the person are not written again."""
+    engine.outbox.add(Channel.telegram)
+    lock = ["SELECT SUBMISSION.ID, SUBMISSION.CAMPAIGN_ID,"] if database.engine.dialect.name == "postgresql" else []
+    dialogue = Dialogue(engine, "5001")
+    await enrol(dialogue, database, "CB-SNV")
+    await dialogue.press("ans:held:self_organised")
+    inbound = Inbound(Channel.telegram, "5001", "5001", text="ngày mai nữa", event_id="wrong-date")
+    with statements(database) as sent:
+        reply = "\n".join(r.text for r in (await engine.handle(inbound)).replies)
+    assert "Câu 2." in reply, reply  # the same question, asked again
+    assert first_words(sent) == [
+        "INSERT INTO INBOUNDEVENT",
+        "SELECT CONVERSATION.ID, CONVERSATION.CHANNEL,",
+        *lock,
+        "INSERT INTO OUTBOX",
+    ], sent
+    with statements(database) as sent:  # delivered again: recorded once, nothing else done
+        assert (await engine.handle(inbound)).replies == []
+    assert first_words(sent) == ["INSERT INTO INBOUNDEVENT"], sent
 
 
 @pytest.mark.parametrize(
