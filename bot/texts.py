@@ -785,8 +785,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "; {count} affiliated cells report through their committee",
     ),
     "doc.cells": (
-        "Tại {committees} đảng bộ cơ sở có chi bộ trực thuộc, {held}/{total} chi bộ trực thuộc đã tổ chức học tập.",
-        "In {committees} grassroots committees with affiliated cells, {held}/{total} of those cells held it.",
+        "Tại {committees} đảng bộ cơ sở có chi bộ trực thuộc, {held}/{total} chi bộ trực thuộc đã tổ chức học tập"
+        "{others}.",
+        "In {committees} grassroots committees with affiliated cells, {held}/{total} of those cells held it{others}.",
+    ),
+    "doc.cells_others": (
+        " ({count} đảng bộ cơ sở khác có chi bộ trực thuộc chưa nêu số liệu này)",
+        " ({count} other such committees have not given this figure)",
     ),
     "doc.held": (
         "có {held}/{units} TCCSĐ (đạt {rate}%) đã tổ chức học tập, quán triệt Nghị quyết{by}.",

@@ -329,6 +329,7 @@ class Totals:
     cells_held: int  # affiliated cells that held it, over the committees that answered
     cells_total: int
     committees_with_cells: int  # committees that gave cells_held/cells_total
+    committees_having_cells: int  # committees with cells reporting through them in the register
     action_plans: Counter[str]  # action plan choice → units
     action_plans_unanswered: int  # reported without an answer
     dissemination: Counter[str]  # form → units
@@ -668,6 +669,7 @@ def _totals(
         cells_held=sum(r.cells_held or 0 for r in committees),
         cells_total=sum(r.cells_total or 0 for r in committees),
         committees_with_cells=len(committees),
+        committees_having_cells=sum(u.register_cells > 0 for u in units),
         action_plans=plans,
         action_plans_unanswered=sum(r.latest.value(ACTION_PLAN) is None for r in reported),
         dissemination=forms,

@@ -1,12 +1,12 @@
 """The compiled report's figures on a realistic campaign, each computed here on its own and compared.
 
 45 grassroots organisations must report (10 committees, 35 cells, one of them a cell with a parent that
-reports on its own); 6 more cells report through their committee (one of them sent a report before the
-register said so). Units report on time, late, late outside the quarter, amend their report, answer under
-the old questionnaire (absence reasons without counts, no dissemination question), report they have not
-held the session, or do not report at all. The test keeps what it inserted (`Unit`s below) and counts each
-figure with its own loops over those rows, then compares with storage.compiled's Totals and the body's
-sentences (bot.exports.sentences).
+reports on its own); 7 more cells report through their committee (one of them sent a report before the
+register said so; one was added to U04 after U04 reported, so U04 gave no x/y). Units report on time, late,
+late outside the quarter, amend their report, answer under the old questionnaire (absence reasons without
+counts, no dissemination question), report they have not held the session, or do not report at all. The
+test keeps what it inserted (`Row`s below) and counts each figure with its own loops over those rows, then
+compares with storage.compiled's Totals, the appendix's totals and the body's sentences.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _register() -> list[Row]:
                 parent="U03" if i == 12 else None,  # a cell with a parent that reports on its own
             )
         )
-    for n, parent in enumerate(["U01", "U01", "U01", "U02", "U02", "U02"], start=1):
+    for n, parent in enumerate(["U01", "U01", "U01", "U02", "U02", "U02", "U04"], start=1):
         order = next(r.order for r in rows if r.code == parent)
         assert order is not None
         rows.append(
@@ -325,7 +325,7 @@ def test_only_grassroots_organisations_are_units_and_lists_follow_the_register(
         )
         == (45, 10, 35)
     )
-    assert t.affiliated_cells == sum(r.through_parent for r in rows) == 6
+    assert t.affiliated_cells == sum(r.through_parent for r in rows) == 7
     assert t.register_members == sum(r.members for r in units)
     in_register = sorted(units, key=lambda r: (r.order is None, r.order or 0, r.code))
     assert [r.unit.code for r in data.reported] == [r.code for r in in_register if r.versions]
@@ -337,7 +337,7 @@ def test_only_grassroots_organisations_are_units_and_lists_follow_the_register(
     u03 = next(r.unit for r in data.reported if r.unit.code == "U03")
     assert data.cells_of(u03.id) == [] and u03.register_cells == 0  # U12, its cell, reports on its own
     text = body(data)
-    assert "Đảng bộ Khối có 45 TCCSĐ phải báo cáo (10 đảng bộ cơ sở, 35 chi bộ cơ sở; 6 chi bộ trực thuộc" in text
+    assert "Đảng bộ Khối có 45 TCCSĐ phải báo cáo (10 đảng bộ cơ sở, 35 chi bộ cơ sở; 7 chi bộ trực thuộc" in text
 
 
 def test_a_committees_affiliated_cells_are_counted_x_of_y(data: CompiledReport, rows: list[Row]) -> None:
@@ -347,7 +347,13 @@ def test_a_committees_affiliated_cells_are_counted_x_of_y(data: CompiledReport, 
     t = data.totals
     assert (t.committees_with_cells, t.cells_held, t.cells_total) == (len(answered), cells_held, cells_total)
     assert (cells_held, cells_total) == (5, 6)
-    assert f"Tại 2 đảng bộ cơ sở có chi bộ trực thuộc, {cells_held}/{cells_total} chi bộ trực thuộc" in body(data)
+    having = {r.parent for r in rows if r.through_parent}
+    silent = len(having - {r.code for r in answered})
+    assert (t.committees_having_cells, silent) == (len(having), 1)  # U04: reported before its cell was registered
+    assert (
+        f"Tại 2 đảng bộ cơ sở có chi bộ trực thuộc, {cells_held}/{cells_total} chi bộ trực thuộc đã tổ chức học tập"
+        f" ({silent} đảng bộ cơ sở khác có chi bộ trực thuộc chưa nêu số liệu này)."
+    ) in body(data)
 
 
 # --- every unit accounted for ---

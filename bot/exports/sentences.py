@@ -126,6 +126,7 @@ def study(data: CompiledReport, language: str) -> list[str]:
     if t.missing:
         reach.append(say("doc.missing", language, count=n(t.missing)))
     if t.committees_with_cells:
+        silent = t.committees_having_cells - t.committees_with_cells  # not reported, or under the old questions
         reach.append(
             say(
                 "doc.cells",
@@ -133,6 +134,7 @@ def study(data: CompiledReport, language: str) -> list[str]:
                 committees=n(t.committees_with_cells),
                 held=n(t.cells_held),
                 total=n(t.cells_total),
+                others=say("doc.cells_others", language, count=n(silent)) if silent > 0 else "",
             )
         )
     if not t.held:
