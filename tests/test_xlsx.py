@@ -16,7 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.exports import appendix, build_xlsx
 from bot.exports.appendix import Share
-from bot.exports.xlsx import LINE_HEIGHT, _lines
+from bot.exports.sheets import LINE_HEIGHT
+from bot.exports.sheets import text_lines as _lines
 from storage import campaigns, units
 from storage.campaign_spec import CampaignSpec, Question
 from storage.compiled import CompiledReport, compile_report
