@@ -333,10 +333,10 @@ def test_a_row_with_wrapped_text_is_as_tall_as_its_lines(data: CompiledReport) -
 def test_lines_lay_words_out_as_a_spreadsheet_wraps_them() -> None:
     assert _lines("", 10) == 1
     assert _lines("Chi bộ Sở Tư pháp", 30) == 1
-    assert _lines("Chi bộ Sở Tư pháp", 10) == 2  # capacity 9: "Chi bộ Sở" | "Tư pháp"
+    assert _lines("Chi bộ Sở Tư pháp", 9) == 2  # 9 letters a line: "Chi bộ Sở" | "Tư pháp"
     assert _lines("Chi bộ\nSở Tư pháp", 30) == 2  # a line break is a line
-    assert _lines("x" * 20, 10) == 3  # a word longer than a line breaks: 9 + 9 + 2
-    assert _lines("Chi bộ Sở Tư pháp", 10, bold=True) == 3  # capacity 8: "Chi bộ" | "Sở Tư" | "pháp"
+    assert _lines("x" * 20, 9) == 3  # a word longer than a line breaks: 9 + 9 + 2
+    assert _lines("Chi bộ Sở Tư pháp", 9, bold=True) == 3  # 8 in bold: "Chi bộ" | "Sở Tư" | "pháp"
 
 
 def test_the_not_reported_sheet_says_whom_to_call_and_how(data: CompiledReport) -> None:
