@@ -27,9 +27,19 @@ from storage.report_spec import ReportSettings
 from storage.spec_base import IDENTIFIER, Day, LocalText, Strict
 from storage.units import fold
 
-# Values an expression may read besides earlier answers; the engine supplies them.
+# Values an expression may read besides earlier answers; the engine supplies them (unit_kind: the unit's kind,
+# 'grassroots_committee' or 'grassroots_cell'; register_cells: the register's cells reporting through it).
 CONTEXT_NAMES = frozenset(
-    {"today", "report_deadline", "board_deadline", "closes_on", "resolution_date", "register_members"}
+    {
+        "today",
+        "report_deadline",
+        "board_deadline",
+        "closes_on",
+        "resolution_date",
+        "register_members",
+        "unit_kind",
+        "register_cells",
+    }
 )
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 MAX_FILE_BYTES = 1_000_000  # the shipped campaign is 20 kB; YAML takes seconds per 10 MB
@@ -83,6 +93,15 @@ class Check(Strict):
     text: LocalText
 
 
+class Sum(Strict):
+    """Integer questions that add up to a total: the questions of one `group` follow one another, the last one
+    asked must make the sum exact, and a question of the group that applies alone is given the total, not asked
+    (absent members by reason: one reason chosen, all the absent were absent for it)."""
+
+    group: str = Field(pattern=IDENTIFIER)
+    equals: int | str  # the total: a number or an expression over questions before the group
+
+
 # Which optional settings each question type takes.
 _SETTINGS_BY_TYPE: dict[str, set[QuestionType]] = {
     "choices": {QuestionType.single_choice, QuestionType.multi_choice},
@@ -95,6 +114,8 @@ _SETTINGS_BY_TYPE: dict[str, set[QuestionType]] = {
     "pattern": {QuestionType.text},
     "pattern_hint": {QuestionType.text},
     "min_choices": {QuestionType.multi_choice},
+    "max_choices": {QuestionType.multi_choice},
+    "sum": {QuestionType.integer},
 }
 
 
@@ -118,9 +139,11 @@ class Question(Strict):
     pattern: str | None = Field(default=None, max_length=500)
     pattern_hint: LocalText | None = None
     min_choices: int = Field(default=1, ge=0)
+    max_choices: int | str | None = None  # a number or an expression (no more reasons than absent members)
     prefill: str | None = None  # an expression whose value is offered as the answer
     warn: list[Check] = Field(default_factory=list)
     show: LocalText | None = None  # shown after the answer; {expression} placeholders
+    sum: Sum | None = None  # one of integer questions that add up to a total
 
     @model_validator(mode="after")
     def _settings_fit_the_type(self) -> Question:
@@ -139,6 +162,8 @@ class Question(Strict):
             _names_fit(self.choices)
         if self.type is not QuestionType.multi_choice and any(c.exclusive for c in self.choices):
             raise ValueError("'exclusive' is only for choices of multi_choice questions")
+        if self.sum is not None and self.optional:
+            raise ValueError("a question of a sum group cannot be optional: the group's answers add up to its total")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -183,10 +208,12 @@ class Question(Strict):
             found.append(("when", self.when))
         if self.prefill:
             found.append(("prefill", self.prefill))
-        for setting in ("min", "max", "not_before", "not_after"):
+        for setting in ("min", "max", "not_before", "not_after", "max_choices"):
             value = getattr(self, setting)
             if isinstance(value, str):
                 found.append((setting, value))
+        if self.sum is not None and isinstance(self.sum.equals, str):
+            found.append(("sum.equals", self.sum.equals))
         for i, check in enumerate(self.warn):
             found.append((f"warn[{i}].if", check.if_))
             found.extend((f"warn[{i}].text", source) for source in placeholders(check.text))
@@ -291,20 +318,56 @@ def check_questionnaire(questions: list[Question]) -> list[tuple[str, str]]:
     An expression may name the context values, an earlier question, and (in warn and show) the
     question itself: the engine evaluates them with the answers given so far.
     """
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = check_sums(questions)
     seen: set[str] = set()
     for i, question in enumerate(questions):
         where = f"questionnaire[{i}] ({question.id})"
         if question.id in seen:
             problems.append((f"{where}.id", f"the id {question.id!r} is used by an earlier question"))
+        group = question.sum.group if question.sum else None
+        members = {q.id for q in questions if group and q.sum and q.sum.group == group}
         for setting, source in question.expressions():
             own = setting.startswith(("warn", "show"))
             known = seen | CONTEXT_NAMES | ({question.id} if own else set())
+            before_group = setting in ("when", "sum.equals")  # read before the group is asked
             try:
-                parse(source, known.__contains__)
+                parse(source, (known - members if before_group else known).__contains__)
             except ExpressionError as exc:
-                problems.append((f"{where}.{setting}", str(exc)))
+                named = before_group and any(repr(m) in str(exc) for m in members)
+                problem = (
+                    f"{exc} (a sum group's conditions and total cannot name its own questions)" if named else str(exc)
+                )
+                problems.append((f"{where}.{setting}", problem))
         seen.add(question.id)
+    return problems
+
+
+def check_sums(questions: list[Question]) -> list[tuple[str, str]]:
+    """(field, problem) for sum groups that cannot work: fewer than two questions, questions apart from each
+    other, or totals that differ."""
+    problems: list[tuple[str, str]] = []
+    first: dict[str, tuple[int, Question]] = {}  # group → its first question
+    for i, question in enumerate(questions):
+        if question.sum is None:
+            continue
+        where = f"questionnaire[{i}] ({question.id}).sum"
+        group = question.sum.group
+        if group not in first:
+            first[group] = (i, question)
+            continue
+        previous = questions[i - 1]
+        start, leader = first[group]
+        if previous.sum is None or previous.sum.group != group:
+            problems.append((where, f"the questions of the sum group {group!r} must follow one another"))
+        elif leader.sum is not None and str(question.sum.equals).strip() != str(leader.sum.equals).strip():
+            problems.append(
+                (f"{where}.equals", f"differs from the total of the group's first question ({leader.id}, [{start}])")
+            )
+    for group, (i, question) in first.items():
+        if sum(1 for q in questions if q.sum and q.sum.group == group) < 2:
+            problems.append(
+                (f"questionnaire[{i}] ({question.id}).sum", f"the sum group {group!r} needs two questions or more")
+            )
     return problems
 
 

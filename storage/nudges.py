@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage import outbox, reports
@@ -52,6 +53,8 @@ class Outgoing:
     chat_id: str
     unit_name: str
     register_members: int
+    unit_kind: str
+    register_cells: int  # the register's cells reporting through the unit (a grassroots committee)
     campaign_id: int
     campaign_title: str
     report_deadline: date
@@ -61,11 +64,13 @@ class Outgoing:
 
 
 def targets(session: Session, *, campaign_id: int) -> list[tuple[int, int]]:
-    """(unit id, person id) of every active reporter of a unit that has not submitted its report."""
+    """(unit id, person id) of every active reporter of a unit that has not submitted its report (and is asked
+    to: a cell whose grassroots committee reports for it is not)."""
     query = select(col(Person.unit_id), col(Person.id)).where(
         Person.state == PersonState.active,
         col(Person.unit_id).is_not(None),  # a reporter (board staff too when they report for a unit)
         col(Person.unit_id).not_in(reports.reported_units(campaign_id)),
+        col(Person.unit_id).not_in(reports.units_reported_by_parent()),
     )
     return [(int(unit or 0), int(person or 0)) for unit, person in session.exec(query).all()]
 
@@ -200,8 +205,15 @@ def pending_count(session: Session, *, campaign_ids: Collection[int]) -> int:
 
 
 def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
+    cell = aliased(Unit)
+    cells = (
+        sa_select(func.count())
+        .where(col(cell.parent_id) == col(Unit.id), col(cell.reports_through_parent).is_(True))
+        .correlate(Unit)
+        .scalar_subquery()
+    )
     query = (  # SQLAlchemy's select: sqlmodel's takes at most four entities
-        sa_select(Nudge, Person, Unit, Campaign, Submission)
+        sa_select(Nudge, Person, Unit, Campaign, Submission, cells)
         .join(Person, col(Person.id) == col(Nudge.person_id))
         .join(Unit, col(Unit.id) == col(Nudge.unit_id))
         .join(Campaign, col(Campaign.id) == col(Nudge.campaign_id))
@@ -222,6 +234,8 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             chat_id=person.chat_id,
             unit_name=unit.name,
             register_members=unit.member_count,
+            unit_kind=unit.kind.value,
+            register_cells=int(register_cells),
             campaign_id=campaign.id or 0,
             campaign_title=campaign.title,
             report_deadline=campaign.report_deadline,
@@ -229,7 +243,7 @@ def _outgoing(session: Session, ids: list[int]) -> list[Outgoing]:
             submitted=submission is not None and submission.status is SubmissionStatus.submitted,
             draft_answers=dict(submission.draft_answers) if submission is not None else {},
         )
-        for nudge, person, unit, campaign, submission in session.execute(query).all()
+        for nudge, person, unit, campaign, submission, register_cells in session.execute(query).all()
     ]
 
 

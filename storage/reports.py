@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, not_
 from sqlmodel import Session, col, func, select
 
 from storage.models import Person, PersonState, Submission, SubmissionStatus, SubmissionVersion, Unit
+from storage.units import REGISTER_ORDER
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,14 @@ def reported_units(campaign_id: int) -> Any:
     )
 
 
+def units_reported_by_parent() -> Any:
+    """A subquery: the ids of the cells whose grassroots committee reports for them (not asked to report)."""
+    return select(Unit.id).where(col(Unit.reports_through_parent).is_(True))
+
+
 def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
-    """Every unit that has not submitted, with its reporters counted by state, in one query."""
+    """Every unit asked to report that has not submitted, with its reporters counted by state, in one query
+    (in the register's order)."""
     reported = reported_units(campaign_id)
     reporter = and_(
         col(Person.unit_id) == col(Unit.id),  # the unit's reporters, board staff among them
@@ -88,9 +95,9 @@ def missing_units(session: Session, *, campaign_id: int) -> list[MissingUnit]:
         )
         .select_from(Unit)
         .outerjoin(Person, reporter)
-        .where(col(Unit.id).not_in(reported))
-        .group_by(col(Unit.id), col(Unit.code), col(Unit.name))
-        .order_by(col(Unit.code))
+        .where(col(Unit.id).not_in(reported), col(Unit.reports_through_parent).is_(False))
+        .group_by(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.register_order))
+        .order_by(*REGISTER_ORDER)
     )
     drafts = (
         select(Unit.code, Submission.draft_answers)

@@ -16,8 +16,8 @@ from storage import audit
 from storage.errors import NqbotError, Text, UnitImportError
 from storage.models import Invite, Person, Submission, Unit, UnitBase, UnitKind, utcnow
 
-COLUMNS = ("code", "name", "kind", "member_count", "parent")
-MAX_LINE = 10_000  # characters; a register's line is a code, a name, a kind, a count and a parent
+COLUMNS = ("code", "name", "kind", "member_count", "parent", "reports")
+MAX_LINE = 10_000  # characters; a register's line is a code, a name, a kind, a count, a parent and how it reports
 MAX_MEMBERS_DIGITS = 9  # up to 999,999,999: what the database's integer holds, on PostgreSQL too
 # How people write a unit's kind in a register, folded to lower case without diacritics.
 _KIND_WORDS = {
@@ -30,6 +30,15 @@ _KIND_WORDS = {
     "chi bo": UnitKind.grassroots_cell,
     "cbcs": UnitKind.grassroots_cell,
 }
+# How a register says whether a cell with a parent reports through its grassroots committee (True) or itself.
+_REPORTS_WORDS = {
+    "": False,
+    "self": False,
+    "tu bao cao": False,
+    "parent": True,
+    "qua dang uy": True,
+    "qua cap tren": True,
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,8 @@ class UnitRow:
     line: int
     unit: UnitBase
     parent_code: str | None
+    order: int = 0  # the row's place in the register (1 for the first unit)
+    through_parent: bool = False  # its grassroots committee reports for it (the `reports` column)
 
 
 @dataclass
@@ -101,7 +112,8 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
             problems.append((line, f"{first['loc'][0]}: {first['msg']}"))
             continue
         seen[unit.code] = line
-        rows.append(UnitRow(line, unit, values.get("parent") or None))
+        through = _REPORTS_WORDS[fold(values.get("reports", ""))]
+        rows.append(UnitRow(line, unit, values.get("parent") or None, len(rows) + 1, through))
     problems.extend((row.line, "a unit cannot be its own parent") for row in rows if row.parent_code == row.unit.code)
     if problems:
         raise UnitImportError(str(path), [f"line {line}: {problem}" for line, problem in sorted(problems)])
@@ -138,6 +150,14 @@ def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str
     if not re.fullmatch(f"[0-9]{{1,{MAX_MEMBERS_DIGITS}}}", count):  # not isdigit(): it takes "²", int() does not
         return f"member_count {values['member_count']!r} is not a whole number from 0 to {10**MAX_MEMBERS_DIGITS - 1:,}"
     values["member_count"] = count
+    reports = values.get("reports", "")
+    if fold(reports) not in _REPORTS_WORDS:
+        return f"reports {reports!r} is not 'parent' (qua đảng ủy) or 'self' (tự báo cáo)"
+    if _REPORTS_WORDS[fold(reports)]:
+        if _KIND_WORDS[fold(values["kind"])] is not UnitKind.grassroots_cell:
+            return "reports 'parent': only a cell (chi bộ) reports through its grassroots committee"
+        if not values.get("parent"):
+            return "reports 'parent' needs a parent: the grassroots committee (đảng bộ cơ sở) that reports for it"
     return None
 
 
@@ -160,19 +180,28 @@ def import_units(
     if orphans:
         raise UnitImportError(source, orphans)
     _refuse_circles(existing, rows, source)
+    _refuse_cells_under_cells(existing, rows, source)
     by_code: dict[str, Unit] = {}
     for row in rows:
         unit = existing.get(row.unit.code)
         if unit is None:
             unit = Unit.model_validate(row.unit)
+            unit.reports_through_parent = row.through_parent
             session.add(unit)
             result.created += 1
-        elif (unit.name, unit.kind, unit.member_count) != (row.unit.name, row.unit.kind, row.unit.member_count):
+        elif (unit.name, unit.kind, unit.member_count, unit.reports_through_parent) != (
+            row.unit.name,
+            row.unit.kind,
+            row.unit.member_count,
+            row.through_parent,
+        ):
             unit.name, unit.kind, unit.member_count = row.unit.name, row.unit.kind, row.unit.member_count
+            unit.reports_through_parent = row.through_parent
             unit.updated_at = utcnow()
             result.updated += 1
         else:
             result.unchanged += 1
+        unit.register_order = row.order  # the register's order, not a change of the unit (not counted)
         by_code[row.unit.code] = unit
     session.flush()
     for row in rows:
@@ -187,6 +216,7 @@ def import_units(
             session.delete(unit)
             result.pruned.append(code)
         else:
+            unit.register_order = None  # no longer in the register: listed after those that are
             result.not_in_file.append(code)
     audit.record(
         session,
@@ -210,6 +240,29 @@ def _refuse_circles(existing: Mapping[str, Unit], rows: list[UnitRow], source: s
     circle = _circle(parent_of)
     if circle:
         raise NqbotError(Text("units.parent_cycle", source=source, units=" → ".join(circle)))
+
+
+def _refuse_cells_under_cells(existing: Mapping[str, Unit], rows: list[UnitRow], source: str) -> None:
+    """One error naming every unit that would report through a parent that is not a grassroots committee once
+    the file is imported (the file's kinds, parents and `reports` over the database's)."""
+    code_of = {unit.id: code for code, unit in existing.items()}
+    kind_of = {code: unit.kind for code, unit in existing.items()} | {row.unit.code: row.unit.kind for row in rows}
+    through = {  # unit → (where the register says it, its parent), for each unit reporting through its parent
+        code: (f"unit {code} (in the database)", code_of.get(unit.parent_id))
+        for code, unit in existing.items()
+        if unit.reports_through_parent
+    }
+    for row in rows:
+        through.pop(row.unit.code, None)
+        if row.through_parent:
+            through[row.unit.code] = (f"line {row.line}", row.parent_code)
+    problems = [
+        f"{where}: reports through its parent {parent!r}, which is not a grassroots committee (đảng bộ cơ sở)"
+        for where, parent in through.values()
+        if parent is not None and kind_of.get(parent) is not UnitKind.grassroots_committee
+    ]
+    if problems:
+        raise UnitImportError(source, problems)
 
 
 def _circle(parent_of: Mapping[str, str | None]) -> list[str] | None:
@@ -248,12 +301,35 @@ def get_unit(session: Session, *, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-def list_units(session: Session) -> list[Unit]:
-    return list(session.exec(select(Unit).order_by(col(Unit.code))).all())
+# The register's order (units not in the last imported register after the others), then code.
+REGISTER_ORDER = (col(Unit.register_order).is_(None), col(Unit.register_order), col(Unit.code))
+
+
+def list_units(session: Session, *, reporting_only: bool = False) -> list[Unit]:
+    """Every unit in the register's order; `reporting_only`: those asked to report (not the cells whose
+    grassroots committee reports for them)."""
+    query = select(Unit).order_by(*REGISTER_ORDER)
+    if reporting_only:
+        query = query.where(col(Unit.reports_through_parent).is_(False))
+    return list(session.exec(query).all())
 
 
 def count_units(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(Unit)).one())
+    """The units asked to report: a cell whose grassroots committee reports for it is counted in its
+    committee's report, not as a unit of its own."""
+    query = select(func.count()).select_from(Unit).where(col(Unit.reports_through_parent).is_(False))
+    return int(session.exec(query).one())
+
+
+def affiliated_cells(session: Session, *, unit_id: int) -> int:
+    """How many cells of the register report through this grassroots committee (the questionnaire's
+    `register_cells`)."""
+    query = (
+        select(func.count())
+        .select_from(Unit)
+        .where(col(Unit.parent_id) == unit_id, col(Unit.reports_through_parent).is_(True))
+    )
+    return int(session.exec(query).one())
 
 
 def _id(unit: Unit) -> int:

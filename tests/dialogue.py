@@ -117,7 +117,9 @@ FULL_REPORT: list[tuple[str, str]] = [
     ("say", "2"),  # members_exempt
     ("say", "26 đồng chí"),  # members_attended: 26/28 = 92,86 %
     ("say", "5"),  # key_officials
-    ("say", "1, 2"),  # absent_reasons
+    ("say", "1, 2"),  # absent_reasons: sickness, business trip (2 absent)
+    ("say", "1"),  # absent_sick
+    ("say", "1"),  # absent_business: the two add up to the absent
     ("say", "có"),  # makeup
     ("say", "hôm nay"),  # makeup_date
     ("say", "10"),  # non_members
@@ -146,6 +148,8 @@ FULL_REPORT_QUESTIONS = [
     "members_attended",
     "key_officials",
     "absent_reasons",
+    "absent_sick",
+    "absent_business",
     "makeup",
     "makeup_date",
     "non_members",

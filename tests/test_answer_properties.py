@@ -152,13 +152,22 @@ FINISH = {  # an answer each question always takes, whatever came before
     "video_sites": "2",
     "sessions": "2",
     "presenter": "Nguyễn Văn An, Bí thư",
+    "cells_total": "3",
+    "cells_held": "2",
     "members_total": "30",
     "members_exempt": "0",
     "members_attended": "0",
     "key_officials": "0",
     "absent_reasons": "1",
+    "absent_sick": "1",  # a count by reason: 1, but the last of those asked takes what is left (remaining())
+    "absent_business": "1",
+    "absent_study": "1",
+    "absent_maternity": "1",
+    "absent_other": "1",
+    "absent_other_what": "Việc gia đình",
     "makeup": "không",
     "makeup_date": "hôm nay",
+    "makeup_planned_date": "30/9",
     "non_members": "0",
     "essays": "0",
     "action_plan": "1",
@@ -190,6 +199,23 @@ def stage() -> Iterator[Stage]:
     stage.close()
 
 
+def remaining(scene: Scene, question_id: str) -> str:
+    """FINISH's answer, but for the last question of a sum group: what the group's total leaves for it."""
+    question = SPEC.question(question_id)
+    with scene.database.session() as session:
+        campaign = session.get(Campaign, scene.campaign_id)
+    assert campaign is not None
+    draft, _ = stored(scene.database, campaign, "CB-SNV")
+    walk = qn.Walk(SPEC.questionnaire, dict(draft), scene.context)
+    group = [q for q in walk.applicable() if question.sum and q.sum and q.sum.group == question.sum.group]
+    if not group or group[-1].id != question_id:
+        return FINISH[question_id]
+    values = walk.values()
+    total = qn.expression(str(group[-1].sum.equals)).evaluate(values) if group[-1].sum else None
+    assert isinstance(total, int), f"{question_id}: the group's total is {total!r}"
+    return str(total - sum(values.get(q.id) or 0 for q in group[:-1]))
+
+
 async def _edit_then_send(scene: Scene, events: list[str]) -> list[dict[str, Any]]:
     """The events, then every question asked answered from FINISH, warnings kept, and the report sent."""
     scene.restore()
@@ -198,7 +224,7 @@ async def _edit_then_send(scene: Scene, events: list[str]) -> list[dict[str, Any
     for _ in range(60):
         state = scene.state()
         if state.mode in (Mode.answering, Mode.editing) and state.question_id in FINISH:
-            await scene.send(text=FINISH[state.question_id])
+            await scene.send(text=remaining(scene, state.question_id))
         elif state.mode is Mode.confirm_warning:
             await scene.send(button="warn:keep")
         elif state.mode is Mode.summary:

@@ -50,6 +50,24 @@ def test_the_shipped_nq15_campaign_loads_with_the_plans_dates_and_tasks(nq15: Ca
     assert nq15.question("members_attended").max == "members_total - members_exempt"
 
 
+def test_the_shipped_questionnaire_asks_the_questions_behind_the_figures(nq15: CampaignSpec) -> None:
+    ids = [q.id for q in nq15.questionnaire]
+    counts = [f"absent_{reason}" for reason in ("sick", "business", "study", "maternity", "other")]
+    assert ids[ids.index("absent_reasons") + 1 : ids.index("absent_reasons") + 7] == [*counts, "absent_other_what"]
+    total = "members_total - members_exempt - members_attended"
+    assert {str(nq15.question(q).sum) for q in counts} == {f"group='absent' equals='{total}'"}
+    assert [c.id for c in nq15.question("absent_reasons").choices] == list(REASONS)  # one count a reason
+    assert nq15.question("absent_other_what").when == "absent_other > 0"
+    assert (
+        ids.index("cells_total") < ids.index("cells_held") and nq15.question("cells_total").prefill == "register_cells"
+    )
+    assert nq15.question("makeup_date").not_before == "max(session_dates)"
+    assert nq15.question("makeup_planned_date").when == "makeup == False"
+    for skipped in ("format", "sessions", "presenter"):  # the bloc's conference was the session
+        assert nq15.question(skipped).when == "held == 'self_organised'"
+    assert nq15.question("session_dates").when == "held != 'not_yet'"
+
+
 def _shipped() -> dict[str, Any]:
     return yaml.safe_load(SHIPPED_CAMPAIGN.read_text(encoding="utf-8"))
 
@@ -90,7 +108,7 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "expression names an unknown answer",
         _edit_question("members_attended", max="members_totl - members_exempt"),
-        "questionnaire[10] (members_attended).max: 'members_totl' is not an earlier question",
+        "questionnaire[12] (members_attended).max: 'members_totl' is not an earlier question",
     ),
     (
         "condition on a later question",
@@ -147,7 +165,7 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     (
         "an alias that begins another choice's label",
         lambda data: _question(data, "absent_reasons")["choices"][1]["aliases"].append("đi"),
-        "questionnaire[12] (absent_reasons): choice 'business': the alias 'đi' begins the label of 'study'",
+        "questionnaire[14] (absent_reasons): choice 'business': the alias 'đi' begins the label of 'study'",
     ),
     (
         "an alias that is a number",
@@ -159,7 +177,61 @@ MISTAKES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda data: _question(data, "format")["choices"][0].update(exclusive=True),
         "questionnaire[4] (format): 'exclusive' is only for choices of multi_choice questions",
     ),
+    (
+        "a sum on a question that is not a number",
+        _edit_question("presenter", sum={"group": "people", "equals": "members_total"}),
+        "questionnaire[7] (presenter): 'sum' is only for integer questions, not text",
+    ),
+    (
+        "a sum group of one question",
+        lambda data: _question(data, "absent_other")["sum"].update(group="other"),
+        "questionnaire[19] (absent_other).sum: the sum group 'other' needs two questions or more",
+    ),
+    (
+        "a sum group whose questions are apart",
+        _edit_question("key_officials", sum={"group": "absent", "equals": "5"}),
+        "questionnaire[15] (absent_sick).sum: the questions of the sum group 'absent' must follow one another",
+    ),
+    (
+        "a sum group with two totals",
+        lambda data: _question(data, "absent_study")["sum"].update(equals="members_total - members_attended"),
+        "questionnaire[17] (absent_study).sum.equals: differs from the total of the group's first question"
+        " (absent_sick, [15])",
+    ),
+    (
+        "a sum group's total naming its own questions",
+        lambda data: [_question(data, f"absent_{r}")["sum"].update(equals="absent_sick + 1") for r in REASONS],
+        "questionnaire[15] (absent_sick).sum.equals: 'absent_sick' is not an earlier question or a known value"
+        " (a sum group's conditions and total cannot name its own questions)",
+    ),
+    (
+        "a sum group's condition naming its own questions",
+        _edit_question("absent_business", when="absent_sick < 3"),
+        "questionnaire[16] (absent_business).when: 'absent_sick' is not an earlier question or a known value"
+        " (a sum group's conditions and total cannot name its own questions)",
+    ),
+    (
+        "an optional question in a sum group",
+        _edit_question("absent_other", optional=True),
+        "questionnaire[19] (absent_other): a question of a sum group cannot be optional",
+    ),
+    (
+        "a sum total naming an unknown value",
+        lambda data: [_question(data, f"absent_{r}")["sum"].update(equals="absent_total") for r in REASONS],
+        "questionnaire[15] (absent_sick).sum.equals: 'absent_total' is not an earlier question or a known value",
+    ),
+    (
+        "a most choices on a question that is not pick-several",
+        _edit_question("format", max_choices=2),
+        "questionnaire[4] (format): 'max_choices' is only for multi_choice questions, not single_choice",
+    ),
+    (
+        "a misspelt context name",
+        _edit_question("cells_total", prefill="register_cell"),
+        "questionnaire[8] (cells_total).prefill: 'register_cell' is not an earlier question or a known value",
+    ),
 ]
+REASONS = ("sick", "business", "study", "maternity", "other")  # the absence counts' sum group, in order
 
 
 def test_the_shipped_choices_have_aliases_and_none_is_exclusive(nq15: CampaignSpec) -> None:

@@ -36,7 +36,9 @@ async def test_back_from_a_free_text_question_is_never_stored_as_its_answer(
     assert "Câu 6. " in reply  # back where the reporter was
     reply = await dialogue.say("sửa câu 2")
     assert "Câu 2. " in reply and "Câu trả lời hiện tại: 13/09/2022, 14/09/2022" in reply
-    await dialogue.say("12/9")
+    reply = await dialogue.say("12/9")  # 3 sessions on one date: the sessions' own check is read again
+    assert "Câu 5 cần xác nhận lại" in reply and "3 buổi trong 1 ngày học: hơn hai buổi một ngày." in reply
+    await dialogue.press("warn:keep")
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["sessions"] == 3 and draft["session_dates"] == ["2022-09-12"]
     assert "presenter" not in draft  # neither "Quay lại" nor "sửa câu 2" became the presenter's name
@@ -89,13 +91,18 @@ async def test_a_change_that_reopens_hidden_questions_asks_them_again(
     assert "Câu 11. " in reply  # asked again, not carried back silently
     draft, _ = stored(database, loaded, "CB-SNV")
     assert "absent_reasons" not in draft and "makeup" not in draft
-    await dialogue.say("1")
+    reply = await dialogue.say("1")  # one reason: its count is the whole absence, not asked
+    assert "Câu 13. Đã tổ chức học bù" in reply and "cần trả lời lại" not in reply
     reply = await dialogue.say("không")
     assert "cần trả lời lại" not in reply  # said once, when the change was made
-    assert "Báo cáo của Chi bộ Sở Nội vụ:" in reply
+    assert "Câu 14. Dự kiến tổ chức học bù vào ngày nào?" in reply
+    reply = await dialogue.say("30/9")
+    assert "Báo cáo của Chi bộ Sở Nội vụ:" in reply and "12. Vắng do ốm đau: 2" in reply
     await dialogue.say("gửi")
     _, versions = stored(database, loaded, "CB-SNV")
     assert versions[-1]["absent_reasons"] == ["sick"] and versions[-1]["makeup"] is False
+    assert versions[-1]["absent_sick"] == 2 and "absent_business" not in versions[-1]
+    assert versions[-1]["makeup_planned_date"] == "2022-09-30"
     assert "makeup_date" not in versions[-1]  # no answer to a question that does not apply
 
 
@@ -111,10 +118,13 @@ async def test_raising_the_member_total_checks_the_attendance_warning_again(
     assert dialogue.buttons() == ["warn:keep", "warn:retype"]
     reply = await dialogue.press("warn:retype")
     assert "Câu 9. " in reply
-    reply = await dialogue.say("35")
+    reply = await dialogue.say("35")  # 3 absent now: 1 sick, and the business trips asked again
+    assert "Câu 13. Số đảng viên vắng do đi công tác?" in reply
+    reply = await dialogue.say("2")
     assert "Báo cáo của Chi bộ Sở Nội vụ:" in reply
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["members_total"] == 40 and draft["members_attended"] == 35
+    assert (draft["absent_sick"], draft["absent_business"]) == (1, 2)
 
 
 async def test_view_before_sending_shows_the_draft_and_what_is_left(
@@ -223,6 +233,8 @@ def test_a_nudge_counts_every_question_still_on_the_path(nq15: CampaignSpec) -> 
         chat_id="1",
         unit_name="Chi bộ Sở Nội vụ",
         register_members=29,
+        unit_kind="grassroots_cell",
+        register_cells=0,
         campaign_id=1,
         campaign_title="NQ 15",
         report_deadline=date(2022, 9, 20),
@@ -248,7 +260,8 @@ async def test_a_guess_is_asked_back_before_it_is_stored(engine: Engine, databas
     await dialogue.say("sửa câu 5")
     await dialogue.say("tầm 5")
     reply = await dialogue.say("1")  # a figure at the confirm is the answer itself, not the first button ("yes")
-    assert "ghi là" not in reply and "Câu 5. " not in reply
+    assert "ghi là" not in reply and "2 ngày học nhưng chỉ 1 buổi" in reply  # 1 is checked against the dates
+    await dialogue.press("warn:keep")
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["sessions"] == 1
 
@@ -274,7 +287,7 @@ async def test_a_document_number_is_taken_in_any_case_and_after_so(
     assert "Câu " in reply and "Chưa đúng dạng" not in reply
     draft, _ = stored(database, loaded, "CB-SNV")
     assert draft["action_plan_number"] == "05-KH/CB"
-    await dialogue.say("sửa câu 17")
+    await dialogue.say("sửa câu 19")
     reply = await dialogue.say("kế hoạch năm nay")
     assert "Chưa đúng dạng" in reply  # not a number at all: still refused
 

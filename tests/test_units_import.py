@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.texts import said
-from storage import units
+from storage import nudges, reports, units
 from storage.database import Database
 from storage.errors import NqbotError, UnitImportError
 from storage.models import Channel, Person, Role, UnitKind
@@ -138,3 +138,135 @@ async def test_a_circle_through_a_unit_already_in_the_database_is_refused_too(
     with database.session() as session:
         a1 = units.get_unit(session, code="A1")
         assert a1 is not None and a1.parent_id is None
+
+
+HIERARCHY = "code,name,kind,member_count,parent,reports\n"
+
+
+def _register(tmp_path: Path, body: str, name: str = "register.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(HIERARCHY + body, encoding="utf-8")
+    return path
+
+
+async def test_the_sample_register_keeps_its_order_and_a_committee_reports_for_its_cells(
+    database: Database,
+) -> None:
+    lines = SAMPLE_UNITS.read_text(encoding="utf-8").splitlines()[1:]
+    in_file = [line.split(",")[0] for line in lines]
+    rows = units.read_units_csv(SAMPLE_UNITS)
+    through = [row.unit.code for row in rows if row.through_parent]
+    assert len(through) >= 1 and {row.parent_code for row in rows if row.through_parent} == {"DB-SYT"}
+    with database.session() as session:
+        units.import_units(session, rows=rows, source="sample")
+    with database.session() as session:
+        listed = units.list_units(session)
+        assert [u.code for u in listed] == in_file  # the register's order, not the codes'
+        assert [u.register_order for u in listed] == list(range(1, len(in_file) + 1))
+        assert [u.code for u in units.list_units(session, reporting_only=True)] == [
+            code for code in in_file if code not in through
+        ]
+        assert units.count_units(session) == len(in_file) - len(through)
+        committee = units.get_unit(session, code="DB-SYT")
+        assert committee is not None and committee.id is not None
+        assert units.affiliated_cells(session, unit_id=committee.id) == len(through)
+        cell = units.get_unit(session, code=through[0])
+        assert cell is not None and cell.reports_through_parent and cell.parent_id == committee.id
+
+
+@pytest.mark.parametrize(
+    ("word", "through"),
+    [
+        ("parent", True),
+        ("Qua Đảng ủy", True),
+        ("qua cấp trên", True),
+        ("self", False),
+        ("Tự báo cáo", False),
+        ("", False),
+    ],
+)
+def test_the_reports_column_takes_english_and_vietnamese_words(tmp_path: Path, word: str, through: bool) -> None:
+    path = _register(tmp_path, f"D1,Đảng bộ D,đảng bộ cơ sở,40,,\nC1,Chi bộ C,chi bộ,12,D1,{word}\n")
+    rows = units.read_units_csv(path)
+    assert [row.through_parent for row in rows] == [False, through]
+
+
+def test_a_file_without_the_reports_column_reads_every_unit_as_reporting_itself(tmp_path: Path) -> None:
+    rows = units.read_units_csv(_csv(tmp_path, "D1,Đảng bộ D,đảng bộ,40,\nC1,Chi bộ C,chi bộ,12,D1\n"))
+    assert [(row.order, row.through_parent) for row in rows] == [(1, False), (2, False)]
+
+
+def test_bad_reports_values_are_named_with_their_lines(tmp_path: Path) -> None:
+    path = _register(
+        tmp_path,
+        "D1,Đảng bộ D,đảng bộ,40,,\n"  # line 2: fine
+        "C1,Chi bộ C,chi bộ,12,D1,cấp trên báo\n"  # line 3: not a known word
+        "C2,Chi bộ E,chi bộ,12,,parent\n"  # line 4: no parent to report through
+        "D2,Đảng bộ F,đảng bộ,30,D1,qua đảng ủy\n",  # line 5: a committee does not report through another
+    )
+    with pytest.raises(UnitImportError) as caught:
+        units.read_units_csv(path)
+    problems = caught.value.problems
+    assert problems == [
+        "line 3: reports 'cấp trên báo' is not 'parent' (qua đảng ủy) or 'self' (tự báo cáo)",
+        "line 4: reports 'parent' needs a parent: the grassroots committee (đảng bộ cơ sở) that reports for it",
+        "line 5: reports 'parent': only a cell (chi bộ) reports through its grassroots committee",
+    ]
+
+
+async def test_a_cell_reporting_through_a_parent_that_is_a_cell_imports_nothing(
+    database: Database, tmp_path: Path
+) -> None:
+    _import(database, _register(tmp_path, "C0,Chi bộ gốc,chi bộ,9,,\n", name="first.csv"))
+    path = _register(
+        tmp_path, "C1,Chi bộ A,chi bộ,20,,\nC2,Chi bộ B,chi bộ,8,C1,parent\nC3,Chi bộ C,chi bộ,5,C0,parent\n"
+    )
+    with pytest.raises(UnitImportError) as caught:
+        _import(database, path)
+    assert caught.value.problems == [
+        "line 3: reports through its parent 'C1', which is not a grassroots committee (đảng bộ cơ sở)",
+        "line 4: reports through its parent 'C0', which is not a grassroots committee (đảng bộ cơ sở)",
+    ]
+    with database.session() as session:
+        assert [u.code for u in units.list_units(session)] == ["C0"]
+
+
+async def test_a_committee_turned_cell_under_its_reporting_cells_is_refused(database: Database, tmp_path: Path) -> None:
+    _import(database, _register(tmp_path, "D1,Đảng bộ D,đảng bộ,40,,\nC1,Chi bộ C,chi bộ,12,D1,parent\n"))
+    turned = _register(tmp_path, "D1,Đảng bộ D,chi bộ,40,,\n", name="turned.csv")  # C1 stays, through D1
+    with pytest.raises(UnitImportError, match=r"unit C1 \(in the database\): reports through its parent 'D1'"):
+        _import(database, turned)
+
+
+async def test_reimport_follows_the_new_order_and_how_a_cell_reports(database: Database, tmp_path: Path) -> None:
+    _import(
+        database,
+        _register(tmp_path, "D1,Đảng bộ D,đảng bộ,40,,\nC1,Chi bộ C,chi bộ,12,D1,parent\nA9,Chi bộ A,chi bộ,7,,\n"),
+    )
+    again = _register(tmp_path, "C1,Chi bộ C,chi bộ,12,D1,tự báo cáo\nD1,Đảng bộ D,đảng bộ,40,,\n", name="again.csv")
+    result = _import(database, again)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)  # C1 now reports itself
+    assert result.not_in_file == ["A9"]
+    with database.session() as session:
+        assert [(u.code, u.register_order) for u in units.list_units(session)] == [("C1", 1), ("D1", 2), ("A9", None)]
+        c1 = units.get_unit(session, code="C1")
+        assert c1 is not None and not c1.reports_through_parent
+        assert units.count_units(session) == 3
+
+
+async def test_cells_reported_by_their_committee_are_not_missing_and_not_nudged(
+    database: Database, tmp_path: Path
+) -> None:
+    body = "D1,Đảng bộ D,đảng bộ,40,,\nC1,Chi bộ C,chi bộ,12,D1,parent\nC2,Chi bộ E,chi bộ,9,D1,\n"
+    _import(database, _register(tmp_path, body))
+    with database.session() as session:
+        code_of = {u.id: u.code for u in units.list_units(session)}
+        for unit_id, code in code_of.items():  # one reporter a unit, none has reported (no campaign: id 0)
+            session.add(
+                Person(
+                    channel=Channel.telegram, channel_user_id=code, chat_id=code, role=Role.reporter, unit_id=unit_id
+                )
+            )
+        session.flush()
+        assert [m.code for m in reports.missing_units(session, campaign_id=0)] == ["D1", "C2"]  # C2 reports itself
+        assert sorted(code_of[unit] for unit, _ in nudges.targets(session, campaign_id=0)) == ["C2", "D1"]

@@ -17,6 +17,7 @@ from bot import formatting, parsing
 from bot.texts import say
 from storage.campaign_spec import CampaignSpec, Question, QuestionType
 from storage.expressions import Expression, parse
+from storage.models import UnitKind
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _DATES = (QuestionType.date, QuestionType.date_list)
@@ -42,8 +43,16 @@ def expression(source: str) -> Expression:
     return parse(source, lambda _name: True)
 
 
-def context(spec: CampaignSpec, *, today: date, register_members: int) -> dict[str, Any]:
-    """The values expressions may read besides answers (storage.campaign_spec.CONTEXT_NAMES)."""
+def context(
+    spec: CampaignSpec,
+    *,
+    today: date,
+    register_members: int,
+    unit_kind: str = UnitKind.grassroots_cell.value,
+    register_cells: int = 0,
+) -> dict[str, Any]:
+    """The values expressions may read besides answers (storage.campaign_spec.CONTEXT_NAMES): the unit's
+    kind and, for a grassroots committee, how many cells of the register report through it."""
     return {
         "today": today,
         "report_deadline": spec.report_deadline,
@@ -51,6 +60,8 @@ def context(spec: CampaignSpec, *, today: date, register_members: int) -> dict[s
         "closes_on": spec.closes_on,
         "resolution_date": spec.resolution.date,
         "register_members": register_members,
+        "unit_kind": unit_kind,
+        "register_cells": register_cells,
     }
 
 
@@ -61,17 +72,24 @@ class Walk:
     questions: list[Question]
     answers: dict[str, Any]  # JSON form, as stored in the draft; change it through set() and drop()
     context: Mapping[str, Any]
-    _walked: tuple[list[Question], dict[str, Any]] | None = field(default=None, init=False, repr=False)
+    _walked: _Walked | None = field(default=None, init=False, repr=False)
 
     def set(self, question_id: str, raw: Any) -> None:
         self.answers[question_id] = raw
-        self._walked = None
+        self._changed()
 
     def drop(self, question_id: str) -> None:
         self.answers.pop(question_id, None)
-        self._walked = None
+        self._changed()
 
-    def _walk(self) -> tuple[list[Question], dict[str, Any]]:
+    def _changed(self) -> None:
+        """After a change: an answer stored for a question the rules now give is dropped (the rule's value
+        counts; the old answer was given under other figures and is never asked back)."""
+        self._walked = None
+        for question_id in self._walk().derived:
+            self.answers.pop(question_id, None)  # the walk does not change: a given value ignores the answer
+
+    def _walk(self) -> _Walked:
         """The applicable questions in order, and the values expressions may read: the context and the
         answers of applicable questions only (an answer to a question that no longer applies is kept in
         the draft but counts for nothing, so its own dependants drop out too). Computed once per change."""
@@ -79,25 +97,44 @@ class Walk:
             self._walked = self._compute()
         return self._walked
 
-    def _compute(self) -> tuple[list[Question], dict[str, Any]]:
-        values: dict[str, Any] = dict(self.context)
-        applicable = []
+    def _compute(self) -> _Walked:
+        walked = _Walked([], dict(self.context), {})
+        values = walked.values
         for question in self.questions:
             if question.when is None or expression(question.when).evaluate(values) is True:
-                applicable.append(question)
-                if question.id in self.answers:
+                walked.applicable.append(question)
+                given = self._given(question, values)
+                if given is not None:
+                    walked.derived[question.id] = values[question.id] = given
+                elif question.id in self.answers:
                     values[question.id] = question.decode(self.answers[question.id])
-        return applicable, values
+        return walked
+
+    def _given(self, question: Question, values: Mapping[str, Any]) -> int | None:
+        """The total of the question's sum group when the question is the only one of the group that applies
+        (the group's conditions name no answer of the group: campaign_spec checks it); else None (asked)."""
+        if question.sum is None:
+            return None
+        group = [q for q in self.questions if q.sum is not None and q.sum.group == question.sum.group]
+        applying = [q for q in group if q.when is None or expression(q.when).evaluate(values) is True]
+        total = _bound(question.sum.equals, values)
+        alone = [q.id for q in applying] == [question.id]
+        return total if alone and isinstance(total, int) and not isinstance(total, bool) else None
 
     def values(self) -> dict[str, Any]:
-        return dict(self._walk()[1])
+        return dict(self._walk().values)
 
     def applicable(self) -> list[Question]:
-        """The questions to ask, in order, given the answers so far."""
-        return self._walk()[0]
+        """The questions to ask, in order, given the answers so far (a given one included: it is answered)."""
+        return self._walk().applicable
+
+    def given(self) -> dict[str, Any]:
+        """The answers given by the questionnaire's rules, not asked (a sum group's only question)."""
+        return dict(self._walk().derived)
 
     def next_question(self) -> Question | None:
-        return next((q for q in self.applicable() if q.id not in self.answers), None)
+        derived = self._walk().derived
+        return next((q for q in self.applicable() if q.id not in self.answers and q.id not in derived), None)
 
     def number(self, question_id: str) -> int:
         """1-based number of a question among those that apply (what "sửa câu N" refers to)."""
@@ -105,25 +142,43 @@ class Walk:
         return ids.index(question_id) + 1 if question_id in ids else len(ids) + 1
 
     def final(self) -> dict[str, Any]:
-        """The answers to submit: those of applicable questions only."""
-        return {q.id: self.answers[q.id] for q in self.applicable() if q.id in self.answers}
+        """The answers to submit: those of applicable questions only, the given ones with them."""
+        derived = self._walk().derived
+        return {
+            q.id: q.encode(derived[q.id]) if q.id in derived else self.answers[q.id]
+            for q in self.applicable()
+            if q.id in self.answers or q.id in derived
+        }
 
     def broken(self, language: str, *, after: str | None = None) -> list[tuple[Question, str]]:
         """Answered questions whose answer no longer meets a rule (an earlier answer changed). With `after`,
         only the questions after that one: rules name earlier questions only (campaign_spec checks it), so
         a new answer can break nothing before it."""
-        values = self.values()
+        values, derived = self.values(), self._walk().derived
         found = []
         questions = self.applicable()
         if after is not None:
             ids = [q.id for q in questions]
             questions = questions[ids.index(after) + 1 :] if after in ids else questions
+        broken_groups = set()  # a sum group is asked again from its first broken answer: the later ones wait
         for question in questions:
+            if question.id in derived or (question.sum is not None and question.sum.group in broken_groups):
+                continue
             if question.id in self.answers and self.answers[question.id] is not None:
                 problem = rule_problem(question, values[question.id], values, self, language)
                 if problem:
                     found.append((question, problem))
+                    broken_groups |= {question.sum.group} if question.sum else set()
         return found
+
+
+@dataclass
+class _Walked:
+    """One walk's result: the applicable questions, the values expressions read, the answers given by rules."""
+
+    applicable: list[Question]
+    values: dict[str, Any]
+    derived: dict[str, Any]
 
 
 def read(question: Question, text: str, today: date, language: str) -> Any:
@@ -201,6 +256,8 @@ def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk
             return say("rule.min", language, min=formatting.number(low), why=_why(question.min, walk, language))
         if high is not None and value > high:
             return say("rule.max", language, max=formatting.number(high), why=_why(question.max, walk, language))
+        if question.sum is not None:
+            return _sum_problem(question, value, values, walk, language)
     if question.type in _DATES:
         days = value if isinstance(value, list) else [value]
         first, last = _bound(question.not_before, values), _bound(question.not_after, values)
@@ -221,7 +278,38 @@ def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk
             return say("rule.pattern", language, hint=hint)
     if question.type is QuestionType.multi_choice and len(value) < question.min_choices:
         return say("rule.min_choices", language, min=question.min_choices)
+    most = _bound(question.max_choices, values) if question.type is QuestionType.multi_choice else None
+    if isinstance(most, int) and len(value) > most:
+        return say("rule.max_choices", language, max=most, why=_why(question.max_choices, walk, language))
     return exclusive_problem(question, value, language)
+
+
+def _sum_problem(question: Question, value: int, values: Mapping[str, Any], walk: Walk, language: str) -> str | None:
+    """A sum group's rule for one of its answers: with the answers before it and at least the least of each
+    question after it, no more than the total; the last question makes the total exact."""
+    assert question.sum is not None
+    group = [q for q in walk.applicable() if q.sum is not None and q.sum.group == question.sum.group]
+    total = _bound(question.sum.equals, values)
+    if not isinstance(total, int) or question not in group:
+        return None
+    at = group.index(question)
+    least = [max(_bound(q.min, values) or 0, 0) for q in group]
+    given = sum(values[q.id] if values.get(q.id) is not None else least[i] for i, q in enumerate(group[:at]))
+    room = total - given - sum(least[at + 1 :])
+    if value == room or (at < len(group) - 1 and value < room):
+        return None
+    parts = " + ".join(
+        q.short(language)[:1].lower()
+        + q.short(language)[1:]
+        + (f" ({formatting.number(values[q.id])})" if i < at and values.get(q.id) is not None else "")
+        for i, q in enumerate(group)
+    )
+    facts = {"parts": parts, "total": formatting.number(total), "why": _why(question.sum.equals, walk, language)}
+    if room < least[at]:
+        return say("rule.sum_over", language, given=formatting.number(given), **facts)
+    if at < len(group) - 1:
+        return say("rule.sum_max", language, max=formatting.number(room), **facts)
+    return say("rule.sum_exact", language, need=formatting.number(room), **facts)
 
 
 def warnings(question: Question, values: Mapping[str, Any], language: str) -> list[str]:
@@ -294,10 +382,12 @@ def _why(setting: int | str | date | None, walk: Walk, language: str) -> str:
         key = f"context.{word}"
         return say(key, language) if key in _CONTEXT_KEYS else word
 
-    described = re.sub(r"[a-z_][a-z0-9_]*", name, setting).replace(" - ", " − ")
+    unwrapped = _ONE_ARGUMENT.sub(r"\1", setting)  # "max(session_dates)": the date printed is the latest
+    described = re.sub(r"[a-z_][a-z0-9_]*", name, unwrapped).replace(" - ", " − ")
     return say("rule.because", language, source=described)
 
 
+_ONE_ARGUMENT = re.compile(r"\b(?:max|min)\(([^(),]*)\)")
 _CONTEXT_KEYS = {
     "context.today",
     "context.report_deadline",
@@ -305,4 +395,6 @@ _CONTEXT_KEYS = {
     "context.register_members",
     "context.board_deadline",
     "context.closes_on",
+    "context.unit_kind",
+    "context.register_cells",
 }

@@ -10,9 +10,9 @@ from sqlmodel import Session
 from bot import formatting
 from bot.engine import questionnaire as qn
 from bot.texts import say
-from storage import campaigns, submissions
+from storage import campaigns, submissions, units
 from storage.campaign_spec import CampaignSpec, Question
-from storage.models import Campaign, Person, Submission, SubmissionStatus, SubmissionVersion, Unit
+from storage.models import Campaign, Person, Submission, SubmissionStatus, SubmissionVersion, Unit, UnitKind
 
 
 def ahead(walk: qn.Walk) -> list[Question]:
@@ -25,6 +25,14 @@ def ahead(walk: qn.Walk) -> list[Question]:
         for q in walk.questions
         if q.id not in answered and (q.when is None or qn.expression(q.when).evaluate(values) is not False)
     ]
+
+
+def _register_cells(session: Session, unit: Unit) -> int:
+    """The cells of the register reporting through the unit: read for a grassroots committee only (a cell has
+    none), so a cell's turn costs no query."""
+    if unit.kind is not UnitKind.grassroots_committee or unit.id is None:
+        return 0
+    return units.affiliated_cells(session, unit_id=unit.id)
 
 
 class Report:
@@ -53,7 +61,13 @@ class Report:
         self.today, self.now, self.lang, self.person_id = today, now, lang, person_id
         self.answers: dict[str, Any] = dict(submission.draft_answers)
         self.closed = today > campaign.closes_on
-        context = qn.context(spec, today=today, register_members=unit.member_count)
+        context = qn.context(
+            spec,
+            today=today,
+            register_members=unit.member_count,
+            unit_kind=unit.kind.value,
+            register_cells=_register_cells(session, unit),
+        )
         self.walk = qn.Walk(spec.questionnaire, self.answers, context)
         self._by_id = {q.id: q for q in spec.questionnaire}
 
@@ -141,7 +155,7 @@ class Report:
 
     def draft_is_latest(self) -> bool:
         latest = self.latest()
-        return latest is not None and latest.answers == self.answers
+        return latest is not None and latest.answers == self.walk.final()  # the values the rules give included
 
     def intro(self) -> str:
         when = formatting.days_to(self.campaign.report_deadline, self.today, self.lang)

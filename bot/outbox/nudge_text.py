@@ -28,7 +28,13 @@ def nudge_reply(row: Outgoing, spec: CampaignSpec, *, today: date, language: str
         say("nudge.unit", language, unit=row.unit_name, when=when),
     ]
     if row.draft_answers:
-        context = qn.context(spec, today=today, register_members=row.register_members)
+        context = qn.context(
+            spec,
+            today=today,
+            register_members=row.register_members,
+            unit_kind=row.unit_kind,
+            register_cells=row.register_cells,
+        )
         walk = qn.Walk(spec.questionnaire, dict(row.draft_answers), context)
         lines.append(say("nudge.draft", language, count=len(ahead(walk))))
     lines.append(say("nudge.action", language))
