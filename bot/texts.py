@@ -753,7 +753,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.remark.exempt": ("Miễn SH: {count}", "Exempt: {count}"),
     "export.remark.late": ("Gửi sau hạn", "Sent late"),
     "export.remark.amended": ("Đã sửa (lần {version})", "Amended (version {version})"),
-    "export.remark.through_parent": ("Báo cáo qua đảng ủy cơ sở", "Reported by its committee"),
+    "export.remark.through_parent": (
+        "Chi bộ trực thuộc, báo cáo qua đảng ủy cơ sở",
+        "An affiliated cell, reported by its committee",
+    ),
     "export.remark.reasons_uncounted": (
         "Lý do vắng: {reasons} (mẫu cũ, không có số người)",
         "Absent: {reasons} (old questionnaire, no counts)",

@@ -185,7 +185,8 @@ def test_every_tccsd_is_a_numbered_row_in_register_order_its_cells_listed_under_
     assert [r[h["report_state"]] for r in units] == [
         "Đã báo cáo", None, None, "Đã báo cáo", "Báo cáo muộn", "Chưa báo cáo", "Chưa báo cáo", "Chưa báo cáo",
     ]  # fmt: skip
-    assert [r[h["remarks"]] for r in units[1:3]] == ["Báo cáo qua đảng ủy cơ sở"] * 2
+    affiliated = [(r[h["unit_kind"]], r[h["remarks"]]) for r in units[1:3]]
+    assert affiliated == [(None, "Chi bộ trực thuộc, báo cáo qua đảng ủy cơ sở")] * 2
     assert units[4][h["study_state"]] == "Chưa tổ chức"
     assert units[4][h["remarks"]] == "Dự kiến: 01/10/2022. Chờ tài liệu"
     assert data.totals.units == 6  # the cells its committee reports for are not TCCSĐ of their own

@@ -164,10 +164,10 @@ def rows(data: CompiledReport, cols: Sequence[Column], language: str) -> list[li
 
 
 def _affiliated(cell: UnitInfo, cols: Sequence[Column], language: str) -> list[Cell]:
-    """A cell its committee reports for: its name under the committee, its kind and a remark, nothing counted."""
+    """A cell its committee reports for: its name under the committee and a remark saying so, nothing counted
+    (no kind either: it is a chi bộ trực thuộc, not a chi bộ cơ sở)."""
     values: dict[str, Cell] = {
         "unit_name": f"– {cell.name}",
-        "unit_kind": _kind(cell, language),
         "remarks": say("export.remark.through_parent", language),
     }
     return [values.get(col.field) for col in cols]
