@@ -112,7 +112,7 @@ def campaign(database: Database, loaded: Campaign) -> Campaign:
             submission=draft,
             person_id=None,
             answers={
-                "held": "with_bloc",
+                "held": "self_organised",  # its own session: the format and sessions are on its path
                 "session_dates": ["2022-09-12"],
                 "format": "online",
                 "video_sites": 2,

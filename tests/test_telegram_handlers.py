@@ -172,7 +172,7 @@ async def test_a_full_report_through_the_handlers_is_stored(
     assert version.answers["members_attended"] == 26
     assert version.answers["action_plan_number"] == "05-KH/CB"
     assert version.answers["proposals"] is None
-    assert len(version.answers) == 23
+    assert len(version.answers) == 25
 
 
 async def test_a_command_in_a_group_is_told_to_write_privately_and_nothing_is_stored(
