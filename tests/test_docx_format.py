@@ -236,6 +236,7 @@ def test_the_signing_block_is_kept_on_one_page_with_the_line_before_it(data: Com
         assert all(_on(p, "w:pPr/w:keepNext") and _on(p, "w:pPr/w:keepLines") for p in kept)
     before = signing.getprevious()
     assert _text(before) == "(có 02 Phụ lục kèm theo)" and _on(before, "w:pPr/w:keepNext")
+    assert _on(before.getprevious(), "w:pPr/w:keepNext")  # the body's last paragraph comes to the signing page
     assert [_text(p) for p in signer.findall("w:p", NS) if _text(p)] == ["TRƯỞNG BAN", "Lưu Ngọc Trâm"]
 
 

@@ -75,6 +75,7 @@ def build_docx(
         for part in section.notes:
             _notes_digest(document, data, part, language)
     annex = report.notes_annex and any(notes.written(data, p.question) for p in _notes_parts(data))
+    document.paragraphs[-1].paragraph_format.keep_with_next = True  # the signing page never holds the block alone
     fmt.line(document, say("doc.appendix_follows" if not annex else "doc.appendices_follow", language),
              align="left", italic=True, space_after=6, keep=True)  # fmt: skip
     _signature(document, data)
@@ -380,7 +381,7 @@ def _table_start(widths: Sequence[int], heads: Sequence[str]) -> list[str]:
     return [
         f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
         f'<w:jc w:val="center"/><w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        '<w:tblCellMar><w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/></w:tblCellMar>'
         "</w:tblPr><w:tblGrid>",
         *(f'<w:gridCol w:w="{w}"/>' for w in widths),
         "</w:tblGrid>",

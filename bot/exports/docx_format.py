@@ -84,7 +84,7 @@ def styles(document: DocumentObject) -> None:
     for name, align in (("nq Cell Left", "left"), ("nq Cell Center", "center"), ("nq Cell Right", "right")):
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
-        style.font.size = Pt(10)
+        style.font.size = Pt(9)  # 25 columns on a landscape page; 36-HD sets no size for an appendix's table
         fmt = style.paragraph_format
         fmt.space_before = fmt.space_after = Pt(1)
         fmt.line_spacing = 1.0
