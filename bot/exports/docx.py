@@ -414,7 +414,7 @@ def _plain_table_xml(
     parts = _table_start(widths, heads)
     for row in rows:
         cells = "".join(f"<w:tc>{_p(text, align)}</w:tc>" for text, align in zip(row, aligns, strict=True))
-        parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
+        parts.append(f"<w:tr>{cells}</w:tr>")  # a presenter's list of units may be longer than a page
     parts.append("</w:tbl>")
     return "".join(parts)
 
