@@ -14,9 +14,9 @@ from bot.engine import questionnaire as qn
 from storage import campaigns, submissions, units
 from storage.campaign_spec import CampaignSpec, parse_campaign
 from storage.database import Database
-from storage.models import Campaign
+from storage.models import Campaign, Channel
 from tests.conftest import ROOT, SAMPLE_UNITS, SHIPPED_CAMPAIGN
-from tests.dialogue import Clock, Dialogue, answer_all, enrol, stored, until
+from tests.dialogue import Clock, Dialogue, answer_all, enrol, invite_code, stored, until
 
 FIRST_QUESTIONNAIRE = ROOT / "tests" / "data" / "nq15-questionnaire-v1.yaml"
 # CB-SNV's report up to the absence: 30 members, 2 exempt, 23 attended: 5 absent.
@@ -231,3 +231,25 @@ async def test_a_draft_begun_under_the_first_questionnaire_goes_on_under_the_new
         assert unit is not None and unit.id is not None
         sub = submissions.get_submission(session, campaign_id=campaign.id or 0, unit_id=unit.id)
         assert sub is not None and sub.draft_questionnaire_version == 2
+
+
+async def test_on_zalo_the_new_questions_are_answered_by_typing(
+    engine: Engine, database: Database, loaded: Campaign
+) -> None:
+    dialogue = Dialogue(engine, "z-syt", Channel.zalo)
+    await dialogue.say(invite_code(database, "DB-SYT"))
+    await dialogue.say("xác nhận")
+    typed = [("say", "1" if kind == "press" else text) for kind, text in until("members_total")]  # no buttons
+    await answer_all(dialogue, typed)
+    assert "Theo sổ đơn vị: 3. Gõ “3” nếu đúng, hoặc gõ số khác." in dialogue.text
+    await answer_all(dialogue, [("say", "3"), ("say", "3"), ("say", "150"), ("say", "0"), ("say", "146")])
+    await dialogue.say("4")  # key officials
+    reply = await dialogue.say("1, 5")  # sickness and other reasons, by number
+    assert "Số đảng viên vắng: 4." in reply and "Câu 14. Số đảng viên vắng do ốm đau?" in reply
+    await dialogue.say("3")
+    reply = await dialogue.say("2")
+    assert "Số này phải là 1" in reply
+    reply = await dialogue.say("1")
+    assert "Câu 16. Lý do khác là gì" in reply
+    draft, _ = stored(database, loaded, "DB-SYT")
+    assert (draft["cells_held"], draft["cells_total"], draft["absent_sick"], draft["absent_other"]) == (3, 3, 3, 1)
