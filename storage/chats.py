@@ -14,9 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.base import manager_of_class
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.base import instance_state, manager_of_class
 from sqlmodel import Session, col
 
 from storage.models import (
@@ -91,12 +89,16 @@ def chat_of(session: Session, *, channel: Channel, user_id: str) -> Chat:
 def _as_loaded(session: Session, model: Any, values: dict[str, Any]) -> Any:
     """An instance of `model` with these column values, in the session as loaded from the database: what the
     ORM's loading does, without its per-row machinery. One already in the session is kept as it is."""
-    existing = session.identity_map.get(identity_key(model, values["id"]))
+    key = (model, (values["id"],), None)  # what sqlalchemy.orm.util.identity_key makes
+    existing = session.identity_map.get(key)
     if existing is not None:
         return existing
     instance = manager_of_class(model).new_instance()
     instance.__dict__.update(values)  # committed values: not changes to save
-    make_transient_to_detached(instance)  # its identity; columns not read (the campaign's file) load when used
+    state = instance_state(instance)
+    state.key = key
+    if len(values) < len(model.__table__.columns):  # a column not read (the campaign's file) loads when used
+        state._expire_attributes(state.dict, state.unloaded_expirable)
     session.add(instance)
     return instance
 

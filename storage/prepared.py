@@ -14,7 +14,7 @@ driver error raised as SQLAlchemy's (IntegrityError, OperationalError…).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,7 @@ class _Compiled:
     names: tuple[str, ...]  # the parameters in the order the statement takes them
     defaults: dict[str, Any]  # values bound in the statement itself (a status it sets, a NULL)
     binds: tuple[Processor, ...]  # each parameter's conversion to the driver's value, or None
-    results: tuple[Processor, ...]  # each result column's conversion from the driver's value, or None
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its conversion) where the driver's value needs one
     positional: bool
 
 
@@ -69,9 +69,9 @@ class Prepared:
         found = cursor.fetchall()
         cursor.close()
         results = self._by_dialect[session.get_bind().dialect.name].results
-        if not any(results):
+        if not results:
             return [tuple(row) for row in found]
-        return [tuple(_converted(results, row)) for row in found]
+        return [_converted(results, row) for row in found]
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
@@ -85,9 +85,9 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: list[str] | None)
     processors = compiled._bind_processors
     positional = compiled.positiontup is not None
     names = tuple(compiled.positiontup) if positional else tuple(compiled.bind_names.values())
-    results = tuple(
-        column[3]._cached_result_processor(dialect, None) for column in getattr(compiled, "_result_columns", [])
-    )
+    columns = getattr(compiled, "_result_columns", [])
+    conversions = [column[3]._cached_result_processor(dialect, None) for column in columns]
+    results = tuple((index, convert) for index, convert in enumerate(conversions) if convert is not None)
     return _Compiled(
         sql=str(compiled),
         names=names,
@@ -98,8 +98,12 @@ def _compile(statement: ClauseElement, dialect: Dialect, keys: list[str] | None)
     )
 
 
-def _converted(results: tuple[Processor, ...], row: Sequence[Any]) -> Iterator[Any]:
-    return (value if convert is None else convert(value) for convert, value in zip(results, row, strict=True))
+def _converted(results: tuple[tuple[int, Callable[[Any], Any]], ...], row: Sequence[Any]) -> tuple[Any, ...]:
+    values = list(row)
+    for index, convert in results:
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    return tuple(values)
 
 
 def _values(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
