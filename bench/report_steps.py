@@ -1,19 +1,25 @@
-"""How many report steps per second nqbot handles through its Telegram handlers, against a bare PTB echo bot.
+"""How many report steps per second nqbot handles through its Telegram handlers, against a plain durable PTB
+form bot and a bare PTB echo bot.
 
 Usage:
-    .venv/bin/python bench/report_steps.py [--reporters 50] [--repeat 3]
+    .venv/bin/python bench/report_steps.py [--reporters 50] [--repeat 3] [--database-url postgresql://…]
 
 Each reporter has a unit of their own and, through the real python-telegram-bot handlers fed in process
 (``Application.process_update`` with the offline Bot API of tests/fakes/offline_telegram.py), enrols with
 ``/start <code>``, confirms, answers the whole NQ 15 questionnaire (tests.dialogue.FULL_REPORT) and submits.
-Reporters run side by side (each one's steps in order, as the bot's per-chat update processor
-handles them), then again taking turns one update at a time. One step is one update processed. The
+The enrolment is not timed (its invite check is a deliberately slow scrypt, about 20 ms); the answers and
+the submit are: one step is one update processed. Reporters run side by side (each one's steps in order, as
+the bot's per-chat update processor handles them), then again taking turns one update at a time. The
 database is a SQLite file (made by the Alembic migrations) in a temporary folder, fresh for every run,
 opened as `nqbot run` opens it (its WAL checkpointed by a thread, not by the commits).
 
-The baseline, measured in the same process right after: an Application with a single MessageHandler that
-sends back the text it got, through the same offline Bot API, fed as many text updates. Every measurement
-is repeated and the medians are printed (shared machines are noisy).
+The references, fed the same updates the same way, in the same process, each round running nqbot, the peer
+and the echo one after the other (a slow moment of the machine falls on all three): the peer, a PTB
+ConversationHandler that commits each answer to SQLite (bench/form_peer.py: no checks, position in memory,
+no versions, no redelivery guard, no inbox or outbox), and an Application with a single MessageHandler that
+sends back the text it got. Printed: each system's medians of --repeat runs, nqbot ÷ peer and nqbot ÷ echo
+(of the medians, and per round). With --database-url nqbot also runs on that PostgreSQL database (emptied
+first!) with 1 and 3 worker processes sharing it, the reporters dealt out among them, side by side in each.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -28,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -108,9 +116,9 @@ def script(code: str) -> list[Step]:
 class Feeder:
     """Feeds one application the scripted updates of its reporters, timing the steps after enrolment."""
 
-    def __init__(self, application: AnyApplication, api: OfflineRequest) -> None:
+    def __init__(self, application: AnyApplication, api: OfflineRequest, *, first_update: int = 1) -> None:
         self.application, self.api = application, api
-        self.update_ids = iter(range(1, 10**9))
+        self.update_ids = iter(range(first_update, 10**12))
         self.latencies: list[float] = []
 
     async def step(self, user: int, kind: str, value: str, *, timed: bool) -> None:
@@ -124,16 +132,27 @@ class Feeder:
         if timed:
             self.latencies.append(time.perf_counter() - started)
 
-    async def run(self, scripts: list[list[Step]], concurrent: bool) -> Run:
+    async def run(
+        self,
+        scripts: list[list[Step]],
+        concurrent: bool,
+        *,
+        users: list[int] | None = None,
+        enrolled: Callable[[], None] | None = None,
+    ) -> Run:
         """Enrol every reporter (untimed: nqbot's invite check is a deliberately slow scrypt, ~20 ms), then time
-        the rest of their scripts: side by side (each one's steps in order) or taking turns."""
-        for number, steps in enumerate(scripts):
+        the rest of their scripts: side by side (each one's steps in order) or taking turns. `users`: their
+        Telegram ids (default from FIRST_USER on); `enrolled`: called between the two (a barrier of workers)."""
+        users = users or [FIRST_USER + number for number in range(len(scripts))]
+        for user, steps in zip(users, scripts, strict=True):
             for kind, value in steps[:ENROLMENT]:
-                await self.step(FIRST_USER + number, kind, value, timed=False)
+                await self.step(user, kind, value, timed=False)
+        if enrolled is not None:
+            enrolled()
 
         async def reporter(number: int) -> None:
             for kind, value in scripts[number][ENROLMENT:]:
-                await self.step(FIRST_USER + number, kind, value, timed=True)
+                await self.step(users[number], kind, value, timed=True)
 
         gc.collect()
         started = time.perf_counter()
@@ -142,7 +161,7 @@ class Feeder:
         else:
             for turn in range(ENROLMENT, len(scripts[0])):
                 for number, steps in enumerate(scripts):
-                    await self.step(FIRST_USER + number, *steps[turn], timed=True)
+                    await self.step(users[number], *steps[turn], timed=True)
         return Run(len(self.latencies), time.perf_counter() - started, self.latencies)
 
 
@@ -160,6 +179,57 @@ async def run_nqbot(reporters: int, concurrent: bool) -> Run:
     if stored != reporters:
         raise SystemExit(f"only {stored} of {reporters} reports were stored: the benchmark is not measuring reports")
     return run
+
+
+def postgres_worker(url: str, codes: list[str], numbers: list[int], barrier: Any, results: Any) -> None:
+    """One worker process on PostgreSQL (as `nqbot run --webhook` workers are): its reporters side by side;
+    puts (steps, wall-clock start, end) once done."""
+
+    async def work() -> None:
+        database = Database(url)
+        application, api = await offline_application(Engine(database, clock=Clock()))
+        feeder = Feeder(application, api, first_update=1 + numbers[0] * 10**6)  # update ids unique across workers
+        started = time.time()
+
+        def enrolled() -> None:
+            nonlocal started
+            barrier.wait()
+            started = time.time()
+
+        scripts = [script(codes[number]) for number in numbers]
+        users = [FIRST_USER + number for number in numbers]
+        run = await feeder.run(scripts, True, users=users, enrolled=enrolled)
+        results.put((run.steps, started, time.time()))
+        await application.shutdown()
+        database.dispose()
+
+    asyncio.run(work())
+
+
+async def run_postgres(url: str, reporters: int, workers: int) -> Run:
+    """Every reporter's report through `workers` processes sharing one PostgreSQL database (emptied first),
+    reporters dealt out among them; steps/s from the first timed step anywhere to the last one."""
+    database, codes = await prepare(Path("unused"), reporters, url)
+    database.dispose()
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(workers), context.Queue()
+    shares = [list(range(w, reporters, workers)) for w in range(workers)]
+    processes = [
+        context.Process(target=postgres_worker, args=(url, codes, share, barrier, results)) for share in shares
+    ]
+    for process in processes:
+        process.start()
+    done = [results.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join()
+    database = Database(url)
+    with database.session() as session:
+        stored = session.exec(select(func.count()).select_from(SubmissionVersion)).one()
+    database.dispose()
+    if stored != reporters:
+        raise SystemExit(f"only {stored} of {reporters} reports were stored on PostgreSQL")
+    steps = sum(count for count, _, _ in done)
+    return Run(steps, max(end for _, _, end in done) - min(start for _, start, _ in done), [])
 
 
 async def run_peer(reporters: int, concurrent: bool) -> Run:
@@ -216,7 +286,7 @@ def describe(name: str, runs: list[Run]) -> list[str]:
     ]
 
 
-async def main(reporters: int, repeat: int) -> None:
+async def main(reporters: int, repeat: int, database_url: str | None = None) -> None:
     lines = [
         f"python {sys.version.split()[0]}, {reporters} reporters × {len(script('x')) - ENROLMENT} timed steps "
         f"({len(FULL_REPORT)} answers and the submit, after an untimed enrolment), SQLite files, "
@@ -249,6 +319,13 @@ async def main(reporters: int, repeat: int) -> None:
             verdicts.append(
                 f"goal nqbot ÷ {name} ≥ {goal}, {mode}: {ratio:.2f} ({'met' if ratio >= goal else 'NOT met'})"
             )
+    if database_url is not None:
+        lines += ["", f"== PostgreSQL ({database_url.rpartition('@')[2]}), reporters side by side in each worker =="]
+        for workers in (1, 3):
+            runs = [await run_postgres(database_url, reporters, workers) for _ in range(repeat)]
+            each = ", ".join(f"{run.per_second:,.0f}" for run in runs)
+            rate = median_of(runs, lambda r: r.per_second)
+            lines.append(f"nqbot, {workers} worker(s): steps/s median {rate:,.0f}   (runs: {each})")
     print("\n".join([*lines, "", *verdicts]))
 
 
@@ -256,6 +333,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--reporters", type=int, default=50, help="reporters, each in a unit of their own")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (medians are shown)")
+    parser.add_argument(
+        "--database-url", help="also run nqbot on this PostgreSQL database (emptied!) with 1 and 3 worker processes"
+    )
     args = parser.parse_args(argv)
     if args.reporters < 1 or args.repeat < 1:
         parser.error("--reporters and --repeat must be at least 1")
@@ -264,4 +344,4 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     options = parse()
-    asyncio.run(main(options.reporters, options.repeat))
+    asyncio.run(main(options.reporters, options.repeat, options.database_url))
