@@ -11,13 +11,14 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.exports import appendix, build_xlsx
 from bot.exports.appendix import Share
-from bot.exports.sheets import LINE_HEIGHT
+from bot.exports.sheets import LINE_HEIGHT, MAX_HEIGHT, Sheet
 from bot.exports.sheets import text_lines as _lines
+from bot.exports.xlsx import named_styles
 from storage import campaigns, units
 from storage.campaign_spec import CampaignSpec, Question
 from storage.compiled import CompiledReport, compile_report
@@ -52,6 +53,7 @@ V2 = {
     "cells_total": "integer",
     "makeup_planned_date": "date",
 }
+PROPOSAL = " ".join(["Đề nghị Ban Tuyên giáo cung cấp thêm tài liệu hỏi đáp về Nghị quyết cho các chi bộ."] * 11)
 NEW = {  # B02, under questionnaire 2
     "held": "self_organised",
     "session_dates": ["2022-09-16", "2022-09-17"],
@@ -79,6 +81,7 @@ NEW = {  # B02, under questionnaire 2
     "action_plan_date": "2022-09-12",
     "dissemination": ["bulletin"],
     "dissemination_items": 2,
+    "proposals": PROPOSAL,
 }
 NOT_HELD = {  # C03, late
     "held": "not_yet",
@@ -329,6 +332,24 @@ def test_a_row_with_wrapped_text_is_as_tall_as_its_lines(data: CompiledReport) -
         assert height == (tallest(row) * LINE_HEIGHT if tallest(row) > 1 else None), row
     assert sheet.row_dimensions[5].height >= 3 * LINE_HEIGHT
     assert sheet.row_dimensions[4].height >= 3 * LINE_HEIGHT  # the header "% ĐV dự / (Tổng ĐV − miễn SH)"
+
+
+def test_the_versions_sheet_wraps_the_units_notes_up_to_excels_tallest_row(data: CompiledReport) -> None:
+    sheet = _book(data)["Các lần gửi"]
+    header = [c.value for c in sheet[1]]
+    note = sheet.cell(row=2, column=header.index("Kiến nghị, đề xuất") + 1)  # B02's
+    assert (note.value, note.alignment.wrap_text, note.alignment.vertical) == (PROPOSAL, True, "top")
+    assert sheet.row_dimensions[2].height == _lines(PROPOSAL, 30) * LINE_HEIGHT >= 20 * LINE_HEIGHT
+    assert sheet.row_dimensions[3].height == 2 * LINE_HEIGHT  # A01: "Nguyễn Văn An, Bí thư chi bộ" in 30
+
+
+def test_a_row_is_never_taller_than_excel_allows() -> None:
+    workbook = Workbook(write_only=True)
+    for style in named_styles():
+        workbook.add_named_style(style)
+    sheet = Sheet(workbook, "Ghi chú", [10])
+    sheet.styled(["Đề nghị " * 300], ["nq text"])  # 300 lines
+    assert ' ht="409" customHeight="1"' in sheet.rows[0] and MAX_HEIGHT == 409
 
 
 def test_lines_lay_words_out_as_a_spreadsheet_wraps_them() -> None:

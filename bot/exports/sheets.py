@@ -30,7 +30,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 LINE_HEIGHT = 15.0  # points per line of 11 pt Times New Roman, in Excel and LibreOffice alike
-WRAPPED = ("text", "center", "date")  # kinds of column whose cells wrap (and so set their row's height)
+MAX_HEIGHT = 409.0  # Excel's tallest row, in points (a longer note scrolls within its cell)
+WRAPPED = ("text", "center", "date", "wrap")  # kinds of style ("nq text total") whose cells wrap
 _EMPTY_ROWS = re.compile(rb"<sheetData\s*/>|<sheetData></sheetData>")
 
 
@@ -73,7 +74,7 @@ class Sheet:
     def append(self, values: Sequence[Any], styles: Sequence[str | None], lines: int = 1) -> None:
         """A row of values in styles, `lines` lines of text tall (a height is set only past one line)."""
         n = len(self.rows) + 1
-        height = f' ht="{lines * LINE_HEIGHT:g}" customHeight="1"' if lines > 1 else ""
+        height = f' ht="{min(lines * LINE_HEIGHT, MAX_HEIGHT):g}" customHeight="1"' if lines > 1 else ""
         if len(values) > len(self._letters):
             self._letters += [get_column_letter(i) for i in range(len(self._letters) + 1, len(values) + 1)]
         letters = self._letters
@@ -84,7 +85,7 @@ class Sheet:
         )
         self.rows.append(f'<row r="{n}"{height}>{cells}</row>')
 
-    def styled(self, values: Sequence[Any], styles: Sequence[str]) -> None:
+    def styled(self, values: Sequence[Any], styles: Sequence[str | None]) -> None:
         """A row of cells in named styles, as tall as its tallest wrapped text."""
         lines = max(
             (
@@ -154,12 +155,12 @@ def splice(saved: bytes, sheets: Sequence[Sheet]) -> bytes:
     return out.getvalue()
 
 
-def _wraps(style: str) -> bool:
-    return style == "nq header" or style.split()[1] in WRAPPED
+def _wraps(style: str | None) -> bool:
+    return style is not None and (style == "nq header" or style.split()[1] in WRAPPED)
 
 
-def _bold(style: str) -> bool:
-    return style == "nq header" or style.endswith(" total")
+def _bold(style: str | None) -> bool:
+    return style is not None and (style == "nq header" or style.endswith(" total"))
 
 
 def text_lines(text: str, width: float, *, bold: bool = False) -> int:
@@ -168,6 +169,8 @@ def text_lines(text: str, width: float, *, bold: bool = False) -> int:
     11 pt Times New Roman holds about 1.3 letters a unit of width (seen in LibreOffice's PDF of the appendix),
     counted here as 1.2 (1.05 in bold) less one for the cell's padding, so a row is never too short for its text."""
     capacity = max(int(width * (1.05 if bold else 1.2)) - 1, 1)
+    if len(text) <= capacity and "\n" not in text:
+        return 1
     total = 0
     for paragraph in text.split("\n"):
         lines, used = 1, 0

@@ -30,9 +30,10 @@ _THIN = Side(style="thin", color="808080")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _NUMBER_FORMAT = {"number": "#,##0", "rate": "0.00%", "date": "dd/mm/yyyy"}
 _ALIGN = {"text": "left", "center": "center", "date": "center"}  # numbers and rates to the right
+_TOP = Alignment(vertical="top")
 
 
-def _styles() -> list[NamedStyle]:
+def named_styles() -> list[NamedStyle]:
     """Named styles: header, titles, and a plain and a bold (totals) style per kind of column."""
     found = [
         NamedStyle(
@@ -44,8 +45,11 @@ def _styles() -> list[NamedStyle]:
         ),
         NamedStyle("nq title", font=Font(name=FONT, size=13, bold=True)),
         NamedStyle("nq subtitle", font=Font(name=FONT, size=12, italic=True)),
-        NamedStyle("nq datetime", font=Font(name=FONT, size=11), number_format="dd/mm/yyyy hh:mm"),
-        NamedStyle("nq day", font=Font(name=FONT, size=11), number_format="dd/mm/yyyy"),
+        # the versions sheet: no grid, top-aligned (its rows grow with the units' notes)
+        NamedStyle("nq top", font=Font(name=FONT, size=11), alignment=_TOP),
+        NamedStyle("nq wrap", font=Font(name=FONT, size=11), alignment=Alignment(vertical="top", wrap_text=True)),
+        NamedStyle("nq datetime", font=Font(name=FONT, size=11), alignment=_TOP, number_format="dd/mm/yyyy hh:mm"),
+        NamedStyle("nq day", font=Font(name=FONT, size=11), alignment=_TOP, number_format="dd/mm/yyyy"),
     ]
     for kind in ("text", "center", "number", "rate", "date"):
         for bold in (False, True):
@@ -67,7 +71,7 @@ def build_xlsx(data: CompiledReport, *, language: str = "vi", today: date | None
     """The workbook as bytes."""
     today = today or data.today
     workbook = Workbook(write_only=True)
-    for style in _styles():
+    for style in named_styles():
         workbook.add_named_style(style)
     sheets = [
         _appendix_sheet(workbook, data, language, today),
@@ -179,9 +183,8 @@ def _missing_rows(data: CompiledReport, language: str) -> Iterable[list[Cell]]:
 
 
 def _versions_sheet(workbook: Workbook, data: CompiledReport, language: str) -> Sheet:
-    """One row per submitted version: who, when, under which questionnaire, then every answer (dates as dates).
-
-    Unstyled but for the header, the times and the dates; its cells do not wrap, so its rows keep one line."""
+    """One row per submitted version: who, when, under which questionnaire, then every answer (dates as dates;
+    texts wrapped, the row as tall as its longest, up to Excel's tallest row)."""
     questions = data.all_questions
     fixed: list[tuple[str, float]] = [
         (say("export.col.code", language), 12),
@@ -212,13 +215,20 @@ def _versions_sheet(workbook: Workbook, data: CompiledReport, language: str) -> 
             asked = version.questions.get(question.id)
             number = asked is not None and asked.type is QuestionType.integer
             row.append(answer_cell(asked, version.answers.get(question.id), language, as_number=number))
-        styles = [_VERSION_STYLES.get(i) or ("nq day" if isinstance(v, date) else None) for i, v in enumerate(row)]
-        sheet.append(row, styles)
+        sheet.styled(row, [_version_style(i, value) for i, value in enumerate(row)])
     sheet.autofilter(sheet.written)
     return sheet
 
 
-_VERSION_STYLES = {4: "nq datetime"}  # the time a version was submitted
+def _version_style(column: int, value: Cell) -> str | None:
+    """The time a version was sent (the fifth column), a date, a text that wraps, any other value; no answer."""
+    if value is None:
+        return None
+    if column == 4:
+        return "nq datetime"
+    if isinstance(value, date):
+        return "nq day"
+    return "nq wrap" if isinstance(value, str) else "nq top"
 
 
 def _question_width(kind: QuestionType) -> float:
