@@ -207,7 +207,7 @@ def remaining(scene: Scene, question_id: str) -> str:
     assert campaign is not None
     draft, _ = stored(scene.database, campaign, "CB-SNV")
     walk = qn.Walk(SPEC.questionnaire, dict(draft), scene.context)
-    group = [q for q in walk.applicable() if question.sum and q.sum and q.sum.group == question.sum.group]
+    group = qn.sum_group(walk.applicable(), question)
     if not group or group[-1].id != question_id:
         return FINISH[question_id]
     values = walk.values()

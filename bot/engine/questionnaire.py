@@ -115,8 +115,11 @@ class Walk:
         (the group's conditions name no answer of the group: campaign_spec checks it); else None (asked)."""
         if question.sum is None:
             return None
-        group = [q for q in self.questions if q.sum is not None and q.sum.group == question.sum.group]
-        applying = [q for q in group if q.when is None or expression(q.when).evaluate(values) is True]
+        applying = [
+            q
+            for q in sum_group(self.questions, question)
+            if q.when is None or expression(q.when).evaluate(values) is True
+        ]
         total = _bound(question.sum.equals, values)
         alone = [q.id for q in applying] == [question.id]
         return total if alone and isinstance(total, int) and not isinstance(total, bool) else None
@@ -284,15 +287,22 @@ def rule_problem(question: Question, value: Any, values: Mapping[str, Any], walk
     return exclusive_problem(question, value, language)
 
 
+def sum_group(questions: list[Question], question: Question) -> list[Question]:
+    """The questions of `questions` in the same sum group as `question` (none when it has no sum)."""
+    group = question.sum.group if question.sum else None
+    return [q for q in questions if group is not None and q.sum is not None and q.sum.group == group]
+
+
 def _sum_problem(question: Question, value: int, values: Mapping[str, Any], walk: Walk, language: str) -> str | None:
     """A sum group's rule for one of its answers: with the answers before it and at least the least of each
     question after it, no more than the total; the last question makes the total exact."""
     assert question.sum is not None
-    group = [q for q in walk.applicable() if q.sum is not None and q.sum.group == question.sum.group]
+    group = sum_group(walk.applicable(), question)
+    ids = [q.id for q in group]
     total = _bound(question.sum.equals, values)
-    if not isinstance(total, int) or question not in group:
+    if not isinstance(total, int) or question.id not in ids:
         return None
-    at = group.index(question)
+    at = ids.index(question.id)
     least = [max(_bound(q.min, values) or 0, 0) for q in group]
     given = sum(values[q.id] if values.get(q.id) is not None else least[i] for i, q in enumerate(group[:at]))
     room = total - given - sum(least[at + 1 :])
