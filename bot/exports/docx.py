@@ -428,23 +428,30 @@ def _tr(
     bold: bool = False,
     italic: bool = False,
 ) -> str:
-    cells = "".join(
-        f"<w:tc>{_p(appendix.shown(value, kind, language), align, bold=bold, italic=italic)}</w:tc>"
+    cells = [
+        _EMPTY_CELL[align]
+        if value is None or value == ""
+        else f"<w:tc>{_p(appendix.shown(value, kind, language), align, bold=bold, italic=italic)}</w:tc>"
         for value, kind, align in zip(row, kinds, aligns, strict=True)
-    )
-    return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>"
+    ]
+    return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>"
 
 
 _STYLE_ID = {"left": "nqCellLeft", "center": "nqCellCenter", "right": "nqCellRight"}
+_CELL_STYLE = {align: f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' for align, style in _STYLE_ID.items()}
+_EMPTY_CELL = {align: f"<w:tc><w:p>{style}</w:p></w:tc>" for align, style in _CELL_STYLE.items()}
 
 
 def _p(text: str, align: str, *, bold: bool = False, italic: bool = False) -> str:
     """One paragraph of a cell in the appendix's cell style (never justified); line breaks kept."""
-    style = f'<w:pPr><w:pStyle w:val="{_STYLE_ID[align]}"/></w:pPr>'
+    style = _CELL_STYLE[align]
     if not text:
         return f"<w:p>{style}</w:p>"
     props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
     rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-    lines = escape(_clean(text)).split("\n")
-    body = "<w:br/>".join(f'<w:t xml:space="preserve">{line}</w:t>' for line in lines)
+    text = escape(_clean(text))
+    if "\n" in text:
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{line}</w:t>' for line in text.split("\n"))
+    else:
+        body = f'<w:t xml:space="preserve">{text}</w:t>'
     return f"<w:p>{style}<w:r>{rpr}{body}</w:r></w:p>"
