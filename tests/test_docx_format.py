@@ -330,6 +330,10 @@ def test_an_unfilled_field_prints_a_blank_with_a_word_comment(data: CompiledRepo
     assert "được tổ chức ngày 25/08/2022 tại Hội trường Tỉnh ủy." in text
     assert "Đã triển khai nhiệm vụ 0." in text and "Vĩnh Long, ngày 05 tháng 10 năm 2022" in text
     assert "…" not in text and "word/comments.xml" not in filled
+    old_header = _parts(_with(_filled(data), superior_body="ĐẢNG BỘ TỈNH"))["word/comments.xml"]
+    assert [_text(c) for c in old_header.findall("w:comment", NS)] == [
+        "Chưa điền report.superior_body trong tệp chiến dịch: sửa tệp, chạy nqbot campaign load rồi xuất lại báo cáo."
+    ]
 
 
 def test_the_plan_section_has_the_timing_and_each_task(data: CompiledReport) -> None:

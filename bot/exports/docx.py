@@ -147,15 +147,18 @@ def _header(document: DocumentObject, data: CompiledReport, today: date, languag
     rows = fmt.borderless_table(document, [width - party_width - overlap, overlap, party_width], rows=2)
     bodies, party = rows[0][0].merge(rows[0][1]), rows[0][2]
     number, place = rows[1][0], rows[1][1].merge(rows[1][2])
-    names = [(line, False) for line in report.superior_body.split("\n")]
-    names += [(line, True) for line in report.issuing_body.split("\n")]
-    for i, (name, bold) in enumerate(names):
-        fmt.line(bodies, _clean(name).strip(), first=i == 0, bold=bold, size=fmt.BODY_PT)
+    unfilled = {p.field for p in placeholders(report)}
+    names = [(line, False, "report.superior_body") for line in report.superior_body.split("\n")]
+    names += [(line, True, "report.issuing_body") for line in report.issuing_body.split("\n")]
+    for i, (name, bold, field) in enumerate(names):
+        written = fmt.line(bodies, _clean(name).strip(), first=i == 0, bold=bold, size=fmt.BODY_PT)
+        if field in unfilled and field not in (n[2] for n in names[:i]):
+            fmt.comment(document, written.runs[0], say("doc.comment.placeholder", language, field=field))
     fmt.line(bodies, "*", size=fmt.BODY_PT, space_after=2)
     fmt.line(party, report.party_name, first=True, bold=True, underline=True, size=fmt.PARTY_NAME_PT)
     fmt.line(number, say("doc.number", language, blank="   ", symbol=report.doc_symbol), first=True, size=fmt.BODY_PT)
     line = fmt.line(place, place_and_date(_clean(report.place), today, language), first=True, italic=True)
-    if any(p.field == "report.place" for p in placeholders(report)):
+    if "report.place" in unfilled:
         fmt.comment(document, line.runs[0], say("doc.comment.placeholder", language, field="report.place"))
 
 
