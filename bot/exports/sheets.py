@@ -49,7 +49,7 @@ class Sheet:
         self.widths = list(widths)
         self.header_row = header_row
         self.rows: list[str] = []
-        self._ids: dict[tuple[str | None, bool], int] = {}
+        self._ids: dict[tuple[str | None, bool], str] = {}
         self._letters = [get_column_letter(i) for i in range(1, len(self.widths) + 1)]
         for letter, width in zip(self._letters, self.widths, strict=True):
             self.setup.column_dimensions[letter].width = width
@@ -104,8 +104,9 @@ class Sheet:
         """A filter on the table: from the header row to `last_row`, across every column."""
         self.setup.auto_filter.ref = f"A{self.header_row}:{self._letters[-1]}{max(last_row, self.header_row)}"
 
-    def _style_id(self, style: str | None, quoted: bool) -> int:
-        """The workbook's number for a named style (with the quote prefix or not), made once."""
+    def _style(self, style: str | None, quoted: bool) -> str:
+        """A cell's style attribute: the workbook's number for a named style (with the quote prefix or not),
+        made once; nothing for the default style."""
         key = (style, quoted)
         found = self._ids.get(key)
         if found is None:
@@ -113,25 +114,28 @@ class Sheet:
             if style:
                 prototype.style = style
             prototype.quotePrefix = quoted
-            found = self._ids[key] = prototype.style_id
+            found = self._ids[key] = f' s="{prototype.style_id}"' if style or quoted else ""
         return found
 
     def _cell(self, ref: str, value: Any, style: str | None) -> str:
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             text = ILLEGAL_CHARACTERS_RE.sub("", value)
-            quoted = formula_like(text)
-            sid = self._style_id(style, quoted) if style or quoted else 0
-            s = f' s="{sid}"' if sid else ""
+            s = self._style(style, formula_like(text))
             return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-        s = f' s="{self._style_id(style, False)}"' if style else ""
+        s = self._style(style, False)
         if value is None:
             return f'<c r="{ref}"{s}/>' if s else ""
+        if kind is int or kind is float:
+            return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
         if isinstance(value, bool):
             return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, date | datetime):
             return f'<c r="{ref}"{s}><v>{to_excel(value)}</v></c>'
         if isinstance(value, int | float):
             return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+        if isinstance(value, str):
+            return self._cell(ref, str(value), style)
         raise TypeError(f"a cell cannot hold {type(value).__name__}: {value!r}")
 
 
