@@ -151,10 +151,13 @@ def register(data: CompiledReport) -> list[tuple[UnitInfo, ReportedUnit | None]]
 def unit_rows(data: CompiledReport, cols: Sequence[Column], language: str) -> list[Row]:
     """A numbered row per TCCSĐ, each followed by the cells its committee reports for."""
     fields = {col.field for col in cols}
+    cells: dict[int | None, list[UnitInfo]] = {}  # by committee, once (data.cells_of looks through them all)
+    for cell in data.affiliated:
+        cells.setdefault(cell.parent_id, []).append(cell)
     found = []
     for n, (unit, report) in enumerate(register(data), start=1):
         found.append(Row(unit, [_cell(col, n, unit, report, fields, data, language) for col in cols]))
-        found.extend(Row(cell, _affiliated(cell, cols, language), affiliated=True) for cell in data.cells_of(unit.id))
+        found.extend(Row(cell, _affiliated(cell, cols, language), affiliated=True) for cell in cells.get(unit.id, []))
     return found
 
 
