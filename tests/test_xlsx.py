@@ -225,7 +225,7 @@ def test_no_number_column_holds_words(data: CompiledReport) -> None:
 
 
 def test_the_totals_are_numbers_and_match_the_figures_counted_by_hand(data: CompiledReport) -> None:
-    _, rows, h = _appendix(data)
+    sheet, rows, h = _appendix(data)
     total, whole = rows[-2], rows[-1]
     assert (total[h["unit_name"]], whole[h["unit_name"]]) == ("Tổng cộng", "Trên tổng số")
     # members: A01 40 − 2, B02 120 − 4; attended 36 + 110
@@ -242,6 +242,11 @@ def test_the_totals_are_numbers_and_match_the_figures_counted_by_hand(data: Comp
     t = data.totals  # the body's figures: the same units, the same denominators
     assert (t.reported, t.held, t.units, t.action_plans_issued, t.members_eligible) == (3, 2, 6, 2, 154)
     assert all(isinstance(v, int | float) for k, v in total.items() if v is not None and k != h["unit_name"])
+    plans = [c.value for c in sheet[4]].index(h["action_program"]) + 1
+    assert [(c.value, c.alignment.horizontal, c.font.b) for c in (sheet.cell(13, plans), sheet.cell(14, plans))] == [
+        (2, "center", True),
+        (6, "center", True),
+    ]
 
 
 def test_the_docx_reads_the_same_rows_written_the_vietnamese_way(data: CompiledReport) -> None:

@@ -100,7 +100,8 @@ def _appendix_sheet(workbook: Workbook, data: CompiledReport, language: str, tod
         sheet.styled(row, styles)
     sheet.autofilter(sheet.written)
     totals = appendix.totals(data, cols, language)
-    bold = [f"{style} total" for style in styles]
+    # a total "x of y" is two numbers, centred under the column's words
+    bold = [f"nq {'center' if isinstance(v, Share) else c.kind} total" for v, c in zip(totals, cols, strict=True)]
     sheet.styled([v.part if isinstance(v, Share) else v for v in totals], bold)
     if any(isinstance(v, Share) for v in totals):
         label = next((i for i, c in enumerate(cols) if c.field == "unit_name"), 0)
