@@ -484,11 +484,10 @@ def _units(session: Session) -> dict[int, UnitInfo]:
     )
     rows = [row for row in session.execute(query).all() if row[0] is not None]
     through = Counter(parent for *_, parent, _order, via_parent in rows if via_parent and parent is not None)
-    found = [
-        UnitInfo(unit_id, code, name, kind, members, parent, order, bool(via_parent) and parent is not None,
-                 through[unit_id])
-        for unit_id, code, name, kind, members, parent, order, via_parent in rows
-    ]  # fmt: skip
+    found = []
+    for unit_id, code, name, kind, members, parent, order, via_parent in rows:
+        through_parent = bool(via_parent) and parent is not None  # a cell without a parent reports itself
+        found.append(UnitInfo(unit_id, code, name, kind, members, parent, order, through_parent, through[unit_id]))
     return {u.id: u for u in sorted(found, key=lambda u: u.order)}
 
 
