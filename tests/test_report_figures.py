@@ -331,6 +331,10 @@ def test_only_grassroots_organisations_are_units_and_lists_follow_the_register(
     assert [r.unit.code for r in data.reported] == [r.code for r in in_register if r.versions]
     assert [m.unit.code for m in data.missing] == [r.code for r in in_register if not r.versions]
     assert "A04" not in {v.unit.code for v in data.reported}  # its report does not count: U02 reports for it
+    contacts = {m.unit.code: [(p.handle, p.state) for p in m.reporters] for m in data.missing}
+    assert contacts == {
+        r.code: [(f"z-{r.code}", r.reporter)] if r.reporter else [] for r in in_register if not r.versions
+    }
     u01 = next(r.unit for r in data.reported if r.unit.code == "U01")
     assert [c.code for c in data.cells_of(u01.id)] == ["A01", "A02", "A03"]
     assert u01.register_cells == 3
