@@ -113,8 +113,9 @@ class Version:
         return None if question is None else question.decode(raw)
 
     def number(self, question_id: str) -> int:
-        value = self.value(question_id)
-        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+        """An integer answer, 0 when not given (a number is stored as itself: no decoding)."""
+        raw = self.answers.get(question_id)
+        return raw if type(raw) is int and question_id in self.questions else 0
 
 
 @dataclass(frozen=True)
