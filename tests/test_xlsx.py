@@ -104,12 +104,17 @@ def _questionnaires(nq15: CampaignSpec) -> tuple[list[Question], list[Question]]
     return old, [*nq15.questionnaire, *added]
 
 
+def _spec(nq15: CampaignSpec, questionnaire: list[Question]) -> CampaignSpec:
+    """The campaign with this questionnaire and the default appendix columns."""
+    default_columns = ReportSettings.model_fields["appendix"].get_default(call_default_factory=True)
+    report = nq15.report.model_copy(update={"appendix": default_columns})
+    return nq15.model_copy(update={"questionnaire": questionnaire, "report": report})
+
+
 @pytest.fixture
 def data(database: Database, nq15: CampaignSpec) -> CompiledReport:
     old, new = _questionnaires(nq15)
-    default_columns = ReportSettings.model_fields["appendix"].get_default(call_default_factory=True)
-    report = nq15.report.model_copy(update={"appendix": default_columns})
-    spec = nq15.model_copy(update={"questionnaire": old, "report": report})
+    spec = _spec(nq15, old)
     with database.session() as session:
         campaigns.load_campaign(session, spec=spec)
         rows = [
@@ -214,6 +219,18 @@ def test_absence_is_people_by_reason_and_an_old_answer_names_its_reasons_without
     assert "Lý do vắng: Ốm đau, Đi công tác (mẫu cũ, không có số người)" in old[h["remarks"]]
     assert committee[h["makeup_session"]] == "Chưa (dự kiến 10/10/2022)"
     assert (committee[h["cells_held"]], committee[h["cells_total"]]) == (2, 2)
+
+
+def test_the_default_columns_leave_out_the_questions_a_campaign_never_asked(
+    database: Database, nq15: CampaignSpec
+) -> None:
+    spec = _spec(nq15, _questionnaires(nq15)[0])
+    with database.session() as session:
+        campaigns.load_campaign(session, spec=spec)
+        data = compile_report(session, campaign_code=spec.code, today=TODAY)
+    fields = [c.field for c in appendix.columns(data, "vi")]
+    assert not set(V2) & set(fields)  # absent_sick … before questionnaire 2: no empty columns
+    assert {"absent", "members_exempt", "report_state", "remarks"} <= set(fields)
 
 
 def test_no_number_column_holds_words(data: CompiledReport) -> None:
