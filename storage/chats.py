@@ -98,7 +98,7 @@ def _as_loaded(session: Session, model: Any, values: dict[str, Any]) -> Any:
     state = instance_state(instance)
     state.key = key
     if len(values) < len(model.__table__.columns):  # a column not read (the campaign's file) loads when used
-        state._expire_attributes(state.dict, state.unloaded_expirable)
+        state._expire_attributes(state.dict, state.unloaded)
     session.add(instance)
     return instance
 

@@ -81,8 +81,20 @@ def lock_draft(session: Session, submission: Submission) -> Submission:
     the bot runs its turns one at a time: storage.database)."""
     if session.get_bind().dialect.name == "sqlite":
         return submission
-    query = select(Submission).where(col(Submission.id) == _id(submission))
-    return session.scalars(_for_update(query)).one()
+    if submission not in session or session.is_modified(submission):  # not as read: let the ORM read it anew
+        query = select(Submission).where(col(Submission.id) == _id(submission))
+        return session.scalars(_for_update(query)).one()
+    [row] = _LOCK_DRAFT.rows(session, {"submission_id": _id(submission)})  # the short way: it runs every answer
+    submission.__dict__.update(zip(_SUBMISSION_COLUMNS, row, strict=True))  # as stored now: no change to save
+    return submission
+
+
+_SUBMISSION_COLUMNS = [column.name for column in Submission.__table__.columns]  # type: ignore[attr-defined]
+_LOCK_DRAFT = Prepared(
+    select(*(getattr(Submission, name) for name in _SUBMISSION_COLUMNS))
+    .where(col(Submission.id) == bindparam("submission_id"))
+    .with_for_update()
+)
 
 
 def _for_update(query: Any) -> Any:
