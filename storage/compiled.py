@@ -204,6 +204,7 @@ def _count(value: Any) -> int | None:
 # Before a presenter's name: forms of address and degrees ("đ/c", "đồng chí", "TS.", "PGS.TS"), "ông"/"bà".
 _TITLES = {"d/c", "dc", "d.c", "dong chi", "gs", "pgs", "ts", "ths", "tien si", "thac si", "bs", "ds"}
 _POLITE = {"ong", "ba"}
+_LABEL = re.compile(r"^(?:báo\s+cáo\s+viên|bcv)\s*[:\-–]?\s*", re.IGNORECASE)  # the question's own words typed back
 _NAME_END = re.compile(r",|\s[-–—]\s|\(|:")  # the position follows a comma, a dash or is in brackets
 _PRESENTERS_SPLIT = re.compile(r"[;\n+]|\s*\b\d+[.)]\s+")  # "A, Bí thư; B, Phó Bí thư", "1. A 2. B"
 
@@ -236,20 +237,16 @@ def _strip_titles(text: str) -> str:
 def presenter_name(text: str) -> str:
     """A presenter's name in one form: titles dropped, the position after a comma, dash or bracket cut,
     spaces single, each word capitalised ("đ/c  NGUYỄN văn an, Bí thư" → "Nguyễn Văn An")."""
-    text = unicodedata.normalize("NFC", text).strip().lstrip("-•*· ").strip()
-    text = _strip_titles(text)
-    text = _NAME_END.split(text, maxsplit=1)[0]
-    return " ".join(w[:1].upper() + w[1:].lower() for w in text.strip(" .").split())
+    return _presenter(text)[0]
 
 
 @lru_cache(maxsize=8192)  # units write the same presenters the same way: each text is read once
-def _presenter(part: str) -> tuple[str, str]:
-    return presenter_name(part), _presenter_position(part)
-
-
-def _presenter_position(text: str) -> str:
-    parts = _NAME_END.split(unicodedata.normalize("NFC", text), maxsplit=1)
-    return " ".join(parts[1].strip(" .)").split()) if len(parts) > 1 else ""
+def _presenter(text: str) -> tuple[str, str]:
+    """(name, position as written) of one presenter's text."""
+    text = unicodedata.normalize("NFC", text).strip().lstrip("-•*· ").strip()
+    name, *position = _NAME_END.split(_strip_titles(_LABEL.sub("", text)), maxsplit=1)
+    name = " ".join(w[:1].upper() + w[1:].lower() for w in name.strip(" .").split())
+    return name, " ".join("".join(position).strip(" .)").split())
 
 
 @dataclass(frozen=True)

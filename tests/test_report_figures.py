@@ -495,6 +495,10 @@ def test_presenters_are_counted_once_each_however_the_units_wrote_them(data: Com
     assert sum(len(p.units) for p in data.presenters) == len(named)
     an = next(p for p in data.presenters if p.name == "Nguyễn Văn An")
     assert {u.code for u in an.units} == {r.code for r in named if presenter_name(r.latest["presenter"]) == an.name}
+    cuc = next(p for p in data.presenters if p.name == "Lê Thị Cúc")
+    assert sorted(an.positions) == ["Bí thư", "Bí thư Đảng ủy"]
+    # "Phó Bí thư" twice (once in brackets), "phó bí thư chi bộ": each wording once, whatever its case
+    assert len(cuc.positions) == 2 and {p.casefold() for p in cuc.positions} == {"phó bí thư", "phó bí thư chi bộ"}
     text = body(data)
     assert f"Báo cáo viên: 6 đồng chí, trình bày tại {len(named)} TCCSĐ (" in text
     assert "XLSX" not in text and "bảng tổng hợp" not in text
@@ -510,6 +514,8 @@ def test_presenters_are_counted_once_each_however_the_units_wrote_them(data: Com
         ("Ông Nguyễn Văn An", "Nguyễn Văn An"),
         ("Ông Ích Khiêm", "Ông Ích Khiêm"),  # "Ông" is the surname of a three-word name
         ("- Vũ Ngọc Hà: Bí thư", "Vũ Ngọc Hà"),
+        ("Báo cáo viên: đ/c Vũ Ngọc Hà, Bí thư", "Vũ Ngọc Hà"),
+        ("BCV - Vũ Ngọc Hà", "Vũ Ngọc Hà"),
     ],
 )
 def test_a_presenters_name_is_read_without_title_position_case_or_spacing(written: str, name: str) -> None:
