@@ -76,8 +76,8 @@ def build_docx(
             _notes_digest(document, data, part, language)
     annex = report.notes_annex and any(notes.written(data, p.question) for p in _notes_parts(data))
     document.paragraphs[-1].paragraph_format.keep_with_next = True  # the signing page never holds the block alone
-    fmt.line(document, say("doc.appendix_follows" if not annex else "doc.appendices_follow", language),
-             align="left", italic=True, space_after=6, keep=True)  # fmt: skip
+    follows = say("doc.appendices_follow" if annex else "doc.appendix_follows", language)
+    fmt.line(document, follows, align="left", italic=True, space_after=6, keep=True)  # 36-HD: the appendix named
     _signature(document, data)
     titles = _appendix_titles(report.appendix_title, annex)
     _appendix(document, splices, data, today, language, titles[0])
