@@ -859,7 +859,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{count}/{units} units ({rate}%) have issued an action programme or plan{rest}.",
     ),
     "doc.action_rest": ("; {items}", "; {items}"),
-    "doc.note": ("{unit}: {text}", "{unit}: {text}"),
     "doc.no_notes": ("Các TCCSĐ chưa nêu ý kiến về nội dung này.", "No unit has written on this yet."),
     "doc.digest.intro": (
         "Qua báo cáo của {writers}/{units} TCCSĐ có ý kiến, các ý kiến được nêu nhiều nhất:",
