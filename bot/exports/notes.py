@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from storage.compiled import CompiledReport
 
@@ -141,11 +142,7 @@ def digest(data: CompiledReport, question_id: str, limit: int = LIMIT) -> tuple[
         if not isinstance(note, str) or not note.strip():
             continue
         writers += 1
-        for text in points(note):
-            if len(re.findall(r"\w+", text)) < MIN_WORDS:
-                continue
-            folded = fold(text)
-            found = _words(folded)
+        for text, folded, found in _read(note):
             group = same.get(found) or same.setdefault(found, _Group(found, order))
             group.add(report.unit.id, text, folded, order)
             order += 1
@@ -162,6 +159,17 @@ def digest(data: CompiledReport, question_id: str, limit: int = LIMIT) -> tuple[
         kept.append(group)
     ranked = sorted(kept, key=lambda g: (-len(g.units), g.first))[:limit]
     return [Point(g.text, len(g.units)) for g in ranked], writers
+
+
+@lru_cache(maxsize=4096)  # units often write the same note: each is read once
+def _read(note: str) -> list[tuple[str, str, frozenset[str]]]:
+    """A note's points long enough to count: (as written, folded, its words)."""
+    found = []
+    for text in points(note):
+        if len(re.findall(r"\w+", text)) >= MIN_WORDS:
+            folded = fold(text)
+            found.append((text, folded, _words(folded)))
+    return found
 
 
 def _similar(found: frozenset[str], groups: list[_Group], index: dict[str, list[int]]) -> _Group | None:
