@@ -22,7 +22,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from bot.engine import Engine
-from bot.exports import build_docx, placeholder_warnings
+from bot.exports import build_docx, placeholder_warnings, sentences
 from storage import campaigns, submissions, units
 from storage.campaign_spec import CampaignSpec
 from storage.compiled import CompiledReport, compile_report
@@ -347,6 +347,15 @@ def test_the_plan_section_has_the_timing_and_each_task(data: CompiledReport) -> 
     assert [t.split(": ")[0] for t in texts[tasks + 1 : tasks + 1 + len(plan.tasks)]] == [
         f"2.{n}. {task.title}" for n, task in enumerate(plan.tasks, start=1)
     ]
+
+
+def test_without_a_plan_the_timing_closes_section_ii(data: CompiledReport) -> None:
+    texts = [_text(p) for p in _paragraphs(_parts(_with(data, plan=None))["word/document.xml"])]
+    report = data.spec.report
+    study, dissemination = texts.index(report.study.heading.vi), texts.index(report.dissemination.heading.vi)
+    timing = sentences.timing(data, "vi")
+    assert timing and texts[dissemination - len(timing) : dissemination] == timing
+    assert study < dissemination and "1. Thời gian thực hiện" not in texts
 
 
 # --- the campaign file's report settings ---

@@ -63,13 +63,14 @@ def build_docx(
     _body(document, report.opening or sentences.opening(data, language))
     _section(document, report.leadership, [], language)
     _plan_facts(document, data, language)
+    timing = sentences.timing(data, language)  # in the plan's section V, or at the end of II without a plan
     for section, figures in (
-        (report.study, sentences.study(data, language)),
+        (report.study, sentences.study(data, language) + (timing if report.plan is None else [])),
         (report.dissemination, sentences.dissemination(data, language)),
         (report.action_program, sentences.action_program(data, language)),
     ):
         _section(document, section, figures, language)
-    _plan_tasks(document, data, language)
+    _plan_tasks(document, data, timing, language)
     for section in (report.assessment, report.proposals):
         _section(document, section, [], language)
         for part in section.notes:
@@ -248,14 +249,11 @@ def _filled(
             fmt.comment(document, added, say("doc.comment.placeholder", language, field=field))
 
 
-def _plan_tasks(document: DocumentObject, data: CompiledReport, language: str) -> None:
+def _plan_tasks(document: DocumentObject, data: CompiledReport, timing: list[str], language: str) -> None:
     """The section on the plan: the timing (units that finished by the deadline, within the quarter), then each
     task of the plan with its status line."""
     plan = data.spec.report.plan
-    timing = sentences.timing(data, language)
     if plan is None:
-        for text in timing:
-            _body(document, text)
         return
     _body(document, plan.heading.get(language), style=fmt.HEADING)
     _body(document, say("doc.plan.timing_heading", language), style=fmt.SUBHEADING)
