@@ -761,6 +761,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Lý do vắng: {reasons} (mẫu cũ, không có số người)",
         "Absent: {reasons} (old questionnaire, no counts)",
     ),
+    "export.remark.reasons_unmatched": (
+        "Lý do vắng: {reasons} (số người theo lý do không khớp số vắng)",
+        "Absent: {reasons} (the counts by reason do not add up)",
+    ),
     "export.remark.other_reason": ("Lý do khác: {what}", "Other reason: {what}"),
     "export.not_held.row": ("Dự kiến: {date}. {reason}", "Planned: {date}. {reason}"),
     # --- reporters of units not reported ---

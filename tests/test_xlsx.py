@@ -7,6 +7,7 @@ three not reported (a draft, a reporter who blocked the bot, nobody). Every figu
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -218,6 +219,13 @@ def test_absence_is_people_by_reason_and_an_old_answer_names_its_reasons_without
     assert [old[h["absent"]], *(old[h[r]] for r in reasons)] == [2, None, None, None, None, None]
     assert "Lý do vắng: Ốm đau, Đi công tác (mẫu cũ, không có số người)" in old[h["remarks"]]
     assert committee[h["makeup_session"]] == "Chưa (dự kiến 10/10/2022)"
+    # counts that do not add up to the absent (the dialogue prevents it): the reasons, said so, no count guessed
+    report = next(r for r in data.reported if r.unit.code == "B02")
+    answers = {**report.latest.answers, "absent_sick": 4}
+    unmatched = replace(report, latest=replace(report.latest, answers=answers))
+    cells = appendix.unit_rows(replace(data, reported=[unmatched]), appendix.columns(data, "vi"), "vi")[0].cells
+    remarks = cells[[c.field for c in appendix.columns(data, "vi")].index("remarks")]
+    assert remarks.startswith("Lý do vắng: Ốm đau, Đi công tác, Lý do khác (số người theo lý do không khớp số vắng)")
     assert (committee[h["cells_held"]], committee[h["cells_total"]]) == (2, 2)
 
 

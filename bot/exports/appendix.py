@@ -292,7 +292,11 @@ def _remarks(report: ReportedUnit, fields: Collection[str], data: CompiledReport
     reasons = latest.value(c.ABSENT_REASONS) or []
     if report.held and report.absent and reasons and report.absent_by_reason is None:
         labels = ", ".join(data.choice_label(c.ABSENT_REASONS, r, language) for r in reasons)
-        notes.append(say("export.remark.reasons_uncounted", language, reasons=labels))
+        counted = any(  # the questionnaire asked for counts (they do not add up) or not (an old one)
+            i.startswith(c.ABSENT_COUNT_PREFIX) and q.type is QuestionType.integer for i, q in latest.questions.items()
+        )
+        key = "export.remark.reasons_unmatched" if counted else "export.remark.reasons_uncounted"
+        notes.append(say(key, language, reasons=labels))
     if report.absent_other_what:
         notes.append(say("export.remark.other_reason", language, what=report.absent_other_what))
     exempt = latest.number(c.MEMBERS_EXEMPT)
