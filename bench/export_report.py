@@ -7,8 +7,9 @@ Builds a SQLite file (made by the Alembic migrations) with the NQ 15 campaign an
 reporter each; about 88 % of the units have submitted (a tenth of them twice, some late, some not held
 yet), the others have a draft, no reporter, or an unreachable one. The answers are random but follow the
 questionnaire's rules, with a seed, so every run exports the same campaign. Then it times `export_files`
-(read the campaign, write the DOCX and the XLSX) and each step on its own, repeated; the medians are
-printed. The goal is under 10 s for both files.
+(read the campaign, write the DOCX and the XLSX) and each step on its own, repeated; the medians of the wall
+time and of the process's CPU time are printed (on a busy shared machine the CPU time is the export's own
+cost). The goal is under 10 s for both files.
 """
 
 from __future__ import annotations
@@ -219,14 +220,16 @@ def prepare(path: Path, count: int) -> Database:
     return database
 
 
-def timed(work: Any, repeat: int) -> float:
-    """The median wall time of `work()` over `repeat` runs."""
-    times = []
+def timed(work: Any, repeat: int) -> tuple[float, float]:
+    """The median wall time and the median CPU time of this process for `work()` over `repeat` runs (on a
+    shared machine the CPU time is what the export itself costs)."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -260,12 +263,13 @@ def main() -> None:
             "export_files (read + both files + write)": lambda: export_files(database, code, out, today=TODAY),
         }
         results = {name: timed(work, args.repeat) for name, work in steps.items()}
-        for name, seconds in results.items():
-            print(f"{name:<45} median of {args.repeat}: {seconds:6.2f} s")
+        for name, (wall, cpu) in results.items():
+            print(f"{name:<45} median of {args.repeat}: {wall:6.2f} s wall, {cpu:6.2f} s CPU")
         for path in sorted(out.iterdir()):
             print(f"  {path.name}: {path.stat().st_size / 1e6:.1f} MB")
-        total = results["export_files (read + both files + write)"]
-        print(f"goal: under {GOAL_SECONDS:.0f} s for both files: {'met' if total < GOAL_SECONDS else 'NOT met'}")
+        wall, cpu = results["export_files (read + both files + write)"]
+        verdict = "met" if wall < GOAL_SECONDS else "NOT met" + (" (CPU time under it)" if cpu < GOAL_SECONDS else "")
+        print(f"goal: under {GOAL_SECONDS:.0f} s for both files: {verdict}")
         database.dispose()
 
 
