@@ -22,6 +22,7 @@ class Progress:
 
 
 def progress(session: Session, *, campaign_id: int) -> Progress:
+    """The units asked to report (storage.units.count_units counts them): reported, late, with a draft."""
     submitted = col(Submission.status) == SubmissionStatus.submitted
     query = (
         select(
@@ -34,7 +35,7 @@ def progress(session: Session, *, campaign_id: int) -> Progress:
             SubmissionVersion,
             and_(col(SubmissionVersion.submission_id) == col(Submission.id), col(SubmissionVersion.version) == 1),
         )
-        .where(Submission.campaign_id == campaign_id)
+        .where(Submission.campaign_id == campaign_id, col(Submission.unit_id).not_in(units_reported_by_parent()))
     )
     row = session.exec(query).one()
     return Progress(submitted=int(row[0]), late=int(row[1]), drafts=int(row[2]))

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.texts import said
-from storage import nudges, reports, units
+from storage import nudges, reports, submissions, units
 from storage.database import Database
 from storage.errors import NqbotError, UnitImportError
-from storage.models import Channel, Person, Role, UnitKind
+from storage.models import Campaign, Channel, Person, Role, UnitKind
 from tests.conftest import SAMPLE_UNITS
 
 HEADER = "code,name,kind,member_count,parent\n"
@@ -270,3 +270,26 @@ async def test_cells_reported_by_their_committee_are_not_missing_and_not_nudged(
         session.flush()
         assert [m.code for m in reports.missing_units(session, campaign_id=0)] == ["D1", "C2"]  # C2 reports itself
         assert sorted(code_of[unit] for unit, _ in nudges.targets(session, campaign_id=0)) == ["C2", "D1"]
+
+
+async def test_a_cell_that_reported_before_its_committee_took_over_is_not_counted_twice(
+    database: Database, loaded: Campaign
+) -> None:
+    with database.session() as session:
+        cell = units.get_unit(session, code="CB-SYT-VP")  # reports through DB-SYT in the sample register
+        committee = units.get_unit(session, code="DB-SYT")
+        assert cell is not None and committee is not None and cell.reports_through_parent
+        for unit in (cell, committee):
+            sub = submissions.get_or_create_submission(
+                session, campaign_id=loaded.id or 0, unit_id=unit.id or 0, questionnaire_version=1
+            )
+            submissions.submit(
+                session,
+                submission=sub,
+                answers={"held": "not_yet"},
+                questionnaire_version=1,
+                person_id=None,
+                late=False,
+            )
+        progress = reports.progress(session, campaign_id=loaded.id or 0)
+        assert (progress.submitted, units.count_units(session)) == (1, 22)  # the committee, of the 22 that report
