@@ -253,3 +253,37 @@ async def test_on_zalo_the_new_questions_are_answered_by_typing(
     assert "Câu 16. Lý do khác là gì" in reply
     draft, _ = stored(database, loaded, "DB-SYT")
     assert (draft["cells_held"], draft["cells_total"], draft["absent_sick"], draft["absent_other"]) == (3, 3, 3, 1)
+
+
+def test_the_sum_rule_over_a_walk_says_what_is_left_and_asks_again_from_the_first_count_broken(
+    nq15: CampaignSpec,
+) -> None:
+    context = qn.context(nq15, today=date(2022, 9, 15), register_members=29)
+    draft = {
+        "held": "with_bloc",
+        "session_dates": ["2022-09-13"],
+        "members_total": 30,
+        "members_exempt": 2,
+        "members_attended": 24,  # 4 absent
+        "key_officials": 3,
+        "absent_reasons": ["sick", "business", "other"],
+        "absent_sick": 2,
+    }
+    walk = qn.Walk(nq15.questionnaire, dict(draft), context)
+    business = nq15.question("absent_business")
+    assert qn.rule_problem(business, 1, walk.values(), walk, "en") is None  # 2 + 1 leaves 1 for "other"
+    assert "The number cannot be more than 1: " in (qn.rule_problem(business, 2, walk.values(), walk, "en") or "")
+    assert walk.next_question() == business and walk.given() == {}
+    walk.set("absent_sick", 4)  # stored as if under other figures: nothing is left for the two after it
+    problem = qn.rule_problem(business, 1, walk.values(), walk, "en")
+    assert problem == (
+        "The numbers before already add up to 4, leaving too little for this one: absent: sickness (4) + absent:"
+        " business trip + absent: other reasons must add up to 4 (total members − exempt members − members"
+        " attended). Type “back” to change the number before."
+    )
+    walk.set("absent_sick", 2)
+    walk.set("absent_business", 1)
+    walk.set("absent_other", 1)
+    walk.set("members_attended", 25)  # 3 absent: asked again from the first count broken, the later ones wait
+    broken = walk.broken("vi", after="members_attended")
+    assert [(q.id, p.split(":")[0]) for q, p in broken] == [("absent_sick", "Số này không được lớn hơn 1")]
