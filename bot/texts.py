@@ -757,9 +757,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Chi bộ trực thuộc, báo cáo qua đảng ủy cơ sở",
         "An affiliated cell, reported by its committee",
     ),
-    "export.remark.reasons_uncounted": (
+    "export.remark.reasons_old": (
         "Lý do vắng: {reasons} (mẫu cũ, không có số người)",
         "Absent: {reasons} (old questionnaire, no counts)",
+    ),
+    "export.remark.reasons_uncounted": (
+        "Lý do vắng: {reasons} (không có số người theo lý do)",
+        "Absent: {reasons} (no counts by reason)",
     ),
     "export.remark.reasons_unmatched": (
         "Lý do vắng: {reasons} (số người theo lý do không khớp số vắng)",

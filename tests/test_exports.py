@@ -320,14 +320,14 @@ def test_the_appendix_sheet_has_a_row_per_unit_of_the_register_and_the_totals(da
         datetime(2022, 9, 15), "Trực tiếp", 40, 2, 36, pytest.approx(36 / 38), 5, 2, "Có (18/09/2022)", 3, 30,
         "05-KH/CB, 10/09/2022",
     ]  # fmt: skip
-    assert u01["Ghi chú"] == "Lý do vắng: Ốm đau, Đi công tác (mẫu cũ, không có số người)"
+    assert u01["Ghi chú"] == "Lý do vắng: Ốm đau, Đi công tác (không có số người theo lý do)"
     assert [u02[f] for f in figures] == [
         datetime(2022, 9, 19), "Kết hợp trực tiếp và trực tuyến (3 điểm cầu)", 120, 0, 120, 1.0, 12, 0, None, 10,
         None, "Đang xây dựng",
     ]  # fmt: skip
     assert (u02["Học tập, quán triệt"], u02["Ghi chú"]) == ("Đã học cùng hội nghị cấp Khối", None)
     assert (u03["ĐV dự"], u03["ĐV vắng"], u03["Học bù"]) == (28, 2, "Chưa")
-    assert u03["Ghi chú"] == "Lý do vắng: Đi học (mẫu cũ, không có số người); Đã sửa (lần 2)"
+    assert u03["Ghi chú"] == "Lý do vắng: Đi học (không có số người theo lý do); Đã sửa (lần 2)"
     assert [v for k, v in u04.items() if k not in ("STT", "Tên TCCSĐ", "Loại", "Báo cáo")] == [None] * (len(u04) - 4)
     assert (u07["Học tập, quán triệt"], u07["CTHĐ/KH"]) == ("Chưa tổ chức", "Chưa ban hành")
     assert (u07["Ngày học"], u07["ĐV vắng"], u07["Ghi chú"]) == (None, None, "Dự kiến: 30/09/2022. Chờ tài liệu")

@@ -292,11 +292,7 @@ def _remarks(report: ReportedUnit, fields: Collection[str], data: CompiledReport
     reasons = latest.value(c.ABSENT_REASONS) or []
     if report.held and report.absent and reasons and report.absent_by_reason is None:
         labels = ", ".join(data.choice_label(c.ABSENT_REASONS, r, language) for r in reasons)
-        counted = any(  # the questionnaire asked for counts (they do not add up) or not (an old one)
-            i.startswith(c.ABSENT_COUNT_PREFIX) and q.type is QuestionType.integer for i, q in latest.questions.items()
-        )
-        key = "export.remark.reasons_unmatched" if counted else "export.remark.reasons_uncounted"
-        notes.append(say(key, language, reasons=labels))
+        notes.append(say(f"export.remark.reasons_{_uncounted(latest)}", language, reasons=labels))
     if report.absent_other_what:
         notes.append(say("export.remark.other_reason", language, what=report.absent_other_what))
     exempt = latest.number(c.MEMBERS_EXEMPT)
@@ -307,6 +303,17 @@ def _remarks(report: ReportedUnit, fields: Collection[str], data: CompiledReport
     if report.versions > 1:
         notes.append(say("export.remark.amended", language, version=report.versions))
     return "; ".join(notes) or None
+
+
+def _uncounted(latest: c.Version) -> str:
+    """Why a unit's absent members are not counted by reason: counts given that do not add up ("unmatched"),
+    none given ("uncounted"), or none asked, an old questionnaire ("old")."""
+    counts = [
+        i for i, q in latest.questions.items() if i.startswith(c.ABSENT_COUNT_PREFIX) and q.type is QuestionType.integer
+    ]
+    if any(isinstance(latest.answers.get(i), int) for i in counts):
+        return "unmatched"
+    return "uncounted" if counts else "old"
 
 
 def totals(data: CompiledReport, cols: Sequence[Column], language: str) -> list[Cell]:
