@@ -37,6 +37,7 @@ class SampleReport:
     publicity: str  # the positions of the publicity channels, typed in one message
     posts: int
     absence: str = ""  # the positions of the reasons for absence, when some members missed it (made up since)
+    absent_by_reason: tuple[int, ...] = ()  # how many for each reason, when there are several (one takes all)
     submitted: bool = True
 
     def answers(self) -> list[str]:
@@ -46,7 +47,7 @@ class SampleReport:
             return given
         given.append(str(self.cadres))
         if self.absence:
-            given += [self.absence, "Có", "hôm nay"]
+            given += [self.absence, *(str(n) for n in self.absent_by_reason), "Có", "hôm nay"]
         given += [str(self.guests), str(self.essays)]
         given += [self.plan] if self.plan in ("2", "3") else ["1", self.plan, "hôm qua"]
         return [*given, self.publicity, str(self.posts), "bỏ qua", "bỏ qua", "bỏ qua", "Gửi báo cáo"]
@@ -55,7 +56,9 @@ class SampleReport:
 SAMPLE_REPORTS = (
     SampleReport("CB-STP", "Nguyễn Thị Lan", 24, 1, 22, 4, 3, 22, "07-KH/CB", "1, 3", 2, absence="2"),
     SampleReport("CB-SVH", "Lê Văn Hùng", 31, 0, 31, 5, 0, 31, "2", "2", 1),
-    SampleReport("CB-SCT", "Phạm Minh Tuấn", 27, 2, 23, 4, 6, 23, "3", "1, 2", 3, absence="1, 2"),
+    SampleReport(
+        "CB-SCT", "Phạm Minh Tuấn", 27, 2, 23, 4, 6, 23, "3", "1, 2", 3, absence="1, 2", absent_by_reason=(1, 1)
+    ),
     SampleReport("CB-TTRA", "Hoàng Thu Hà", 22, 0, 20, 0, 0, 0, "", "", 0, submitted=False),
 )
 

@@ -36,7 +36,7 @@ def make_reporter_invites(
             raise NqbotError(Text("invite.unknown_unit", unit=unit_code))
         targets = [unit]
     else:
-        targets = units.list_units(session)
+        targets = units.list_units(session, reporting_only=True)  # not the cells their committee reports for
         if not targets:
             raise NqbotError(Text("invite.no_units"))
     made = []

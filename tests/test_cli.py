@@ -38,8 +38,8 @@ def test_help_lists_the_operators_commands(tmp_path: Path) -> None:
 def test_init_loads_the_campaign_and_sample_units(tmp_path: Path) -> None:
     result = nqbot(tmp_path, "init", "--sample-units")
     assert result.returncode == 0, result.stderr
-    assert "Đã nạp chiến dịch nq15-2022: 25 câu hỏi, hạn báo cáo 20/09/2022." in result.stdout
-    assert "units-sample.csv: 22 đơn vị mới, 0 cập nhật, 0 không đổi." in result.stdout
+    assert "Đã nạp chiến dịch nq15-2022: 34 câu hỏi, hạn báo cáo 20/09/2022." in result.stdout
+    assert "units-sample.csv: 25 đơn vị mới, 0 cập nhật, 0 không đổi." in result.stdout
     status = nqbot(tmp_path, "status")
     assert "nq15-2022: 0/22 đơn vị đã báo cáo (0 nộp muộn)" in status.stdout
     again = nqbot(tmp_path, "init")
@@ -49,7 +49,7 @@ def test_init_loads_the_campaign_and_sample_units(tmp_path: Path) -> None:
 def test_the_operator_reads_english_with_nqbot_language_en(tmp_path: Path) -> None:
     english = {"NQBOT_LANGUAGE": "en"}
     result = nqbot(tmp_path, "init", "--sample-units", env=english)
-    assert "Campaign nq15-2022 loaded: 25 questions, report deadline 20/09/2022." in result.stdout
+    assert "Campaign nq15-2022 loaded: 34 questions, report deadline 20/09/2022." in result.stdout
     assert "nq15-2022: 0/22 reported (0 late)" in nqbot(tmp_path, "status", env=english).stdout
     assert nqbot(tmp_path, "invite", env=english).stderr.strip() == "Error: name one unit code, or use --all"
 
@@ -87,7 +87,7 @@ def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 2 and "line 3: kind 'cell'" in result.stderr
     assert "Đơn vị: 0" in nqbot(tmp_path, "status").stdout
     good = nqbot(tmp_path, "units", "import", str(SAMPLE_UNITS))
-    assert good.returncode == 0 and "22 đơn vị mới" in good.stdout
+    assert good.returncode == 0 and "25 đơn vị mới" in good.stdout
 
 
 def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_backup_of_a_database_in_use_opens_and_holds_the_data(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     copy = sqlite3.connect(tmp_path / "backups" / "copy.db")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert copy.execute("SELECT count(*) FROM unit").fetchone()[0] == 22
+    assert copy.execute("SELECT count(*) FROM unit").fetchone()[0] == 25
     assert copy.execute("SELECT code FROM campaign").fetchall() == [("nq15-2022",)]
     assert written and written[0] > 0
 
@@ -324,9 +324,9 @@ def test_campaign_new_moves_every_date_keeps_the_comments_marks_the_header_and_l
         "Đã viết campaigns/nq15-2026.yaml: nq15-2026, hạn báo cáo 20/12/2026, hạn Ban báo cáo cấp trên 06/01/2027,"
         " đóng 04/01/2027." in result.stdout
     )
-    assert "report.place (Thành phố)" in result.stdout and "report.superior_body (ĐẢNG BỘ TỈNH)" in result.stdout
+    assert "report.place (Thành phố)" in result.stdout and "report.issuing_body (BAN TUYÊN GIÁO)" in result.stdout
     assert re.search(r"còn ghi ngày của đợt cũ .*: \d+: 20/9/2022", result.stdout)  # "báo cáo … trước ngày 20/9/2022"
-    assert "Đã nạp chiến dịch nq15-2026: 25 câu hỏi, hạn báo cáo 20/12/2026." in result.stdout
+    assert "Đã nạp chiến dịch nq15-2026: 34 câu hỏi, hạn báo cáo 20/12/2026." in result.stdout
     text = written.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     assert (data["code"], str(data["report_deadline"]), str(data["board_deadline"]), str(data["closes_on"])) == (
@@ -503,4 +503,4 @@ def test_a_copy_of_a_copy_moves_its_dates_again_and_marks_each_header_line_once(
     assert "hạn báo cáo 11/12/2026, hạn Ban báo cáo cấp trên 28/12/2026, đóng 26/12/2026" in again.stdout
     assert "report.place (Thành phố)" in again.stdout
     text = (tmp_path / "campaigns" / "second.yaml").read_text(encoding="utf-8")
-    assert text.count("# ĐIỀN / FILL IN") == 5 and "  place: Thành phố   # ĐIỀN / FILL IN\n" in text
+    assert text.count("# ĐIỀN / FILL IN") == 4 and "  place: Thành phố   # ĐIỀN / FILL IN\n" in text
