@@ -47,7 +47,6 @@ class ConversationState:
     failed_codes: int = 0
     failed_since: datetime | None = None
     updated_at: datetime = field(default_factory=utcnow)
-    loaded: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)  # its state as stored
 
 
 @dataclass
@@ -62,6 +61,7 @@ class Chat:
     campaign: Campaign | None = None
     unit: Unit | None = None
     submission: Submission | None = None
+    stored: tuple[Any, ...] | None = None  # the conversation's state as stored (None: not stored yet)
 
 
 def chat_of(session: Session, *, channel: Channel, user_id: str) -> Chat:
@@ -77,13 +77,13 @@ def chat_of(session: Session, *, channel: Channel, user_id: str) -> Chat:
     row = rows[0]
     at = len(_CONVERSATION_COLUMNS)
     state = ConversationState(**dict(zip(_CONVERSATION_COLUMNS, row[:at], strict=True)))
-    state.loaded = _state_of(state)
     loaded: list[Any] = []
     for model, names in _LOADED:
         values = row[at : at + len(names)]
         at += len(names)
         loaded.append(None if values[0] is None else _as_loaded(session, model, dict(zip(names, values, strict=True))))
-    return Chat(state, *loaded)
+    person, campaign, unit, submission = loaded
+    return Chat(state, person, campaign, unit, submission, stored=_state_of(state))
 
 
 def _as_loaded(session: Session, model: Any, values: dict[str, Any]) -> Any:
@@ -103,12 +103,13 @@ def _as_loaded(session: Session, model: Any, values: dict[str, Any]) -> Any:
     return instance
 
 
-def save_conversation(session: Session, conversation: ConversationState) -> None:
+def save_conversation(session: Session, chat: Chat) -> None:
     """Write the chat's conversation back when the turn changed it: one INSERT on first contact, else one
-    UPDATE of its state; nothing when it is as it was read (its updated_at says when it last changed).
+    UPDATE of its state; nothing when it is as stored (its updated_at says when it last changed).
 
     A person enrolled in this turn is inserted first, so it exists for person_id."""
-    if conversation.id is not None and _state_of(conversation) == conversation.loaded:
+    conversation = chat.conversation
+    if conversation.id is not None and _state_of(conversation) == chat.stored:
         return
     if session.new:
         session.flush()
@@ -118,7 +119,7 @@ def save_conversation(session: Session, conversation: ConversationState) -> None
         conversation.id = session.connection().execute(_NEW_CONVERSATION, {**identity, **state}).scalar_one()
     else:
         _SAVE_CONVERSATION.run(session, {"conversation_id": conversation.id, **state}).close()
-    conversation.loaded = _state_of(conversation)
+    chat.stored = _state_of(conversation)
 
 
 def _state_of(conversation: ConversationState) -> tuple[Any, ...]:

@@ -102,7 +102,7 @@ class Dialogue(Turn):
         else:
             outcome = self.on_text((event.text or "").strip())
         self.conversation.updated_at = self.now
-        chats.save_conversation(self.session, self.conversation)
+        chats.save_conversation(self.session, self.chat)
         return outcome
 
     def on_command(self, command: str, argument: str) -> Outcome:
