@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.settings import Settings
 from storage import invites, units
 from storage.errors import ConfigError, NqbotError, Text
-from storage.models import Role
+from storage.models import Role, Unit
 from storage.private_files import write_private
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ def make_reporter_invites(
         unit = units.get_unit(session, code=unit_code)
         if unit is None:
             raise NqbotError(Text("invite.unknown_unit", unit=unit_code))
+        if unit.reports_through_parent:
+            parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+            raise NqbotError(Text("invite.reported_by_parent", unit=unit.code, parent=parent.code if parent else "?"))
         targets = [unit]
     else:
         targets = units.list_units(session, reporting_only=True)  # not the cells their committee reports for

@@ -199,6 +199,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "That invite code is not valid. Check the code the board sent, or contact the propaganda board "
         "({left} more wrong codes allowed).",
     ),
+    "join.reported_by_parent": (
+        "Theo danh sách đơn vị của Ban Tuyên giáo, {unit} báo cáo qua {parent}: đồng chí không cần báo cáo riêng,"
+        " số liệu của chi bộ do {parent} tổng hợp. Nếu danh sách chưa đúng, đồng chí liên hệ Ban Tuyên giáo.",
+        "In the board's register, {parent} reports for {unit}: there is no separate report to send; the cell's"
+        " figures go into {parent}'s report. If the register is wrong, please contact the propaganda board.",
+    ),
     "join.expired": (
         "Mã mời đã hết hạn. Đồng chí đề nghị Ban Tuyên giáo gửi mã mới.",
         "This invite has expired. Please ask the propaganda board for a new one.",
@@ -1113,6 +1119,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "invite.unknown_unit": (
         "không có đơn vị mã “{unit}” (xem `nqbot status` hoặc tệp danh sách đơn vị)",
         "no unit with the code “{unit}” (see `nqbot status` or the units CSV)",
+    ),
+    "invite.reported_by_parent": (
+        "{unit} do {parent} báo cáo thay (cột reports của danh sách đơn vị): không cần mã mời riêng",
+        "{parent} reports for {unit} (the units CSV's reports column): it needs no invite of its own",
     ),
     "invite.no_units": (
         "chưa có đơn vị nào: chạy `nqbot units import TỆP.csv` trước",

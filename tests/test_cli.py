@@ -142,6 +142,10 @@ def test_invite_prints_a_code_per_unit_and_writes_qr_codes(tmp_path: Path) -> No
     assert nqbot(tmp_path, "invite", "NOPE").stderr.strip() == (
         "Lỗi: không có đơn vị mã “NOPE” (xem `nqbot status` hoặc tệp danh sách đơn vị)"
     )
+    through = nqbot(tmp_path, "invite", "CB-SYT-VP")  # a cell the sample's DB-SYT reports for
+    assert through.returncode == 2 and through.stderr.strip() == (
+        "Lỗi: CB-SYT-VP do DB-SYT báo cáo thay (cột reports của danh sách đơn vị): không cần mã mời riêng"
+    )
     english = nqbot(tmp_path, "invite", "NOPE", env={"NQBOT_LANGUAGE": "en"})
     assert english.stderr.strip() == "Error: no unit with the code “NOPE” (see `nqbot status` or the units CSV)"
 

@@ -31,6 +31,21 @@ async def test_a_code_typed_without_start_works_too(engine: Engine, database: Da
     assert "Đồng chí đã được ghi nhận là người báo cáo của Chi bộ Sở Tư pháp" in await dialogue.say("xác nhận")
 
 
+async def test_an_invite_of_a_cell_its_committee_reports_for_says_so_and_binds_nothing(
+    engine: Engine, database: Database
+) -> None:
+    """The register changed after the invite was made: the cell now reports through its đảng ủy."""
+    code = invite_code(database, "CB-SYT-VP")
+    dialogue = Dialogue(engine, "9")
+    said = await dialogue.say(f"/start {code}")
+    assert "Chi bộ Văn phòng Sở Y tế báo cáo qua Đảng bộ Sở Y tế: đồng chí không cần báo cáo riêng" in said
+    assert "xác nhận" not in said
+    with database.session() as session:
+        assert people.find_person(session, channel=Channel.telegram, user_id="9") is None
+        stored = session.exec(select(Invite)).one()
+        assert stored.use_count == 0  # nothing used: were the register put back, the code still works
+
+
 async def test_declining_binds_nothing(engine: Engine, database: Database) -> None:
     dialogue = Dialogue(engine, "9")
     await dialogue.say(f"/start {invite_code(database, 'CB-STP')}")

@@ -38,6 +38,9 @@ def join(turn: Turn, code: str) -> Outcome:
     already = already_is(turn, invite)
     if already is not None:
         return Outcome([Reply(already)])
+    through = reported_by_parent(turn, invite)
+    if through is not None:
+        return Outcome([Reply(through)])
     conversation.mode, conversation.pending = Mode.confirm_join, {"invite_id": invite.id}
     return Outcome([join_question_for(turn, invite)])
 
@@ -75,6 +78,15 @@ def already_is(turn: Turn, invite: Invite) -> str | None:
     if invite.role is not Role.reporter and person.role is invite.role:
         return turn.t("join.already_staff", role=turn.t(f"role.{invite.role.value}"))
     return None
+
+
+def reported_by_parent(turn: Turn, invite: Invite) -> str | None:
+    """A reporter's invite for a cell whose grassroots committee reports for it (the register changed since
+    the invite was made): nobody is to report for it, so the code is not used."""
+    unit = turn.session.get(Unit, invite.unit_id) if invite.unit_id is not None else None
+    if unit is None or not unit.reports_through_parent:
+        return None
+    return turn.t("join.reported_by_parent", unit=unit.name, parent=unit_name(turn, unit.parent_id))
 
 
 def unit_name(turn: Turn, unit_id: int | None) -> str:
