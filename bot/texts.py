@@ -1084,6 +1084,61 @@ TEXTS: dict[str, tuple[str, str]] = {
         " the bot.)",
     ),
     # --- the operator's files and database (storage's errors, said by the CLI) ---
+    "units.not_imported": (
+        "{source}: không nhập gì, {count} dòng lỗi: {problems}{more}",
+        "{source}: nothing imported, {count} bad row(s): {problems}{more}",
+    ),
+    "units.more": ("; … và {count} dòng khác", "; … and {count} more"),
+    "units.no_file": ("không có tệp này", "no such file"),
+    "units.not_utf8": (
+        "tệp không phải văn bản UTF-8 (lưu bảng tính dạng CSV UTF-8)",
+        "the file is not UTF-8 text (save the sheet as CSV UTF-8)",
+    ),
+    "units.missing_columns": (
+        "dòng 1: thiếu cột {missing}; cần các cột {expected}",
+        "line 1: missing column(s) {missing}; expected {expected}",
+    ),
+    "units.empty": ("dòng {line}: cột {column} để trống", "line {line}: {column} is empty"),
+    "units.repeated": (
+        "dòng {line}: mã “{code}” đã có ở dòng {first}",
+        "line {line}: code '{code}' is already on line {first}",
+    ),
+    "units.bad_kind": (
+        "dòng {line}: loại “{kind}” không phải đảng bộ cơ sở (grassroots_committee) hay chi bộ cơ sở"
+        " (grassroots_cell)",
+        "line {line}: kind '{kind}' is not 'grassroots_committee' (đảng bộ cơ sở) or 'grassroots_cell' (chi bộ cơ sở)",
+    ),
+    "units.bad_count": (
+        "dòng {line}: số đảng viên “{value}” không phải số nguyên từ 0 đến {max}",
+        "line {line}: member_count '{value}' is not a whole number from 0 to {max}",
+    ),
+    "units.bad_reports": (
+        "dòng {line}: cột reports “{value}” không phải parent (qua đảng ủy) hay self (tự báo cáo)",
+        "line {line}: reports '{value}' is not 'parent' (qua đảng ủy) or 'self' (tự báo cáo)",
+    ),
+    "units.reports_not_cell": (
+        "dòng {line}: reports parent: chỉ chi bộ mới báo cáo qua đảng ủy cơ sở của mình",
+        "line {line}: reports 'parent': only a cell (chi bộ) reports through its grassroots committee",
+    ),
+    "units.reports_no_parent": (
+        "dòng {line}: reports parent cần cột parent: đảng bộ cơ sở báo cáo thay chi bộ",
+        "line {line}: reports 'parent' needs a parent: the grassroots committee (đảng bộ cơ sở) that reports for it",
+    ),
+    "units.invalid": ("dòng {line}: {column}: {detail}", "line {line}: {column}: {detail}"),
+    "units.own_parent": (
+        "dòng {line}: đơn vị không thể là cấp trên của chính mình",
+        "line {line}: a unit cannot be its own parent",
+    ),
+    "units.unknown_parent": (
+        "dòng {line}: cấp trên “{parent}” không có trong tệp này hay trong cơ sở dữ liệu",
+        "line {line}: parent '{parent}' is not a unit of this file or the database",
+    ),
+    "units.where_line": ("dòng {line}", "line {line}"),
+    "units.where_unit": ("đơn vị {code} (đã có trong cơ sở dữ liệu)", "unit {code} (in the database)"),
+    "units.parent_not_committee": (
+        "{where}: báo cáo qua cấp trên “{parent}”, nhưng đó không phải đảng bộ cơ sở",
+        "{where}: reports through its parent '{parent}', which is not a grassroots committee (đảng bộ cơ sở)",
+    ),
     "units.line_too_long": (
         "{source}: không nhập gì: dòng {line} dài {length} ký tự, quá {limit} ký tự của một dòng danh sách đơn vị",
         "{source}: nothing imported: line {line} is {length} characters long, more than a units register's {limit}",
@@ -1220,6 +1275,8 @@ def said(message: str | Text, language: str = "vi") -> str:
 def _said_param(value: Any, language: str, number: Callable[[int], str]) -> Any:
     if isinstance(value, Text):
         return said(value, language)
+    if isinstance(value, list):  # several texts in one line: "line 3: …; line 5: …"
+        return "; ".join(str(_said_param(item, language, number)) for item in value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}" if language == "en" else number(value)
     return value

@@ -43,9 +43,12 @@ class CampaignFileError(NqbotError):
 
 
 class UnitImportError(NqbotError):
-    """A units CSV has bad rows; nothing was imported. `problems` lists each as 'line N: …'."""
+    """A units CSV has bad rows; nothing was imported. `problems` has a catalog Text for each ("line N: …")."""
 
-    def __init__(self, path: str, problems: list[str]) -> None:
+    SHOWN = 10  # problems said in the one line; the rest are counted
+
+    def __init__(self, path: str, problems: list[Text]) -> None:
         self.problems = problems
-        shown = "; ".join(problems[:10]) + (f"; … and {len(problems) - 10} more" if len(problems) > 10 else "")
-        super().__init__(f"{path}: nothing imported, {len(problems)} bad row(s): {shown}")
+        more = Text("units.more", count=len(problems) - self.SHOWN) if len(problems) > self.SHOWN else ""
+        shown = problems[: self.SHOWN]
+        super().__init__(Text("units.not_imported", source=path, count=len(problems), problems=shown, more=more))

@@ -71,9 +71,9 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise UnitImportError(str(path), ["no such file"]) from None
+        raise UnitImportError(str(path), [Text("units.no_file")]) from None
     except UnicodeDecodeError:
-        raise UnitImportError(str(path), ["the file is not UTF-8 text (save the sheet as CSV UTF-8)"]) from None
+        raise UnitImportError(str(path), [Text("units.not_utf8")]) from None
     lines = text.splitlines()
     for number, line_text in enumerate(lines, start=1):
         if len(line_text) > MAX_LINE:  # before csv, whose limit (131,072) would raise mid-file
@@ -84,18 +84,17 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
     header = [h.strip().lower() for h in next(records, (1, []))[1]]
     missing = [c for c in COLUMNS[:4] if c not in header]
     if missing:
-        raise UnitImportError(
-            str(path), [f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}"]
-        )
+        columns = Text("units.missing_columns", missing=", ".join(missing), expected=",".join(COLUMNS))
+        raise UnitImportError(str(path), [columns])
     rows: list[UnitRow] = []
-    problems: list[tuple[int, str]] = []  # (line, what is wrong), told in line order
+    problems: list[tuple[int, Text]] = []  # (line, what is wrong), told in line order
     seen: dict[str, int] = {}
     for line, record in records:
         values = {k: v.strip() for k, v in zip(header, record, strict=False)}
         if not any(values.values()):
             continue  # blank lines in a spreadsheet export
         problem = _row_problem(values, seen, line)
-        if problem:
+        if problem is not None:
             problems.append((line, problem))
             continue
         try:
@@ -109,14 +108,16 @@ def read_units_csv(path: str | Path) -> list[UnitRow]:
             )
         except ValidationError as exc:
             first = exc.errors()[0]
-            problems.append((line, f"{first['loc'][0]}: {first['msg']}"))
+            problems.append((line, Text("units.invalid", line=line, column=str(first["loc"][0]), detail=first["msg"])))
             continue
         seen[unit.code] = line
         through = _REPORTS_WORDS[fold(values.get("reports", ""))]
         rows.append(UnitRow(line, unit, values.get("parent") or None, len(rows) + 1, through))
-    problems.extend((row.line, "a unit cannot be its own parent") for row in rows if row.parent_code == row.unit.code)
+    problems.extend(
+        (row.line, Text("units.own_parent", line=row.line)) for row in rows if row.parent_code == row.unit.code
+    )
     if problems:
-        raise UnitImportError(str(path), [f"line {line}: {problem}" for line, problem in sorted(problems)])
+        raise UnitImportError(str(path), [problem for _, problem in sorted(problems, key=lambda p: p[0])])
     return rows
 
 
@@ -136,28 +137,26 @@ def _records(lines: list[str], source: str) -> Iterator[tuple[int, list[str]]]:
             yield reader.line_num, record
 
 
-def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> str | None:
+def _row_problem(values: dict[str, str], seen: dict[str, int], line: int) -> Text | None:
     for column in COLUMNS[:4]:
         if not values.get(column):
-            return f"{column} is empty"
+            return Text("units.empty", line=line, column=column)
     if values["code"] in seen:
-        return f"code {values['code']!r} is already on line {seen[values['code']]}"
+        return Text("units.repeated", line=line, code=values["code"], first=seen[values["code"]])
     if fold(values["kind"]) not in _KIND_WORDS:
-        return (
-            f"kind {values['kind']!r} is not 'grassroots_committee' (đảng bộ cơ sở) or 'grassroots_cell' (chi bộ cơ sở)"
-        )
+        return Text("units.bad_kind", line=line, kind=values["kind"])
     count = values["member_count"].replace(".", "").replace(",", "")
     if not re.fullmatch(f"[0-9]{{1,{MAX_MEMBERS_DIGITS}}}", count):  # not isdigit(): it takes "²", int() does not
-        return f"member_count {values['member_count']!r} is not a whole number from 0 to {10**MAX_MEMBERS_DIGITS - 1:,}"
+        return Text("units.bad_count", line=line, value=values["member_count"], max=10**MAX_MEMBERS_DIGITS - 1)
     values["member_count"] = count
     reports = values.get("reports", "")
     if fold(reports) not in _REPORTS_WORDS:
-        return f"reports {reports!r} is not 'parent' (qua đảng ủy) or 'self' (tự báo cáo)"
+        return Text("units.bad_reports", line=line, value=reports)
     if _REPORTS_WORDS[fold(reports)]:
         if _KIND_WORDS[fold(values["kind"])] is not UnitKind.grassroots_cell:
-            return "reports 'parent': only a cell (chi bộ) reports through its grassroots committee"
+            return Text("units.reports_not_cell", line=line)
         if not values.get("parent"):
-            return "reports 'parent' needs a parent: the grassroots committee (đảng bộ cơ sở) that reports for it"
+            return Text("units.reports_no_parent", line=line)
     return None
 
 
@@ -173,7 +172,7 @@ def import_units(
     existing = {u.code: u for u in session.exec(select(Unit)).all()}
     known = existing.keys() | {row.unit.code for row in rows}
     orphans = [
-        f"line {row.line}: parent {row.parent_code!r} is not a unit of this file or the database"
+        Text("units.unknown_parent", line=row.line, parent=row.parent_code)
         for row in rows
         if row.parent_code is not None and row.parent_code not in known
     ]
@@ -248,16 +247,16 @@ def _refuse_cells_under_cells(existing: Mapping[str, Unit], rows: list[UnitRow],
     code_of = {unit.id: code for code, unit in existing.items()}
     kind_of = {code: unit.kind for code, unit in existing.items()} | {row.unit.code: row.unit.kind for row in rows}
     through = {  # unit → (where the register says it, its parent), for each unit reporting through its parent
-        code: (f"unit {code} (in the database)", code_of.get(unit.parent_id))
+        code: (Text("units.where_unit", code=code), code_of.get(unit.parent_id))
         for code, unit in existing.items()
         if unit.reports_through_parent
     }
     for row in rows:
         through.pop(row.unit.code, None)
         if row.through_parent:
-            through[row.unit.code] = (f"line {row.line}", row.parent_code)
+            through[row.unit.code] = (Text("units.where_line", line=row.line), row.parent_code)
     problems = [
-        f"{where}: reports through its parent {parent!r}, which is not a grassroots committee (đảng bộ cơ sở)"
+        Text("units.parent_not_committee", where=where, parent=parent)
         for where, parent in through.values()
         if parent is not None and kind_of.get(parent) is not UnitKind.grassroots_committee
     ]

@@ -58,7 +58,7 @@ def test_the_operator_reads_english_with_nqbot_language_en(tmp_path: Path) -> No
     ("args", "message"),
     [
         (("campaign", "load", "missing.yaml"), "Lỗi: missing.yaml: no such file"),
-        (("units", "import", "missing.csv"), "Lỗi: missing.csv: nothing imported, 1 bad row(s): no such file"),
+        (("units", "import", "missing.csv"), "Lỗi: missing.csv: không nhập gì, 1 dòng lỗi: không có tệp này"),
         (("campaign", "load", str(ROOT / "examples" / "units-sample.csv")), "must be a mapping of campaign fields"),
     ],
 )
@@ -84,7 +84,9 @@ def test_import_with_bad_rows_changes_nothing(tmp_path: Path) -> None:
         "code,name,kind,member_count,parent\nX1,Chi bộ X,grassroots_cell,10,\nX2,Chi bộ Y,cell,10,\n", encoding="utf-8"
     )
     result = nqbot(tmp_path, "units", "import", str(bad))
-    assert result.returncode == 2 and "line 3: kind 'cell'" in result.stderr
+    assert result.returncode == 2 and "dòng 3: loại “cell” không phải đảng bộ cơ sở" in result.stderr
+    english = nqbot(tmp_path, "units", "import", str(bad), env={"NQBOT_LANGUAGE": "en"})
+    assert "Error: " in english.stderr and "nothing imported, 1 bad row(s): line 3: kind 'cell'" in english.stderr
     assert "Đơn vị: 0" in nqbot(tmp_path, "status").stdout
     good = nqbot(tmp_path, "units", "import", str(SAMPLE_UNITS))
     assert good.returncode == 0 and "25 đơn vị mới" in good.stdout
@@ -253,12 +255,12 @@ INPUTS_THAT_RAISED_TRACEBACKS: list[tuple[str, Any, str]] = [
     (
         "a superscript digit as member_count",
         lambda tmp: (("units", "import", _units_csv(tmp, "A1,Chi bộ A,chi bộ,²,\n")), {}),
-        "line 2: member_count '²' is not a whole number from 0 to 999,999,999",
+        "dòng 2: số đảng viên “²” không phải số nguyên từ 0 đến 999.999.999",
     ),
     (
         "23 digits as member_count",
         lambda tmp: (("units", "import", _units_csv(tmp, "A1,Chi bộ A,chi bộ," + "9" * 23 + ",\n")), {}),
-        "line 2: member_count '99999999999999999999999' is not a whole number from 0 to 999,999,999",
+        "dòng 2: số đảng viên “99999999999999999999999” không phải số nguyên từ 0 đến 999.999.999",
     ),
     (
         "a field of 200,000 characters",

@@ -9,11 +9,15 @@ import pytest
 from bot.texts import said
 from storage import nudges, reports, submissions, units
 from storage.database import Database
-from storage.errors import NqbotError, UnitImportError
+from storage.errors import NqbotError, Text, UnitImportError
 from storage.models import Campaign, Channel, Person, Role, UnitKind
 from tests.conftest import SAMPLE_UNITS
 
 HEADER = "code,name,kind,member_count,parent\n"
+
+
+def english(problems: list[Text]) -> list[str]:
+    return [said(problem, "en") for problem in problems]
 
 
 def _csv(tmp_path: Path, body: str, name: str = "units.csv") -> Path:
@@ -47,26 +51,32 @@ def test_every_bad_row_is_named_with_its_line_and_nothing_is_read(tmp_path: Path
     )  # line 7: own parent
     with pytest.raises(UnitImportError) as caught:
         units.read_units_csv(path)
-    problems = caught.value.problems
+    problems = english(caught.value.problems)
     assert [p.split(":")[0] for p in problems] == ["line 3", "line 4", "line 5", "line 6", "line 7"]
     assert "name is empty" in problems[0]
     assert "kind 'tổ đảng'" in problems[1]
     assert "'hai mươi' is not a whole number" in problems[2]
     assert "already on line 2" in problems[3]
-    assert str(caught.value).startswith(f"{path}: nothing imported, 5 bad row(s)")
+    assert said(caught.value.message, "en").startswith(f"{path}: nothing imported, 5 bad row(s)")
+    vietnamese = said(caught.value.message, "vi")  # the operator's language by default
+    assert vietnamese.startswith(f"{path}: không nhập gì, 5 dòng lỗi: dòng 3: cột name để trống; dòng 4: loại")
 
 
 def test_a_file_without_the_columns_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "u.csv"
     path.write_text("ma,ten\nA,B\n", encoding="utf-8")
-    with pytest.raises(UnitImportError, match="line 1: missing column"):
+    with pytest.raises(UnitImportError) as caught:
         units.read_units_csv(path)
+    assert english(caught.value.problems) == [
+        "line 1: missing column(s) code, name, kind, member_count; expected code,name,kind,member_count,parent,reports"
+    ]
 
 
 async def test_an_unknown_parent_imports_nothing(database: Database, tmp_path: Path) -> None:
     path = _csv(tmp_path, "A1,Chi bộ A,grassroots_cell,20,\nA2,Chi bộ B,grassroots_cell,20,ZZ\n")
-    with pytest.raises(UnitImportError, match="line 3: parent 'ZZ'"):
+    with pytest.raises(UnitImportError) as caught:
         _import(database, path)
+    assert english(caught.value.problems) == ["line 3: parent 'ZZ' is not a unit of this file or the database"]
     with database.session() as session:
         assert units.count_units(session) == 0
 
@@ -206,7 +216,7 @@ def test_bad_reports_values_are_named_with_their_lines(tmp_path: Path) -> None:
     )
     with pytest.raises(UnitImportError) as caught:
         units.read_units_csv(path)
-    problems = caught.value.problems
+    problems = english(caught.value.problems)
     assert problems == [
         "line 3: reports 'cấp trên báo' is not 'parent' (qua đảng ủy) or 'self' (tự báo cáo)",
         "line 4: reports 'parent' needs a parent: the grassroots committee (đảng bộ cơ sở) that reports for it",
@@ -223,7 +233,7 @@ async def test_a_cell_reporting_through_a_parent_that_is_a_cell_imports_nothing(
     )
     with pytest.raises(UnitImportError) as caught:
         _import(database, path)
-    assert caught.value.problems == [
+    assert english(caught.value.problems) == [
         "line 3: reports through its parent 'C1', which is not a grassroots committee (đảng bộ cơ sở)",
         "line 4: reports through its parent 'C0', which is not a grassroots committee (đảng bộ cơ sở)",
     ]
@@ -234,8 +244,9 @@ async def test_a_cell_reporting_through_a_parent_that_is_a_cell_imports_nothing(
 async def test_a_committee_turned_cell_under_its_reporting_cells_is_refused(database: Database, tmp_path: Path) -> None:
     _import(database, _register(tmp_path, "D1,Đảng bộ D,đảng bộ,40,,\nC1,Chi bộ C,chi bộ,12,D1,parent\n"))
     turned = _register(tmp_path, "D1,Đảng bộ D,chi bộ,40,,\n", name="turned.csv")  # C1 stays, through D1
-    with pytest.raises(UnitImportError, match=r"unit C1 \(in the database\): reports through its parent 'D1'"):
+    with pytest.raises(UnitImportError) as caught:
         _import(database, turned)
+    assert "unit C1 (in the database): reports through its parent 'D1'" in said(caught.value.message, "en")
 
 
 async def test_reimport_follows_the_new_order_and_how_a_cell_reports(database: Database, tmp_path: Path) -> None:
