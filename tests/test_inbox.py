@@ -30,9 +30,9 @@ from bot.outbox.sender import Sender
 from storage import inbound
 from storage.database import Database
 from storage.models import Channel, InboundEvent
-from tests.dialogue import Clock, invite_code, join_as_staff
+from tests.dialogue import Clock, invite_code, join_as_staff, statements
 from tests.fakes.offline_telegram import TOKEN as TELEGRAM_TOKEN
-from tests.fakes.offline_telegram import AnyApplication, OfflineRequest, text_update
+from tests.fakes.offline_telegram import AnyApplication, OfflineRequest, sticker_update, text_update
 from tests.fakes.zalo_api import FakeZalo
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -266,3 +266,21 @@ async def test_telegram_updates_are_stored_before_handling_whether_posted_or_pol
         )
     await telegram.replay(app, only_process=True)
     assert len(texts_to(api, 503)) == 1 and all(e.handled_at is not None for e in events(database))
+
+
+async def test_an_update_whose_turn_committed_is_not_marked_again_one_without_a_turn_is(
+    application: tuple[AnyApplication, OfflineRequest], database: Database
+) -> None:
+    """The turn marks its update handled with its effects (storage.inbound.first_delivery): the inbox runs no
+    second transaction for it (issue 16). A sticker has no turn: the inbox marks it."""
+    app, api = application
+    processor = app.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    for data in (text_update(7, 507, "/trogiup"), sticker_update(8, 507)):
+        update = telegram.Update.de_json(data, app.bot)
+        with statements(database) as sent:
+            await processor.process_update(update, app.process_update(update))
+        marks = [s for s in sent if s.upper().startswith("UPDATE INBOUNDEVENT")]
+        assert len(marks) == (0 if "text" in data["message"] else 1), sent
+    assert len(texts_to(api, 507)) == 2  # the help, and the request to type
+    assert [event.handled_at is not None for event in events(database)] == [True, True]
