@@ -19,7 +19,7 @@ from storage.campaign_spec import CampaignFileError, CampaignSpec, load_campaign
 from storage.errors import Text
 
 # The report's header lines that name the issuing body: the shipped file holds generic words there.
-TO_FILL = ("superior_body", "issuing_body", "issuing_sub_body", "place", "name")
+TO_FILL = ("superior_body", "issuing_body", "place", "name")
 FILL_MARK = "# ĐIỀN / FILL IN"
 CODE = re.compile(CampaignSpec.model_fields["code"].metadata[0].pattern)
 

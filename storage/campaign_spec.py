@@ -286,7 +286,7 @@ class CampaignSpec(Strict):
     report_deadline: Day
     board_deadline: Day
     closes_on: Day
-    tasks: list[str] = Field(default_factory=list)
+    tasks: list[str] = Field(default_factory=list)  # older files' list; the report reads report.plan.tasks
     reminders: Reminders = Reminders()
     questionnaire: list[Question] = Field(min_length=1)
     report: ReportSettings

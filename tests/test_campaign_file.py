@@ -25,7 +25,7 @@ def test_the_shipped_nq15_campaign_loads_with_the_plans_dates_and_tasks(nq15: Ca
     assert nq15.code == "nq15-2022"
     assert (nq15.report_deadline.isoformat(), nq15.board_deadline.isoformat()) == ("2022-09-20", "2022-10-07")
     assert nq15.resolution.number == "15-NQ/TW" and nq15.resolution.date.isoformat() == "2022-05-05"
-    assert len(nq15.tasks) == 8
+    assert nq15.report.plan is not None and len(nq15.report.plan.tasks) == 8  # the plan's eight tasks
     assert nq15.reminders.days_before == [7, 3, 1, 0]
     assert {q.type for q in nq15.questionnaire} == set(QuestionType)  # every question type is used
     ids = [q.id for q in nq15.questionnaire]
