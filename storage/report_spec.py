@@ -117,6 +117,13 @@ class AppendixColumn(Strict):
     field: str = Field(pattern=IDENTIFIER)
     header: Label
     width: float = Field(default=10, gt=0, le=100)  # characters in the XLSX; relative in the DOCX
+    # A heading over this column and the next ones of the same group: a second header row in the DOCX
+    # ("Đảng viên vắng theo lý do" over "Ốm đau", "Công tác"…), "group: header" in the XLSX.
+    group: Label | None = None
+
+    def full_header(self, language: str) -> str:
+        header = self.header.get(language)
+        return f"{self.group.get(language)}: {header}" if self.group else header
 
 
 def _section(heading: str, *notes: tuple[str | None, str]) -> Any:
@@ -124,34 +131,36 @@ def _section(heading: str, *notes: tuple[str | None, str]) -> Any:
     return Field(default_factory=lambda: ReportSection(heading=LocalText(vi=heading), notes=parts))
 
 
-_APPENDIX = [  # (helper X's list) every TCCSĐ a row; a question the campaign never asked is left out
-    ("stt", "STT", 5),
-    ("unit_name", "Tên TCCSĐ", 24),
-    ("unit_kind", "Loại", 6),
-    ("report_state", "Báo cáo", 9),
-    ("study_state", "Học tập, quán triệt", 12),
-    ("session_dates", "Ngày học", 11),
-    ("format_sites", "Hình thức", 11),
-    ("members_total", "Tổng ĐV", 7),
-    ("members_exempt", "ĐV miễn SH", 7),
-    ("members_attended", "ĐV dự", 7),
-    ("attendance_rate", "% ĐV dự / (Tổng ĐV − miễn SH)", 10),
-    ("key_officials", "CB chủ chốt", 7),
-    ("absent", "ĐV vắng", 6),
-    ("absent_sick", "Vắng: ốm đau", 6),
-    ("absent_business", "Vắng: công tác", 7),
-    ("absent_study", "Vắng: đi học", 6),
-    ("absent_maternity", "Vắng: thai sản", 7),
-    ("absent_other", "Vắng: lý do khác", 7),
-    ("makeup_session", "Học bù", 12),
-    ("cells_held", "Chi bộ trực thuộc đã học", 8),
-    ("cells_total", "Chi bộ trực thuộc", 8),
-    ("non_members", "Quần chúng", 7),
-    ("essays", "Bài thu hoạch", 7),
-    ("action_program", "CTHĐ/KH", 12),
-    ("remarks", "Ghi chú", 18),
+_REASONS = "ĐV vắng theo lý do"  # a group's heading over its columns (AppendixColumn.group)
+_CELLS = "Chi bộ trực thuộc"
+_APPENDIX: list[tuple[str, str, float, str | None]] = [  # every TCCSĐ a row; a question not asked is left out
+    ("stt", "STT", 6, None),
+    ("unit_name", "Tên TCCSĐ", 21, None),
+    ("unit_kind", "Loại", 6, None),
+    ("report_state", "Báo cáo", 9, None),
+    ("study_state", "Học tập, quán triệt", 11, None),
+    ("session_dates", "Ngày học", 13, None),
+    ("format_sites", "Hình thức", 11, None),
+    ("members_total", "Tổng ĐV", 7, None),
+    ("members_exempt", "ĐV miễn SH", 7, None),
+    ("members_attended", "ĐV dự", 7, None),
+    ("attendance_rate", "% ĐV dự / (Tổng ĐV − miễn SH)", 10, None),
+    ("key_officials", "CB chủ chốt", 7, None),
+    ("absent", "ĐV vắng", 6, None),
+    ("absent_sick", "Ốm đau", 6, _REASONS),
+    ("absent_business", "Công tác", 7, _REASONS),
+    ("absent_study", "Đi học", 6, _REASONS),
+    ("absent_maternity", "Thai sản", 7, _REASONS),
+    ("absent_other", "Khác", 6, _REASONS),
+    ("makeup_session", "Học bù", 12, None),
+    ("cells_held", "Đã học", 7, _CELLS),
+    ("cells_total", "Tổng số", 7, _CELLS),
+    ("non_members", "Quần chúng", 7, None),
+    ("essays", "Bài thu hoạch", 7, None),
+    ("action_program", "CTHĐ/KH", 11, None),
+    ("remarks", "Ghi chú", 15, None),
 ]
-DEFAULT_APPENDIX_HEADERS = {field: header for field, header, _ in _APPENDIX}
+DEFAULT_APPENDIX_HEADERS = {field: f"{group}: {header}" if group else header for field, header, _, group in _APPENDIX}
 
 
 class ReportSettings(Strict):
@@ -184,7 +193,10 @@ class ReportSettings(Strict):
     appendix_title: str = "PHỤ LỤC"
     appendix_subject: str | None = None  # under the appendix title; "Kết quả học tập … tại các TCCSĐ"
     appendix: list[AppendixColumn] = Field(
-        default_factory=lambda: [AppendixColumn(field=f, header=LocalText(vi=h), width=w) for f, h, w in _APPENDIX],
+        default_factory=lambda: [
+            AppendixColumn(field=f, header=LocalText(vi=h), width=w, group=LocalText(vi=g) if g else None)
+            for f, h, w, g in _APPENDIX
+        ],
         min_length=1,
     )
 

@@ -343,7 +343,7 @@ def test_the_appendix_sheet_has_a_row_per_unit_of_the_register_and_the_totals(da
     assert sheet.cell(row=5, column=6).number_format == "dd/mm/yyyy"
     assert sheet.cell(row=13, column=2).font.b and sheet.cell(row=4, column=1).font.b
     assert sheet.freeze_panes == "C5"
-    assert sheet.column_dimensions["B"].width == 24
+    assert sheet.column_dimensions["B"].width == 21
     assert len(rows) == 14  # nothing after the totals' denominators
 
 
@@ -510,8 +510,11 @@ def test_the_report_ends_with_the_signer_the_recipients_and_the_appendix_table(d
     assert appendix.page_width > appendix.page_height  # landscape
     table = document.tables[2]
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    header = rows[0]
-    assert header[:4] == ["STT", "Tên TCCSĐ", "Loại", "Báo cáo"]
+    groups, header, rows = rows[0], rows[1], rows[1:]  # a group's heading over its columns, then theirs
+    assert header[:4] == ["STT", "Tên TCCSĐ", "Loại", "Báo cáo"] and groups[:4] == header[:4]  # over both rows
+    reasons = header.index("Ốm đau")
+    assert groups[reasons : reasons + 5] == ["ĐV vắng theo lý do"] * 5
+    assert header[reasons : reasons + 5] == ["Ốm đau", "Công tác", "Đi học", "Thai sản", "Khác"]
     u01, total = dict(zip(header, rows[1], strict=True)), dict(zip(header, rows[-1], strict=True))
     figures = ["Ngày học", "Hình thức", "Tổng ĐV", "ĐV miễn SH", "ĐV dự", "% ĐV dự / (Tổng ĐV − miễn SH)"]
     figures += ["CB chủ chốt", "ĐV vắng", "Học bù", "CTHĐ/KH"]

@@ -169,7 +169,7 @@ def _table(sheet: Worksheet, header_row: int) -> list[dict[str, Any]]:
 def _appendix(data: CompiledReport) -> tuple[Worksheet, list[dict[str, Any]], dict[str, str]]:
     """The appendix sheet, its rows by header, and each field's header."""
     sheet = _book(data)["Phụ lục"]
-    header = {c.field: c.header for c in appendix.columns(data, "vi")}
+    header = {c.field: c.full_header for c in appendix.columns(data, "vi")}
     return sheet, _table(sheet, 4), header
 
 
@@ -243,7 +243,7 @@ def test_the_default_columns_leave_out_the_questions_a_campaign_never_asked(
 
 def test_no_number_column_holds_words(data: CompiledReport) -> None:
     _, rows, h = _appendix(data)
-    numeric = [c.header for c in appendix.columns(data, "vi") if c.kind in ("number", "rate")]
+    numeric = [c.full_header for c in appendix.columns(data, "vi") if c.kind in ("number", "rate")]
     assert h["absent"] in numeric and h["members_exempt"] in numeric
     for row in rows[:-1]:  # the last row's label is words, its figures numbers
         assert all(row[name] is None or isinstance(row[name], int | float) for name in numeric), row

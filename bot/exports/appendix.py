@@ -64,6 +64,12 @@ class Column:
     header: str
     width: float
     kind: Kind
+    group: str | None = None  # a heading over this column and the next ones of the group
+
+    @property
+    def full_header(self) -> str:
+        """The header with its group's heading, where there is one row of headers (the XLSX)."""
+        return f"{self.group}: {self.header}" if self.group else self.header
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,8 @@ def columns(data: CompiledReport, language: str) -> list[Column]:
                     f"report.appendix: {column.field!r} is not a question of the campaign nor a figure ({figures})"
                 )
             kind = _QUESTION_KIND.get(question.type, "text")
-        found.append(Column(column.field, column.header.get(language), column.width, kind))
+        group = column.group.get(language) if column.group else None
+        found.append(Column(column.field, column.header.get(language), column.width, kind, group))
     return found
 
 

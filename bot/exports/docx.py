@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape
 
@@ -377,29 +377,53 @@ _BORDERS = "".join(
 )
 
 
-def _table_start(widths: Sequence[int], heads: Sequence[str]) -> list[str]:
-    """A bordered table exactly `widths` wide (no indent: within the text), its header row repeated."""
-    return [
+def _table_start(widths: Sequence[int], heads: Sequence[str], groups: Sequence[str | None] | None = None) -> list[str]:
+    """A bordered table exactly `widths` wide (no indent: within the text), its header repeated on each page:
+    one row, or two where columns have a group's heading over them (the others span both rows)."""
+    parts = [
         f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
         f'<w:jc w:val="center"/><w:tblBorders>{_BORDERS}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         '<w:tblCellMar><w:left w:w="40" w:type="dxa"/><w:right w:w="40" w:type="dxa"/></w:tblCellMar>'
         "</w:tblPr><w:tblGrid>",
         *(f'<w:gridCol w:w="{w}"/>' for w in widths),
         "</w:tblGrid>",
-        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
-        *(
-            f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/>'
-            f'<w:vAlign w:val="center"/></w:tcPr>{_p(head, "center", bold=True)}</w:tc>'
-            for head, w in zip(heads, widths, strict=True)
-        ),
-        "</w:tr>",
     ]
+    groups = groups or [None] * len(heads)
+    if not any(groups):
+        return [*parts, _header_tr(_head_tc(head, w) for head, w in zip(heads, widths, strict=True))]
+    top, bottom, n = [], [], 0
+    while n < len(heads):
+        group = groups[n]
+        if group is None:  # one cell over both rows
+            top.append(_head_tc(heads[n], widths[n], '<w:vMerge w:val="restart"/>'))
+            bottom.append(_head_tc("", widths[n], "<w:vMerge/>"))
+            n += 1
+            continue
+        run = n
+        while run < len(heads) and groups[run] == group:
+            bottom.append(_head_tc(heads[run], widths[run]))
+            run += 1
+        top.append(_head_tc(group, sum(widths[n:run]), f'<w:gridSpan w:val="{run - n}"/>'))
+        n = run
+    return [*parts, _header_tr(top), _header_tr(bottom)]
+
+
+def _head_tc(text: str, width: int, merge: str = "") -> str:
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{merge}'
+        '<w:shd w:val="clear" w:color="auto" w:fill="D9E2F3"/><w:vAlign w:val="center"/></w:tcPr>'
+        f"{_p(text, 'center', bold=True)}</w:tc>"
+    )
+
+
+def _header_tr(cells: Iterable[str]) -> str:
+    return f"<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>{''.join(cells)}</w:tr>"
 
 
 def _table_xml(data: CompiledReport, cols: Sequence[Column], widths: Sequence[int], language: str) -> str:
     """The appendix table: header (repeated on each page), a row per TCCSĐ (its affiliated cells in italics
     under it), the totals."""
-    parts = _table_start(widths, [col.header for col in cols])
+    parts = _table_start(widths, [col.header for col in cols], [col.group for col in cols])
     aligns = [_ALIGN.get(col.kind, "left") for col in cols]
     kinds = [col.kind for col in cols]
     for row in appendix.unit_rows(data, cols, language):

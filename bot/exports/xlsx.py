@@ -94,7 +94,7 @@ def _appendix_sheet(workbook: Workbook, data: CompiledReport, language: str, tod
     sheet.append([report.appendix_title], ["nq title"])
     sheet.append([report.appendix_subject or data.spec.title], ["nq title"])
     sheet.append([appendix.as_of_line(data, today, language)], ["nq subtitle"])
-    sheet.header([c.header for c in cols])
+    sheet.header([c.full_header for c in cols])
     styles = [f"nq {c.kind}" for c in cols]
     for row in appendix.rows(data, cols, language):
         sheet.styled(row, styles)
@@ -115,7 +115,7 @@ def _header_of(data: CompiledReport, field: str, language: str) -> str:
     """The appendix's header for a figure (the unit's name, its kind), for the other sheets; the default
     header when the campaign's appendix leaves that column out."""
     return next(
-        (c.header.get(language) for c in data.spec.report.appendix if c.field == field),
+        (c.full_header(language) for c in data.spec.report.appendix if c.field == field),
         DEFAULT_APPENDIX_HEADERS[field],
     )
 
