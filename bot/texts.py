@@ -730,6 +730,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.as_of": ("(Tính đến ngày {date})", "(As of {date})"),
     "export.closed_on": ("(Đợt báo cáo kết thúc ngày {date})", "(Reporting closed on {date})"),
     "export.col.code": ("Mã đơn vị", "Unit code"),
+    "export.appendix_field": (
+        "report.appendix: “{field}” không phải câu hỏi của đợt báo cáo hay một số liệu ({figures})",
+        "report.appendix: '{field}' is not a question of the campaign nor a figure ({figures})",
+    ),
     "export.col.register_members": ("ĐV theo sổ", "Members (register)"),
     "export.col.reporter": ("Người báo cáo", "Reporter"),
     "export.col.channel": ("Kênh liên lạc", "Channel"),

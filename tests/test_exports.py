@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bot.exports import build_docx, build_xlsx, export_files
 from bot.exports.appendix import AppendixFieldError
 from bot.exports.docx import place_and_date
+from bot.texts import said
 from storage import campaigns, submissions, units
 from storage.campaign_spec import CampaignSpec
 from storage.compiled import CompiledReport, ReporterState, UnknownCampaign, compile_report
@@ -550,8 +551,11 @@ def test_a_misspelt_appendix_column_is_one_clear_error(data: CompiledReport) -> 
     columns = [*report.appendix, report.appendix[0].model_copy(update={"field": "membres_total"})]
     spec = data.spec.model_copy(update={"report": report.model_copy(update={"appendix": columns})})
     broken = dataclasses.replace(data, spec=spec)
-    with pytest.raises(AppendixFieldError, match="'membres_total' is not a question of the campaign"):
+    with pytest.raises(AppendixFieldError) as caught:
         build_xlsx(broken, language="vi", today=TODAY)
+    said_vi = said(caught.value.message, "vi")
+    assert said_vi.startswith("report.appendix: “membres_total” không phải câu hỏi của đợt báo cáo hay một số liệu (")
+    assert "'membres_total' is not a question of the campaign" in said(caught.value.message, "en")
 
 
 def test_an_empty_campaign_exports_without_dividing_by_zero(database: Database, nq15: CampaignSpec) -> None:

@@ -24,7 +24,7 @@ from bot.texts import say
 from storage import compiled as c
 from storage.campaign_spec import Question, QuestionType
 from storage.compiled import CompiledReport, ReportedUnit, UnitInfo
-from storage.errors import NqbotError
+from storage.errors import NqbotError, Text
 from storage.report_spec import DEFAULT_APPENDIX_HEADERS
 
 
@@ -133,9 +133,7 @@ def columns(data: CompiledReport, language: str) -> list[Column]:
                 continue
             if question is None:
                 figures = ", ".join(ROW_FIELDS)
-                raise AppendixFieldError(
-                    f"report.appendix: {column.field!r} is not a question of the campaign nor a figure ({figures})"
-                )
+                raise AppendixFieldError(Text("export.appendix_field", field=column.field, figures=figures))
             kind = _QUESTION_KIND.get(question.type, "text")
         group = column.group.get(language) if column.group else None
         found.append(Column(column.field, column.header.get(language), column.width, kind, group))
