@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 POSTGRES_TESTS := tests/test_storage.py tests/test_dialogue.py tests/test_enrolment.py tests/test_staff.py \
 	tests/test_nudges.py tests/test_exports.py tests/test_campaign_file.py tests/test_units_import.py \
 	tests/test_telegram_handlers.py tests/test_zalo.py tests/test_migrations.py tests/test_e2e_workers.py \
-	tests/test_outbox.py tests/test_shared_draft.py tests/test_invites.py tests/test_dialogue_changes.py tests/test_inbox.py
+	tests/test_outbox.py tests/test_shared_draft.py tests/test_invites.py tests/test_dialogue_changes.py tests/test_inbox.py \
+	tests/test_report_figures.py tests/test_xlsx.py tests/test_docx_format.py tests/test_questionnaire_v2.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
