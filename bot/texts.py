@@ -1108,8 +1108,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "line {line}: code '{code}' is already on line {first}",
     ),
     "units.bad_kind": (
-        "dòng {line}: loại “{kind}” không phải đảng bộ cơ sở (grassroots_committee) hay chi bộ cơ sở"
-        " (grassroots_cell)",
+        "dòng {line}: loại “{kind}” không phải đảng bộ cơ sở (grassroots_committee) hay chi bộ cơ sở (grassroots_cell)",
         "line {line}: kind '{kind}' is not 'grassroots_committee' (đảng bộ cơ sở) or 'grassroots_cell' (chi bộ cơ sở)",
     ),
     "units.bad_count": (
