@@ -162,13 +162,14 @@ def submit(
     session: Any,
     campaign_id: int,
     unit_id: int | None,
-    person_id: int,
+    person_id: int | None,
     answers: dict[str, Any],
     when: datetime,
     version: int,
     deadline: date,
 ) -> None:
-    """A unit's report submitted at `when` under questionnaire `version` (late after `deadline`)."""
+    """A unit's report submitted at `when` under questionnaire `version` (late after `deadline`; no person: sent
+    from the command line)."""
     assert unit_id is not None
     submission = submissions.get_or_create_submission(
         session, campaign_id=campaign_id, unit_id=unit_id, questionnaire_version=version

@@ -24,6 +24,7 @@ from storage.campaign_spec import CampaignSpec, Question
 from storage.compiled import CompiledReport, compile_report, presenter_name
 from storage.database import Database
 from storage.models import Channel, Person, PersonState, Role, Unit, UnitKind
+from tests.test_exports import submit
 
 TODAY = date(2022, 10, 5)
 DEADLINE, QUARTER_END = date(2022, 9, 20), date(2022, 9, 30)
@@ -231,20 +232,8 @@ def rows(database: Database, nq15: CampaignSpec) -> list[Row]:
             ids[row.code] = unit.id
         for row in inserted:
             person = _person(session, ids[row.code], row) if row.reporter else None
-            submission = None
             for answers, version, when in row.versions:
-                submission = submissions.get_or_create_submission(
-                    session, campaign_id=campaign.id, unit_id=ids[row.code], questionnaire_version=version
-                )
-                submissions.submit(
-                    session,
-                    submission=submission,
-                    answers=answers,
-                    questionnaire_version=version,
-                    person_id=person,
-                    late=when.date() > DEADLINE,
-                    now=when,
-                )
+                submit(session, campaign.id, ids[row.code], person, answers, when, version, DEADLINE)
             if row.draft:
                 draft = submissions.get_or_create_submission(
                     session, campaign_id=campaign.id, unit_id=ids[row.code], questionnaire_version=2
