@@ -730,6 +730,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.as_of": ("(Tính đến ngày {date})", "(As of {date})"),
     "export.closed_on": ("(Đợt báo cáo kết thúc ngày {date})", "(Reporting closed on {date})"),
     "export.col.code": ("Mã đơn vị", "Unit code"),
+    "doc.category": ("Báo cáo", "Report"),  # the DOCX's category property
     "export.appendix_field": (
         "report.appendix: “{field}” không phải câu hỏi của đợt báo cáo hay một số liệu ({figures})",
         "report.appendix: '{field}' is not a question of the campaign nor a figure ({figures})",

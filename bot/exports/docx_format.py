@@ -23,6 +23,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from bot.texts import say
+
 FONT = "Times New Roman"  # 36-HD I: a Unicode Vietnamese font (TCVN 6909:2001); Times New Roman in its samples
 LANGUAGE = "vi-VN"
 TWIPS_PER_CM = 567
@@ -148,7 +150,7 @@ def properties(
     core.title, core.subject, core.keywords = title, subject, keywords
     core.author = core.last_modified_by = author
     core.created = core.modified = now.replace(microsecond=0)
-    core.comments, core.category, core.language = "", "Báo cáo", LANGUAGE
+    core.comments, core.category, core.language = "", say("doc.category", "vi"), LANGUAGE
     core.revision = 1
 
 
