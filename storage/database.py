@@ -31,13 +31,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from storage.errors import ConfigError, Text
+from storage.prepared import CONNECTION
 from storage.private_files import private_file
 
 logger = logging.getLogger(__name__)
@@ -133,6 +134,9 @@ class Database:
         # SQLite: no workers, work runs on the caller's thread (see the module's docstring).
         is_sqlite = self.engine.dialect.name == "sqlite"
         self._workers = None if is_sqlite else ThreadPoolExecutor(max_workers=4, thread_name_prefix="nqbot-db")
+        # SQLite: the connection turns use on the event loop's thread, kept open (see `run`).
+        self._held: Connection | None = None
+        self._held_by: int | None = None
         self._stop = threading.Event()
         self._checkpoints: threading.Thread | None = None
         if background and checkpoint_every is not None:
@@ -162,9 +166,58 @@ class Database:
 
         `autoflush=False` suits work that flushes where it needs ids: it saves a flush before every query."""
         if self._workers is None:
-            return self.transaction(work, autoflush)
+            return self._on_held(work, autoflush)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._workers, self.transaction, work, autoflush)
+
+    async def run_core(self, work: Callable[[Connection], T]) -> T:
+        """Run Core-only `work` (no ORM objects: storage.prepared statements, say) in one transaction on a
+        connection, without a session: the sender's "sent" after each message is one statement."""
+        if self._workers is None:
+            connection = self._connection_here()
+            if connection is not None:
+                if connection.in_transaction():
+                    connection.rollback()
+                with connection.begin():
+                    return work(connection)
+            with self.engine.begin() as connection:
+                return work(connection)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, self._core, work)
+
+    def _core(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.begin() as connection:
+            return work(connection)
+
+    def _connection_here(self) -> Connection | None:
+        """SQLite: the connection this thread keeps open, made at the first call; None on another thread than the
+        one that made it (it takes one from the pool)."""
+        me = threading.get_ident()
+        if self._held_by is not None and self._held_by != me:
+            return None
+        if self._held is None or self._held.closed:
+            self._held = self.engine.connect()
+            self._held_by = me
+        return self._held
+
+    def _on_held(self, work: Callable[[Session], T], autoflush: bool) -> T:
+        """SQLite: `work` in a session on the connection the loop's thread keeps open. Checking a connection out of
+        the pool and back (a rollback on return) costs more than a report step's statements; the turns of one
+        thread run one at a time, so one connection serves them all. Another thread gets one from the pool."""
+        connection = self._connection_here()
+        if connection is None:
+            return self.transaction(work, autoflush)
+        if connection.in_transaction():  # left open by an error that could not roll back
+            connection.rollback()
+        with Session(bind=connection, expire_on_commit=False, autoflush=autoflush) as session:
+            session.info[CONNECTION] = connection
+            try:
+                result = work(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        return result
 
     def checkpoint(self) -> tuple[int, int, int]:
         """Write the WAL back into the SQLite file as far as readers allow, without blocking anyone:
@@ -186,4 +239,7 @@ class Database:
             self._checkpoints.join(timeout=30)
         if self._workers is not None:
             self._workers.shutdown(wait=True)
+        if self._held is not None:
+            self._held.close()
+            self._held = self._held_by = None
         self.engine.dispose()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, or_, select, update
 from sqlmodel import Session, col
 
 from storage.database import dialect_insert
@@ -180,8 +180,8 @@ def _settle(session: Session, ids: Collection[int], **values: Any) -> None:
         )
 
 
-def mark_sent(session: Session, *, ids: Collection[int], now: datetime) -> None:
-    """The platform took these: never sent again. One UPDATE for all."""
+def mark_sent(session: Session | Connection, *, ids: Collection[int], now: datetime) -> None:
+    """The platform took these: never sent again. One UPDATE for all (Core only: Database.run_core runs it)."""
     if ids:
         _mark_sent(len(ids)).run(session, {"sent_at": now} | {f"id_{n}": i for n, i in enumerate(ids)}).close()
 

@@ -18,12 +18,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exc
+from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlmodel import Session
 
 Processor = Callable[[Any], Any] | None
+# In a session's info: the connection its transaction runs on, when fixed (storage.database.Database.run on
+# SQLite): asking the session for it costs more than a statement here.
+CONNECTION = "nqbot.connection"
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,14 @@ class Prepared:
         self.keys = list(keys) if keys is not None else None
         self._by_dialect: dict[str, _Compiled] = {}
 
-    def run(self, session: Session, params: Mapping[str, Any]) -> Any:
-        """Execute with `params`; the DBAPI cursor (rows not read yet)."""
-        connection = session.connection()
+    def run(self, session: Session | Connection, params: Mapping[str, Any]) -> Any:
+        """Execute with `params` in the session's transaction (or the connection's: Database.run_core); the
+        DBAPI cursor (rows not read yet)."""
+        if isinstance(session, Connection):
+            connection = session
+        else:
+            held = session.info.get(CONNECTION)
+            connection = held if held is not None and held.in_transaction() else session.connection()
         compiled = self._compiled(connection.dialect)
         values = _values(compiled, params)
         cursor = connection.connection.cursor()
@@ -63,12 +71,13 @@ class Prepared:
             ) from error
         return cursor
 
-    def rows(self, session: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Execute with `params`; every row, its values converted by the columns' types."""
         cursor = self.run(session, params)
         found = cursor.fetchall()
         cursor.close()
-        results = self._by_dialect[session.get_bind().dialect.name].results
+        dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+        results = self._by_dialect[dialect.name].results
         if not results:
             return [tuple(row) for row in found]
         return [_converted(results, row) for row in found]

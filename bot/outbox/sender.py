@@ -147,7 +147,7 @@ class Sender:
             return True
         finally:
             if sent:
-                await self.database.run(partial(outbox.mark_sent, ids=sent, now=self.clock()))
+                await self.database.run_core(partial(outbox.mark_sent, ids=sent, now=self.clock()))
 
     @staticmethod
     def _leave(message_id: int, outcome: Delivered, rest: list[int], session: Session) -> None:
@@ -237,7 +237,7 @@ class Sender:
     async def _settle_message(self, row: outbox.Message, outcome: Delivered, report: DrainReport) -> bool:
         """Mark a drained message by how its delivery went; False when it must wait for a later drain."""
         if outcome.result is Result.sent:
-            await self.database.run(partial(outbox.mark_sent, ids=[row.id], now=self.clock()))
+            await self.database.run_core(partial(outbox.mark_sent, ids=[row.id], now=self.clock()))
             report.sent += 1
             self._channel_worked(row.channel.value)
             return True
