@@ -7,7 +7,9 @@ commits it. Where it runs depends on the database:
   GIL, so a database thread could not run turns side by side; it only added two thread hand-offs a turn,
   a fifth of the throughput (bench/report_steps.py). A turn holds the loop about a millisecond; the
   longest work, an export of 10,000 units, under a second. Heavy rendering (charts, DOCX, XLSX) still
-  runs off the loop (bot.engine.messages.rendered).
+  runs off the loop (bot.engine.messages.rendered). The loop's thread keeps one connection open for its
+  work (a checkout from the pool and its return cost more than a report step's statements); the sender's
+  "sent" after each message runs on it without a session (`run_core`).
 - PostgreSQL runs it on a small pool of worker threads: its statements wait on the network, and those
   waits release the GIL, so turns of different chats overlap and the loop never waits for the server.
 

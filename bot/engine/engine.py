@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 TYPED_LIMIT = 2000  # characters (UTF-16 units) of one message there: Zalo's limit
+MESSAGE_LIMIT = 4096  # UTF-16 units of one Telegram message
 
 
 class Engine:
@@ -69,6 +70,8 @@ class Engine:
             texts = [reply for reply in outcome.replies if reply.attachment is None]
             if event.channel in TYPED:  # each message counts: one per turn when it fits
                 texts = merge(texts, TYPED_LIMIT)
+            else:  # one notification per answer ("Đã ghi: …" and the next question together), not two
+                texts = merge(texts, MESSAGE_LIMIT, keyboards=False)
             ids = outbox.add_replies(
                 session,
                 channel=event.channel,

@@ -82,14 +82,24 @@ def text_size(reply: Reply) -> int:
     return utf16_units("\n".join([reply.text, *(f"{i}. {b.label}" for i, b in enumerate(reply.choices, start=1))]))
 
 
-def merge(replies: Sequence[Reply], limit: int, size: Callable[[Reply], int] = text_size) -> list[Reply]:
+def merge(
+    replies: Sequence[Reply], limit: int, size: Callable[[Reply], int] = text_size, *, keyboards: bool = True
+) -> list[Reply]:
     """A turn's consecutive replies joined into as few messages as fit `limit` (by `size`), a blank line
-    between: for a channel without buttons, where each message counts (Zalo's monthly quota). A reply with
-    choices ends a message (they are listed after its text); files stay messages of their own."""
+    between: on a channel without buttons each message counts (Zalo's monthly quota), and on any a reporter
+    gets one notification per answer. A reply with choices ends a message (they are listed after its text),
+    and with `keyboards=False` (buttons under a message) so does one with buttons; files stay messages of
+    their own."""
     merged: list[Reply] = []
     for reply in replies:
         last = merged[-1] if merged else None
-        if last is not None and last.attachment is None and reply.attachment is None and not last.choices:
+        if (
+            last is not None
+            and last.attachment is None
+            and reply.attachment is None
+            and not last.choices
+            and (keyboards or not last.buttons)
+        ):
             text = "\n\n".join(part for part in (last.text, reply.text) if part)
             joined = Reply(text, choices=reply.choices, buttons=last.buttons + reply.buttons)
             if size(joined) <= limit:
