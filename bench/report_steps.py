@@ -40,6 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import event  # noqa: E402
 from sqlmodel import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters  # noqa: E402
@@ -70,15 +71,50 @@ Step = tuple[str, str]
 
 @dataclass
 class Run:
-    """One timed run: how many updates, how long in all, and each update's own time."""
+    """One timed run: how many updates, how long in all, and each update's own time (and, when timed, the
+    time spent in SQLite itself: DatabaseTime)."""
 
     steps: int
     wall: float
     latencies: list[float]
+    database: DatabaseTime | None = None
 
     @property
     def per_second(self) -> float:
         return self.steps / self.wall
+
+
+class DatabaseTime:
+    """The time nqbot spends inside SQLite during the timed steps: each statement's execution (between the
+    engine's before and after cursor events, which storage.prepared dispatches too) and each COMMIT (this
+    engine's dialect's do_commit, wrapped). Listening costs Python time of its own: a run timed so is shown
+    apart, never in the ratios."""
+
+    def __init__(self, engine: Any) -> None:
+        self.on = False  # set once the reporters are enrolled
+        self.statements = self.commits = 0
+        self.seconds = 0.0
+        self._started = 0.0
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        commit = engine.dialect.do_commit
+
+        def do_commit(dbapi_connection: Any) -> None:
+            started = time.perf_counter()
+            commit(dbapi_connection)
+            if self.on:
+                self.commits += 1
+                self.seconds += time.perf_counter() - started
+
+        engine.dialect.do_commit = do_commit
+
+    def _before(self, *_: Any) -> None:
+        self._started = time.perf_counter()
+
+    def _after(self, *_: Any) -> None:
+        if self.on:
+            self.statements += 1
+            self.seconds += time.perf_counter() - self._started
 
 
 async def prepare(path: Path, reporters: int, database_url: str | None = None) -> tuple[Database, list[str]]:
@@ -165,12 +201,18 @@ class Feeder:
         return Run(len(self.latencies), time.perf_counter() - started, self.latencies)
 
 
-async def run_nqbot(reporters: int, concurrent: bool) -> Run:
-    """Every reporter's whole report through nqbot's handlers on a fresh SQLite file; checks they were all stored."""
+async def run_nqbot(reporters: int, concurrent: bool, *, timing_sqlite: bool = False) -> Run:
+    """Every reporter's whole report through nqbot's handlers on a fresh SQLite file; checks they were all stored.
+    `timing_sqlite`: also time what SQLite itself takes (DatabaseTime, in the run's .database)."""
     with tempfile.TemporaryDirectory(prefix="nqbot-bench-") as folder:
         database, codes = await prepare(Path(folder) / "bench.sqlite3", reporters)
+        timer = DatabaseTime(database.engine) if timing_sqlite else None
         application, api = await offline_application(Engine(database, clock=Clock()))
-        run = await Feeder(application, api).run([script(code) for code in codes], concurrent)
+        scripts = [script(code) for code in codes]
+        run = await Feeder(application, api).run(
+            scripts, concurrent, enrolled=(lambda: setattr(timer, "on", True)) if timer else None
+        )
+        run.database = timer
         await application.shutdown()
         api.assert_no_unexpected()
         with database.session() as session:
@@ -319,6 +361,8 @@ async def main(reporters: int, repeat: int, database_url: str | None = None) -> 
             verdicts.append(
                 f"goal nqbot ÷ {name} ≥ {goal}, {mode}: {ratio:.2f} ({'met' if ratio >= goal else 'NOT met'})"
             )
+        if not concurrent:
+            lines += floor(runs, await run_nqbot(reporters, concurrent, timing_sqlite=True))
     if database_url is not None:
         lines += ["", f"== PostgreSQL ({database_url.rpartition('@')[2]}), reporters side by side in each worker =="]
         for workers in (1, 3):
@@ -327,6 +371,24 @@ async def main(reporters: int, repeat: int, database_url: str | None = None) -> 
             rate = median_of(runs, lambda r: r.per_second)
             lines.append(f"nqbot, {workers} worker(s): steps/s median {rate:,.0f}   (runs: {each})")
     print("\n".join([*lines, "", *verdicts]))
+
+
+def floor(runs: dict[str, list[Run]], timed: Run) -> list[str]:
+    """What SQLite itself takes of nqbot's step (one more run, timed: not in the ratios), and the best ratio to
+    the peer that leaves: nqbot's step is at least the echo's (PTB receiving one update, sending one
+    message) plus its statements and commits, whatever its own Python costs."""
+    assert timed.database is not None
+    sqlite = timed.database.seconds / timed.steps
+    step = {name: 1 / median_of(measured, lambda r: r.per_second) for name, measured in runs.items()}
+    return [
+        "where nqbot's step goes (one more run, reporters taking turns, SQLite timed; not in the ratios):",
+        f"  SQLite itself {sqlite * 1000:.2f} ms a step ({timed.database.statements / timed.steps:.1f} statements "
+        f"and {timed.database.commits / timed.steps:.1f} commits a step, in the cold caches of a real step); "
+        f"the step {step['nqbot'] * 1000:.2f} ms, the peer's {step['peer'] * 1000:.2f}, the echo's "
+        f"{step['echo'] * 1000:.2f}",
+        f"  so nqbot ÷ peer ≤ {step['peer'] / (step['echo'] + sqlite):.2f} however little nqbot's own Python took "
+        "(the echo's step plus SQLite's time)",
+    ]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

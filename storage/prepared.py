@@ -61,7 +61,8 @@ class Prepared:
         compiled = self._compiled(connection.dialect)
         values = _values(compiled, params)
         cursor = connection.connection.cursor()
-        if connection._has_events or connection.engine._has_events:
+        events = connection._has_events or connection.engine._has_events
+        if events:
             connection.dispatch.before_cursor_execute(connection, cursor, compiled.sql, values, None, False)
         try:
             cursor.execute(compiled.sql, values)
@@ -69,6 +70,8 @@ class Prepared:
             raise exc.DBAPIError.instance(
                 compiled.sql, values, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
             ) from error
+        if events:
+            connection.dispatch.after_cursor_execute(connection, cursor, compiled.sql, values, None, False)
         return cursor
 
     def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
