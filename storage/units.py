@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -59,8 +60,10 @@ class ImportResult:
     pruned: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lower case without Vietnamese diacritics: "Đảng bộ" → "dang bo"."""
+    """Lower case without Vietnamese diacritics: "Đảng bộ" → "dang bo". Cached: a turn folds its text several
+    times (commands, words that move, the answer)."""
     decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
     return " ".join("".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower().split())
 

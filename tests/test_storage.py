@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from storage import invites, migrate, submissions, units
 from storage.database import Database
@@ -120,6 +122,37 @@ async def test_sqlite_work_runs_on_the_loops_own_thread_and_postgresql_work_on_a
     here = threading.get_ident()
     there = await database.run(lambda session: threading.get_ident())
     assert (there == here) is (database.engine.dialect.name == "sqlite")
+
+
+async def test_sqlite_turns_share_one_kept_connection_that_a_failed_turn_leaves_clean(tmp_path: Path) -> None:
+    """SQLite keeps one connection for the loop's work (no pool checkout per turn): a turn that raises is rolled
+    back on it and the next one commits; `run_core` commits on it too; another thread gets its own from the pool."""
+    database = Database(f"sqlite:///{tmp_path / 'held.db'}")
+    try:
+        migrate.upgrade(database.engine)
+
+        def add(code: str, fail: bool = False) -> Any:
+            def work(session: Session) -> Any:
+                session.add(Unit(code=code, name=f"Chi bộ {code}", kind=UnitKind.grassroots_cell, member_count=9))
+                session.flush()
+                if fail:
+                    raise RuntimeError("the turn failed")
+                return session.connection().connection.dbapi_connection
+
+            return work
+
+        first = await database.run(add("A"))
+        with pytest.raises(RuntimeError):
+            await database.run(add("B", fail=True))
+        assert await database.run(add("C")) is first  # the same connection, clean after the rollback
+        await database.run_core(lambda c: c.execute(text("UPDATE unit SET member_count = 7 WHERE code = 'A'")))
+        elsewhere = await asyncio.to_thread(lambda: asyncio.run(database.run(add("D"))))
+        assert elsewhere is not first
+        with database.session() as session:
+            stored = {u.code: u.member_count for u in session.exec(select(Unit))}
+        assert stored == {"A": 7, "C": 9, "D": 9}
+    finally:
+        database.dispose()
 
 
 def test_the_bots_database_checkpoints_the_wal_itself_and_its_commits_never_do(tmp_path: Path) -> None:

@@ -143,6 +143,20 @@ async def test_pressing_a_choice_answers_edits_the_question_and_asks_the_next(
     assert "Câu 2." in following["text"]
 
 
+async def test_a_typed_choice_is_said_back_in_the_same_message_as_the_next_question(
+    bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database
+) -> None:
+    """A turn's text replies go as one message when they fit: one notification per answer, not two."""
+    person = Player(bot, update_ids)
+    await person.enrol(database)
+    await person.press("ans:held:self_organised")
+    await person.say("13/9, 14/9")
+    calls = await person.say("trực tuyến")  # the format, typed: said back, then question 4
+    assert methods(calls) == ["sendMessage"]
+    text = calls[0].params["text"]
+    assert text.startswith("Đã ghi: Trực tuyến.") and "\n\nCâu 4." in text
+
+
 async def test_a_full_report_through_the_handlers_is_stored(
     bot: tuple[AnyApplication, OfflineRequest], update_ids: Iterator[int], database: Database, loaded: Campaign
 ) -> None:
