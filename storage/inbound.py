@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import Connection, bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
@@ -37,7 +37,7 @@ class Stored:
 
 
 def store(
-    session: Session,
+    session: Session | Connection,
     *,
     channel: Channel,
     event_id: str,
@@ -49,9 +49,10 @@ def store(
     """Store an update as it came; True when the caller is to handle it: it is new, or it was stored and left
     unhandled by a process whose claim is older than `stale_before`. A redelivery of an update handled (or
     being handled elsewhere) is False. One INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING."""
-    statement = _STORE[session.get_bind().dialect.name]
+    connection = session if isinstance(session, Connection) else session.connection()
+    statement = _STORE[connection.dialect.name]
     values = {"channel": channel, "event_id": event_id, "payload": dict(payload), "chat_id": chat_id}
-    result: Any = session.connection().execute(
+    result: Any = connection.execute(
         statement, values | {"received_at": now, "claimed_at": now, "attempts": 1, "stale_before": stale_before}
     )
     return result.first() is not None

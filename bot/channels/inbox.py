@@ -71,7 +71,7 @@ class Inbox:
             now=now,
             stale_before=now - CLAIM_LEASE,
         )
-        taken = bool(await self.database.run(work))
+        taken = bool(await self.database.run_core(work))  # Core only: no session
         if taken:
             self._in_hand.add(event_id)
         return taken
