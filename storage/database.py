@@ -177,12 +177,9 @@ class Database:
         connection, without a session: the sender's "sent" after each message is one statement."""
         if self._workers is None:
             connection = self._connection_here()
-            if connection is not None:
-                if connection.in_transaction():
-                    connection.rollback()
-                with connection.begin():
-                    return work(connection)
-            with self.engine.begin() as connection:
+            if connection is None:
+                return self._core(work)
+            with connection.begin():
                 return work(connection)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._workers, self._core, work)
@@ -192,14 +189,16 @@ class Database:
             return work(connection)
 
     def _connection_here(self) -> Connection | None:
-        """SQLite: the connection this thread keeps open, made at the first call; None on another thread than the
-        one that made it (it takes one from the pool)."""
+        """SQLite: the connection this thread keeps open, made at the first call, out of any transaction; None on
+        another thread than the one that made it (it takes one from the pool)."""
         me = threading.get_ident()
         if self._held_by is not None and self._held_by != me:
             return None
         if self._held is None or self._held.closed:
             self._held = self.engine.connect()
             self._held_by = me
+        if self._held.in_transaction():  # left open by an error that could not roll back
+            self._held.rollback()
         return self._held
 
     def _on_held(self, work: Callable[[Session], T], autoflush: bool) -> T:
@@ -209,8 +208,6 @@ class Database:
         connection = self._connection_here()
         if connection is None:
             return self.transaction(work, autoflush)
-        if connection.in_transaction():  # left open by an error that could not roll back
-            connection.rollback()
         with Session(bind=connection, expire_on_commit=False, autoflush=autoflush) as session:
             session.info[CONNECTION] = connection
             try:

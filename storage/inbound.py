@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
 from storage.models import Channel, InboundEvent, utcnow
-from storage.prepared import Prepared
+from storage.prepared import Prepared, connection_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def store(
     """Store an update as it came; True when the caller is to handle it: it is new, or it was stored and left
     unhandled by a process whose claim is older than `stale_before`. A redelivery of an update handled (or
     being handled elsewhere) is False. One INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING."""
-    connection = session if isinstance(session, Connection) else session.connection()
+    connection = connection_of(session)
     statement = _STORE[connection.dialect.name]
     values = {"channel": channel, "event_id": event_id, "payload": dict(payload), "chat_id": chat_id}
     result: Any = connection.execute(

@@ -29,6 +29,15 @@ Processor = Callable[[Any], Any] | None
 CONNECTION = "nqbot.connection"
 
 
+def connection_of(session: Session | Connection) -> Connection:
+    """The connection a session's transaction runs on (the one it was given, when still in that transaction,
+    else asked of the session, which begins one), or the connection itself."""
+    if isinstance(session, Connection):
+        return session
+    held = session.info.get(CONNECTION)
+    return held if held is not None and held.in_transaction() else session.connection()
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -53,11 +62,18 @@ class Prepared:
     def run(self, session: Session | Connection, params: Mapping[str, Any]) -> Any:
         """Execute with `params` in the session's transaction (or the connection's: Database.run_core); the
         DBAPI cursor (rows not read yet)."""
-        if isinstance(session, Connection):
-            connection = session
-        else:
-            held = session.info.get(CONNECTION)
-            connection = held if held is not None and held.in_transaction() else session.connection()
+        return self._execute(connection_of(session), params)[0]
+
+    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Execute with `params`; every row, its values converted by the columns' types."""
+        cursor, compiled = self._execute(connection_of(session), params)
+        found = cursor.fetchall()
+        cursor.close()
+        if not compiled.results:
+            return [tuple(row) for row in found]
+        return [_converted(compiled.results, row) for row in found]
+
+    def _execute(self, connection: Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
         compiled = self._compiled(connection.dialect)
         values = _values(compiled, params)
         cursor = connection.connection.cursor()
@@ -72,18 +88,7 @@ class Prepared:
             ) from error
         if events:
             connection.dispatch.after_cursor_execute(connection, cursor, compiled.sql, values, None, False)
-        return cursor
-
-    def rows(self, session: Session | Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Execute with `params`; every row, its values converted by the columns' types."""
-        cursor = self.run(session, params)
-        found = cursor.fetchall()
-        cursor.close()
-        dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-        results = self._by_dialect[dialect.name].results
-        if not results:
-            return [tuple(row) for row in found]
-        return [_converted(results, row) for row in found]
+        return cursor, compiled
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
