@@ -122,8 +122,12 @@ class AppendixColumn(Strict):
     group: Label | None = None
 
     def full_header(self, language: str) -> str:
-        header = self.header.get(language)
-        return f"{self.group.get(language)}: {header}" if self.group else header
+        return grouped_header(self.header.get(language), self.group.get(language) if self.group else None)
+
+
+def grouped_header(header: str, group: str | None) -> str:
+    """A column's header where there is one row of headers (the XLSX): its group's heading first."""
+    return f"{group}: {header}" if group else header
 
 
 def _section(heading: str, *notes: tuple[str | None, str]) -> Any:
@@ -160,7 +164,7 @@ _APPENDIX: list[tuple[str, str, float, str | None]] = [  # every TCCSĐ a row; a
     ("action_program", "CTHĐ/KH", 11, None),
     ("remarks", "Ghi chú", 15, None),
 ]
-DEFAULT_APPENDIX_HEADERS = {field: f"{group}: {header}" if group else header for field, header, _, group in _APPENDIX}
+DEFAULT_APPENDIX_HEADERS = {field: grouped_header(header, group) for field, header, _, group in _APPENDIX}
 
 
 class ReportSettings(Strict):

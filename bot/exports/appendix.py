@@ -25,7 +25,7 @@ from storage import compiled as c
 from storage.campaign_spec import Question, QuestionType
 from storage.compiled import CompiledReport, ReportedUnit, UnitInfo
 from storage.errors import NqbotError, Text
-from storage.report_spec import DEFAULT_APPENDIX_HEADERS
+from storage.report_spec import DEFAULT_APPENDIX_HEADERS, grouped_header
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Column:
     @property
     def full_header(self) -> str:
         """The header with its group's heading, where there is one row of headers (the XLSX)."""
-        return f"{self.group}: {self.header}" if self.group else self.header
+        return grouped_header(self.header, self.group)
 
 
 @dataclass(frozen=True)

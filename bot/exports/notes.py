@@ -162,14 +162,14 @@ def digest(data: CompiledReport, question_id: str, limit: int = LIMIT) -> tuple[
 
 
 @lru_cache(maxsize=4096)  # units often write the same note: each is read once
-def _read(note: str) -> list[tuple[str, str, frozenset[str]]]:
-    """A note's points long enough to count: (as written, folded, its words)."""
+def _read(note: str) -> tuple[tuple[str, str, frozenset[str]], ...]:
+    """A note's points long enough to count: (as written, folded, its words); a tuple, shared by the cache."""
     found = []
     for text in points(note):
         if len(re.findall(r"\w+", text)) >= MIN_WORDS:
             folded = fold(text)
             found.append((text, folded, _words(folded)))
-    return found
+    return tuple(found)
 
 
 def _similar(found: frozenset[str], groups: list[_Group], index: dict[str, list[int]]) -> _Group | None:
